@@ -1,0 +1,1 @@
+"""Conversation: the platform-neutral dialogue core and the chat channels built on it."""

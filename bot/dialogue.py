@@ -1,0 +1,239 @@
+"""The platform-neutral dialogue core: every chat channel (Telegram now, Zalo later) asks it.
+
+It takes (chat, user, text) and returns a `Reply`. It owns what a conversation needs beyond
+the answer engine: input checks, follow-ups read with the chat's previous question (bounded
+and expiring), a per-user rate limit, dedupe of retried deliveries, the answers given (for
+/nguon and buttons) and the 👍/👎 feedback.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import time
+import unicodedata
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from bot import texts
+from bot.followup import resolve
+from bot.store import ConversationStore, StoredAnswer
+from ngoaivu.settings import Settings
+from retrieval.models import Answer, Citation
+
+log = logging.getLogger(__name__)
+
+MAX_CHATS = 10_000  # bounds the in-memory context and rate-limit tables
+MAX_SEEN_DELIVERIES = 10_000
+
+
+class Engine(Protocol):
+    """What the dialogue needs of the answer engine (retrieval.engine.AnswerEngine)."""
+
+    def ask(self, question: str) -> Answer: ...
+
+    def documents(self) -> list[dict]: ...
+
+
+class InvalidQuestion(ValueError):
+    """The text cannot be asked; `message` says why, in Vietnamese, for the user."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason  # "empty", "no_words" or "too_long"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to say back. `kind` is "answer", or "invalid"/"rate_limited" for a notice in `text`."""
+
+    kind: str
+    text: str
+    answer: Answer | None = None
+    asked: str = ""  # the question as typed (cleaned)
+    question: str = ""  # the question as understood (follow-ups rewritten)
+    rewritten: bool = False
+    answer_id: int | None = None  # key of the stored answer, for source and feedback buttons
+    note: str = ""  # a hint to show after the answer
+
+    @property
+    def is_answer(self) -> bool:
+        return self.kind == "answer"
+
+    @property
+    def refused(self) -> bool:
+        return self.answer.refused if self.answer else False
+
+    @property
+    def fact(self) -> str:
+        return self.answer.fact if self.answer else ""
+
+    @property
+    def citations(self) -> list[Citation]:
+        return self.answer.citations if self.answer else []
+
+
+_CONTROL_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_SPACES = re.compile(r"\s+")
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")  # Vietnamese groups digits with dots
+
+
+def clean_question(text: str | None, max_chars: int) -> str:
+    """The question to ask, or InvalidQuestion with a reply for empty, too long or wordless text."""
+    text = unicodedata.normalize("NFC", text or "")
+    sent_length = len(text)  # what the user sent, as they would count it
+    # Control and format characters (NUL, bidi marks, zero-width joiners) carry no meaning here.
+    text = "".join(" " if unicodedata.category(ch) in _CONTROL_CATEGORIES else ch for ch in text)
+    text = _SPACES.sub(" ", text).strip()
+    example = texts.EXAMPLE_QUESTIONS[0]
+    if not text:
+        raise InvalidQuestion(texts.EMPTY_QUESTION.format(example=example), "empty")
+    if len(text) > max_chars:
+        message = texts.TOO_LONG.format(length=_thousands(sent_length), limit=_thousands(max_chars))
+        raise InvalidQuestion(message, "too_long")
+    if not any(ch.isalnum() for ch in text):  # emoji, stickers as text, punctuation only
+        raise InvalidQuestion(texts.NO_WORDS.format(example=example), "no_words")
+    return text
+
+
+class RateLimiter:
+    """At most `limit` events per `window` seconds per key (sliding window)."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._events: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def wait_seconds(self, key: str) -> int:
+        """0 and counts the event when allowed; otherwise the seconds until the next is allowed."""
+        if self.limit <= 0:
+            return 0
+        now = self.clock()
+        events = self._events.setdefault(key, deque())
+        self._events.move_to_end(key)
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if len(events) >= self.limit:
+            return max(1, math.ceil(events[0] + self.window - now))
+        events.append(now)
+        while len(self._events) > MAX_CHATS:
+            self._events.popitem(last=False)
+        return 0
+
+
+class Dialogue:
+    """One conversation core shared by all chats of all channels."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        store: ConversationStore | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.store = store or ConversationStore.in_dir(settings.data_dir)
+        self.clock = clock
+        self._limiter = RateLimiter(
+            settings.rate_limit_questions, settings.rate_limit_seconds, clock
+        )
+        # Only the last question per chat: enough for "còn … thì sao?", and nothing stale.
+        self._context: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    @staticmethod
+    def _key(channel: str, ident: object) -> str:
+        return f"{channel}:{ident}"
+
+    def validate(self, text: str | None) -> str:
+        """The cleaned question; raises InvalidQuestion with a Vietnamese message."""
+        return clean_question(text, self.settings.max_question_chars)
+
+    def first_delivery(self, channel: str, delivery_id: object) -> bool:
+        """True the first time a delivery (e.g. a Telegram update_id) is seen; False on retries."""
+        key = self._key(channel, delivery_id)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        while len(self._seen) > MAX_SEEN_DELIVERIES:
+            self._seen.popitem(last=False)
+        return True
+
+    def previous_question(self, channel: str, chat_id: object) -> str | None:
+        """The chat's previous question while it is still fresh."""
+        key = self._key(channel, chat_id)
+        entry = self._context.get(key)
+        if entry is None:
+            return None
+        question, at = entry
+        if self.clock() - at > self.settings.context_ttl_seconds:
+            del self._context[key]
+            return None
+        return question
+
+    def forget(self, channel: str, chat_id: object) -> None:
+        """Drop the chat's context (e.g. on /start)."""
+        self._context.pop(self._key(channel, chat_id), None)
+
+    def _remember(self, channel: str, chat_id: object, question: str) -> None:
+        key = self._key(channel, chat_id)
+        self._context[key] = (question, self.clock())
+        self._context.move_to_end(key)
+        while len(self._context) > MAX_CHATS:
+            self._context.popitem(last=False)
+
+    async def ask(self, channel: str, chat_id: object, user_id: object, text: str | None) -> Reply:
+        """Answer a user's message in a chat. Engine errors propagate to the channel."""
+        try:
+            asked = self.validate(text)
+        except InvalidQuestion as invalid:
+            return Reply(kind="invalid", text=invalid.message)
+        wait = self._limiter.wait_seconds(self._key(channel, user_id))
+        if wait:
+            return Reply(kind="rate_limited", text=texts.RATE_LIMITED.format(seconds=wait))
+
+        previous = self.previous_question(channel, chat_id)
+        reading = resolve(previous, asked)
+        answer = await asyncio.to_thread(self.engine.ask, reading.question)
+        self._remember(channel, chat_id, reading.question)
+        answer_id = await asyncio.to_thread(
+            self.store.save_answer, channel, str(chat_id), str(user_id), asked,
+            reading.question, reading.rewritten, answer,
+        )
+        note = ""
+        if reading.follow_up and previous is None and answer.refused:
+            note = texts.FOLLOW_UP_WITHOUT_CONTEXT
+        return Reply(
+            kind="answer", text=answer.answer, answer=answer, asked=asked,
+            question=reading.question, rewritten=reading.rewritten, answer_id=answer_id, note=note,
+        )
+
+    def stored_answer(self, channel: str, chat_id: object, answer_id: int) -> StoredAnswer | None:
+        """An answer given in this chat (None for unknown ids or another chat's answer)."""
+        stored = self.store.answer(answer_id)
+        if stored is None or stored.channel != channel or stored.chat_id != str(chat_id):
+            return None
+        return stored
+
+    def last_answer(self, channel: str, chat_id: object) -> StoredAnswer | None:
+        """The chat's most recent answer, for /nguon."""
+        return self.store.last_answer(channel, str(chat_id))
+
+    def vote(
+        self, channel: str, chat_id: object, user_id: object, answer_id: int, up: bool
+    ) -> StoredAnswer | None:
+        """Store 👍/👎 for an answer given in this chat; None when the answer is unknown."""
+        stored = self.stored_answer(channel, chat_id, answer_id)
+        if stored is not None:
+            self.store.save_vote(stored, str(user_id), 1 if up else -1)
+        return stored
+
+    def documents(self) -> list[dict]:
+        """The documents the engine holds."""
+        return self.engine.documents()

@@ -1,0 +1,327 @@
+"""The Telegram channel: translates updates to the dialogue core and replies to HTML messages.
+
+Handlers are small; the wiring is in `build_application` at the bottom.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+
+from telegram import (
+    BotCommand, InlineKeyboardMarkup, LinkPreviewOptions, Message, MessageEntity, Update,
+)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop,
+    CallbackQueryHandler, CommandHandler, ContextTypes, Defaults, MessageHandler, TypeHandler,
+    filters,
+)
+
+from bot import texts
+from bot.dialogue import Dialogue, Reply
+from bot.store import StoredAnswer
+from bot.telegram_format import (
+    answer_html, answer_keyboard, documents_html, plain_html, quote_html, quote_keyboard,
+    sources_html, split_message, welcome_html,
+)
+from ngoaivu.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+# The update types the handlers below use; setWebhook and getUpdates ask for just these.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+TYPING_REFRESH_SECONDS = 4.5  # Telegram shows "typing…" for 5 s per sendChatAction
+
+COMMANDS = [
+    BotCommand("start", "Lời chào và ví dụ câu hỏi"),
+    BotCommand("help", "Hướng dẫn sử dụng"),
+    BotCommand("tailieu", "Danh sách tài liệu đang lưu"),
+    BotCommand("nguon", "Nguồn đầy đủ của câu trả lời gần nhất"),
+    BotCommand("hoi", "Đặt câu hỏi (dùng trong nhóm)"),
+]
+
+
+def _dialogue(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
+    return context.application.bot_data["dialogue"]
+
+
+def _is_group(message: Message) -> bool:
+    return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+@contextlib.asynccontextmanager
+async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int):
+    """Show "typing…" while the answer is being made (refreshed for slow answers)."""
+
+    async def refresh() -> None:
+        while True:
+            await asyncio.sleep(TYPING_REFRESH_SECONDS)
+            await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+    with contextlib.suppress(TelegramError):  # a lost "typing" must not cost the answer
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    task = asyncio.create_task(refresh())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TelegramError):
+            await task
+
+
+async def _send_html(
+    message: Message, html: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """Send HTML in as many parts as needed; buttons go under the last part."""
+    parts = split_message(html)
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        await message.reply_text(
+            part, reply_markup=keyboard if last else None,
+            do_quote=_is_group(message) and i == 0,  # in groups, show which question is answered
+        )
+
+
+def _reply_html(reply: Reply) -> str:
+    if not reply.is_answer or reply.answer is None:
+        return plain_html(reply.text)
+    return answer_html(
+        reply.answer, question=reply.question, rewritten=reply.rewritten, note=reply.note
+    )
+
+
+def _stored_html(stored: StoredAnswer) -> str:
+    return answer_html(stored.answer, question=stored.question, rewritten=stored.rewritten)
+
+
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None) -> None:
+    message = update.effective_message
+    user_id = update.effective_user.id if update.effective_user else message.chat.id
+    async with _typing(context, message.chat.id):
+        reply = await _dialogue(context).ask(CHANNEL, message.chat.id, user_id, text)
+    keyboard = None
+    if reply.is_answer and reply.answer_id is not None:
+        keyboard = answer_keyboard(reply.answer_id, reply.citations)
+    await _send_html(message, _reply_html(reply), keyboard)
+
+
+def _addressed_text(message: Message, username: str, bot_id: int) -> str | None:
+    """The group message's text with the bot's @mention removed, or None if not addressed to it."""
+    text = message.text or ""
+    mention = f"@{username}".lower()
+    mentioned = any(
+        (entity.type == MessageEntity.MENTION and message.parse_entity(entity).lower() == mention)
+        or (entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot_id)
+        for entity in message.entities
+    )
+    replied = message.reply_to_message is not None and (
+        message.reply_to_message.from_user is not None
+        and message.reply_to_message.from_user.id == bot_id
+    )
+    if not (mentioned or replied):
+        return None
+    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+
+
+# ---- handlers ------------------------------------------------------------------------------
+
+async def drop_retried_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop an update already seen (Telegram retries a webhook delivery it thinks failed)."""
+    if not _dialogue(context).first_delivery(CHANNEL, update.update_id):
+        log.info("Dropping retried update %s", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet, show example questions, and start the chat afresh."""
+    _dialogue(context).forget(CHANNEL, update.effective_chat.id)
+    await update.effective_message.reply_text(welcome_html())
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain how to ask, follow up, check sources and use the bot in groups."""
+    settings = _dialogue(context).settings
+    text = texts.HELP.format(
+        ttl_minutes=max(1, settings.context_ttl_seconds // 60), username=context.bot.username
+    )
+    await update.effective_message.reply_text(plain_html(text))
+
+
+async def documents_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/tailieu: list the documents the answers come from."""
+    documents = await asyncio.to_thread(_dialogue(context).documents)
+    await _send_html(update.effective_message, documents_html(documents))
+
+
+async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/nguon: the last answer's sources in full, with their quoted passages."""
+    message = update.effective_message
+    stored = await asyncio.to_thread(_dialogue(context).last_answer, CHANNEL, message.chat.id)
+    if stored is None:
+        await message.reply_text(plain_html(texts.NO_LAST_ANSWER))
+    elif not stored.answer.citations:
+        await message.reply_text(plain_html(texts.NO_SOURCES.format(question=stored.asked)))
+    else:
+        await _send_html(message, sources_html(stored.asked, stored.answer.citations))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/hoi <câu hỏi>: ask explicitly (the way to ask in a group without a mention)."""
+    parts = (update.effective_message.text or "").split(maxsplit=1)
+    if len(parts) < 2 or not parts[1].strip():
+        usage = texts.HOI_USAGE.format(example=texts.EXAMPLE_QUESTIONS[0])
+        await update.effective_message.reply_text(plain_html(usage))
+        return
+    await _answer(update, context, parts[1])
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a question typed in a private chat."""
+    await _answer(update, context, update.effective_message.text)
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer in a group only when the bot is mentioned or its message is replied to."""
+    text = _addressed_text(update.effective_message, context.bot.username, context.bot.id)
+    if text is not None:
+        await _answer(update, context, text)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say that only typed questions are understood (photos, voice, stickers, files)."""
+    await update.effective_message.reply_text(plain_html(texts.NOT_TEXT))
+
+
+async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show a citation's quoted passage in place of the answer, with a way back."""
+    query = update.callback_query
+    _, answer_id, n = query.data.split(":")
+    chat_id = query.message.chat.id
+    stored = await asyncio.to_thread(
+        _dialogue(context).stored_answer, CHANNEL, chat_id, int(answer_id)
+    )
+    citation = next((c for c in stored.answer.citations if c.n == int(n)), None) if stored else None
+    if citation is None:
+        await query.answer(texts.ANSWER_GONE, show_alert=True)
+        return
+    await query.answer()
+    # Editing keeps the chat tidy and has room for long passages (an alert holds 200 characters).
+    await _edit(query, quote_html(citation), quote_keyboard(stored.id, stored.answer.citations, int(n)))
+
+
+async def back_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Put the answer back after a quote was shown."""
+    query = update.callback_query
+    answer_id = int(query.data.split(":")[1])
+    stored = await asyncio.to_thread(
+        _dialogue(context).stored_answer, CHANNEL, query.message.chat.id, answer_id
+    )
+    if stored is None:
+        await query.answer(texts.ANSWER_GONE, show_alert=True)
+        return
+    await query.answer()
+    # The buttons sit under the last part of a split answer, so that part is the one restored.
+    last_part = split_message(_stored_html(stored))[-1]
+    await _edit(query, last_part, answer_keyboard(stored.id, stored.answer.citations))
+
+
+async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Store 👍/👎 for the answer and thank the user."""
+    query = update.callback_query
+    _, answer_id, vote = query.data.split(":")
+    stored = await asyncio.to_thread(
+        _dialogue(context).vote, CHANNEL, query.message.chat.id, query.from_user.id,
+        int(answer_id), vote == "up",
+    )
+    if stored is None:
+        await query.answer(texts.ANSWER_GONE, show_alert=True)
+    else:
+        await query.answer(texts.THANKS_UP if vote == "up" else texts.THANKS_DOWN)
+
+
+async def _edit(query, html: str, keyboard: InlineKeyboardMarkup) -> None:
+    try:
+        await query.edit_message_text(html, reply_markup=keyboard)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():  # the same button tapped twice
+            raise
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure with its update id and send the user a short apology."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("Error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(texts.APOLOGY, show_alert=True)
+        else:
+            await context.bot.send_message(update.effective_chat.id, plain_html(texts.APOLOGY))
+    except TelegramError:
+        log.warning("Could not send the apology for update %s", update_id, exc_info=True)
+
+
+async def register_commands(application: Application) -> None:
+    """Show the Vietnamese command menu in Telegram clients."""
+    try:
+        await application.bot.set_my_commands(COMMANDS)
+    except TelegramError:
+        log.warning("setMyCommands failed; the command menu may be out of date", exc_info=True)
+
+
+# ---- wiring --------------------------------------------------------------------------------
+
+def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool = False) -> Application:
+    """The python-telegram-bot Application with every handler of this channel."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .defaults(Defaults(
+            parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ))
+    )
+    if polling:
+        builder = builder.post_init(register_commands)
+    else:
+        builder = builder.updater(None)  # the webhook server feeds updates itself
+    application = builder.build()
+    application.bot_data["dialogue"] = dialogue
+
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    new_text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+    application.add_handler(TypeHandler(Update, drop_retried_update), group=-1)
+    application.add_handlers([
+        CommandHandler("start", start),
+        CommandHandler("help", help_command),
+        CommandHandler("tailieu", documents_command),
+        CommandHandler("nguon", sources_command),
+        CommandHandler("hoi", ask_command),
+        MessageHandler(new_text & private, private_text),
+        MessageHandler(new_text & groups, group_text),
+        MessageHandler(filters.UpdateType.MESSAGE & private & ~filters.TEXT, not_text),
+        CallbackQueryHandler(source_button, pattern=r"^src:\d+:\d+$"),
+        CallbackQueryHandler(back_button, pattern=r"^ans:\d+$"),
+        CallbackQueryHandler(vote_button, pattern=r"^vote:\d+:(up|down)$"),
+    ])
+    application.add_error_handler(on_error)
+    return application
+
+
+def run_polling(settings: Settings) -> None:
+    """`ngoaivu poll`: run the same bot by long polling (for development)."""
+    from retrieval.engine import AnswerEngine
+
+    if not settings.telegram_bot_token:
+        raise SystemExit("TELEGRAM_BOT_TOKEN is not set")
+    dialogue = Dialogue(AnswerEngine.open(settings), settings)
+    application = build_application(settings, dialogue, polling=True)
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -1,0 +1,218 @@
+"""How replies look in Telegram: HTML (every document or user text escaped), parts below the
+message limit, and the inline keyboards."""
+from __future__ import annotations
+
+import re
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import texts
+from retrieval.models import Answer, Citation
+
+# Telegram's limit is 4,096 characters of the text *after* HTML parsing; HTML is never
+# shorter than its text, so staying under this in HTML leaves room for the tags we re-open.
+MESSAGE_LIMIT = 4000
+QUOTE_LIMIT = 3000
+BUTTONS_PER_ROW = 3
+SHOWN_CITATIONS = 8  # buttons beyond this crowd a phone screen; /nguon lists them all
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)([^>]*)>")
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _bold_fact(body: str, fact: str) -> str:
+    """Escaped body with the fact in bold where it first appears, or leading it otherwise."""
+    html_body = escape(body)
+    fact = fact.strip()
+    if not fact:
+        return html_body
+    html_fact = escape(fact)
+    if html_fact in html_body:
+        return html_body.replace(html_fact, f"<b>{html_fact}</b>", 1)
+    return f"<b>{html_fact}</b>\n{html_body}"
+
+
+def source_line(citation: Citation) -> str:
+    """"[1] Title — Publisher, 03/01/2020", escaped."""
+    title = citation.title or citation.source or citation.doc_id
+    where = ", ".join(part for part in (citation.publisher, citation.date) if part)
+    line = f"[{citation.n}] {escape(title)}"
+    return f"{line} — {escape(where)}" if where else line
+
+
+def answer_html(
+    answer: Answer, *, question: str = "", rewritten: bool = False, note: str = ""
+) -> str:
+    """The full reply to a question, as one HTML text (split later by `split_message`)."""
+    blocks = []
+    if rewritten and question:
+        blocks.append(f"<i>{escape(texts.UNDERSTOOD_AS.format(question=question))}</i>")
+    blocks.append(_bold_fact(answer.answer, "" if answer.refused else answer.fact))
+    if note:
+        blocks.append(f"<i>{escape(note)}</i>")
+    if answer.citations:
+        lines = [f"<b>{escape(texts.SOURCES_HEADING)}</b>"]
+        lines += [source_line(c) for c in answer.citations]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def quote_html(citation: Citation) -> str:
+    """One citation with its quoted passage (shown when its button is tapped)."""
+    quote = citation.quote.strip()
+    if len(quote) > QUOTE_LIMIT:
+        quote = quote[:QUOTE_LIMIT].rsplit(" ", 1)[0] + " …"
+    heading = escape(texts.QUOTE_HEADING.format(n=citation.n))
+    return f"<b>{heading}</b>\n{source_line(citation)}\n\n<blockquote>{escape(quote)}</blockquote>"
+
+
+def sources_html(asked: str, citations: list[Citation]) -> str:
+    """/nguon: every source of the last answer in full."""
+    blocks = [
+        f"<b>{escape(texts.LAST_SOURCES_HEADING)}</b>\n<i>{escape(asked)}</i>",
+    ]
+    for c in citations:
+        details = [escape(part) for part in (c.publisher, c.date) if part]
+        lines = [f"<b>[{c.n}] {escape(c.title or c.source)}</b>"]
+        if details:
+            lines.append(" · ".join(details))
+        if c.source:
+            lines.append(f"Tệp: <code>{escape(c.source)}</code>")
+        if c.quote.strip():
+            lines.append(f"<blockquote>{escape(c.quote.strip())}</blockquote>")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def documents_html(documents: list[dict]) -> str:
+    """/tailieu: the documents held, one line each."""
+    if not documents:
+        return escape(texts.NO_DOCUMENTS)
+    lines = [f"<b>{escape(texts.DOCUMENTS_HEADING.format(count=len(documents)))}</b>"]
+    for i, doc in enumerate(documents, 1):
+        title = doc.get("title") or doc.get("source") or doc.get("doc_id", "")
+        where = ", ".join(str(doc[k]) for k in ("publisher", "date") if doc.get(k))
+        line = f"{i}. {escape(str(title))}"
+        lines.append(f"{line} — {escape(where)}" if where else line)
+    return "\n".join(lines)
+
+
+def plain_html(text: str) -> str:
+    return escape(text)
+
+
+def welcome_html() -> str:
+    examples = "\n".join(f"• {escape(q)}" for q in texts.EXAMPLE_QUESTIONS)
+    return f"{escape(texts.WELCOME)}\n\n<b>{escape(texts.EXAMPLES_HEADING)}</b>\n{examples}"
+
+
+# ---- splitting ---------------------------------------------------------------------------
+
+def _inside_markup(text: str, pos: int) -> bool:
+    """True when cutting at `pos` would break a tag or an entity like &amp;."""
+    lt, gt = text.rfind("<", 0, pos), text.rfind(">", 0, pos)
+    if lt > gt:
+        return True
+    amp, semi = text.rfind("&", 0, pos), text.rfind(";", 0, pos)
+    return amp > semi and pos - amp < 10
+
+
+def _cut(text: str, limit: int) -> int:
+    """Where to cut a too-long paragraph: the last line break, else space, that fits."""
+    window = text[:limit]
+    for sep in ("\n", " "):
+        pos = window.rfind(sep)
+        while pos > 0 and _inside_markup(text, pos):
+            pos = window.rfind(sep, 0, pos)
+        if pos > limit // 2:
+            return pos
+    pos = limit
+    while pos > 1 and _inside_markup(text, pos):
+        pos -= 1
+    return pos
+
+
+def _fits(text: str, limit: int) -> bool:
+    return utf16_len(text) <= limit
+
+
+def _balance(parts: list[str]) -> list[str]:
+    """Close tags left open at the end of a part and re-open them at the start of the next."""
+    balanced, carried = [], []
+    for part in parts:
+        text = "".join(f"<{name}{attrs}>" for name, attrs in carried) + part
+        stack: list[tuple[str, str]] = []
+        for closing, name, attrs in _TAG.findall(text):
+            if closing:
+                if stack and stack[-1][0] == name:
+                    stack.pop()
+            else:
+                stack.append((name, attrs))
+        text += "".join(f"</{name}>" for name, _ in reversed(stack))
+        balanced.append(text)
+        carried = stack
+    return balanced
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split HTML into messages below the limit, on paragraph boundaries where possible."""
+    if _fits(text, limit):
+        return [text]
+    budget = limit - 100  # room for tags re-opened and closed by _balance
+    parts: list[str] = []
+    current = ""
+    for block in text.split("\n\n"):
+        candidate = f"{current}\n\n{block}" if current else block
+        if _fits(candidate, budget):
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+            current = ""
+        while not _fits(block, budget):
+            # utf16 length >= character count, so cutting by characters stays under the budget
+            pos = _cut(block, budget // 2 if utf16_len(block[:budget]) > budget else budget)
+            parts.append(block[:pos].rstrip())
+            block = block[pos:].lstrip()
+        current = block
+    if current:
+        parts.append(current)
+    return _balance([p for p in parts if p.strip()])
+
+
+# ---- keyboards ---------------------------------------------------------------------------
+
+def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i:i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+
+
+def _vote_row(answer_id: int) -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(texts.BUTTON_UP, callback_data=f"vote:{answer_id}:up"),
+        InlineKeyboardButton(texts.BUTTON_DOWN, callback_data=f"vote:{answer_id}:down"),
+    ]
+
+
+def _source_buttons(answer_id: int, citations: list[Citation], skip: int | None = None):
+    return [
+        InlineKeyboardButton(texts.BUTTON_SOURCE.format(n=c.n), callback_data=f"src:{answer_id}:{c.n}")
+        for c in citations[:SHOWN_CITATIONS]
+        if c.n != skip
+    ]
+
+
+def answer_keyboard(answer_id: int, citations: list[Citation]) -> InlineKeyboardMarkup:
+    """One button per citation, then 👍/👎."""
+    return InlineKeyboardMarkup(_rows(_source_buttons(answer_id, citations)) + [_vote_row(answer_id)])
+
+
+def quote_keyboard(answer_id: int, citations: list[Citation], shown: int) -> InlineKeyboardMarkup:
+    """While a quote is shown: back to the answer, the other citations, 👍/👎."""
+    back = [InlineKeyboardButton(texts.BUTTON_BACK, callback_data=f"ans:{answer_id}")]
+    others = _rows(_source_buttons(answer_id, citations, skip=shown))
+    return InlineKeyboardMarkup([back] + others + [_vote_row(answer_id)])

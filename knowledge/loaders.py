@@ -1,0 +1,231 @@
+"""Read .txt, .md, .html, .pdf (text layer) and .docx files into Documents.
+
+The file type is sniffed from the content, not the name. Every refusal is an `IngestError`
+whose message is Vietnamese and says what to do.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from knowledge.clean import clean_text
+from knowledge.models import Document
+from knowledge.vietnamese import normalize
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's download limit
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a DOCX that inflates beyond this is a zip bomb
+MIN_TEXT_CHARS = 20
+SUPPORTED = "PDF, DOCX, TXT, MD, HTML"
+
+# Characters that TCVN3 (ABC) and VNI text shows when decoded as Latin-1 / cp1252.
+_LEGACY_MARKERS = re.compile(r"[¸¹¶·Þ®¬©¨ª«¯°±²³µ½¾ÆÇÏÑÖ×ØÛÜßåæçëîïñöøûüþÿ¤¦§]")
+_VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
+
+
+class IngestError(ValueError):
+    """A file we cannot take, with a message for the admin who sent it."""
+
+
+def sniff(data: bytes) -> str:
+    """The kind of file from its first bytes: pdf, docx, html or text."""
+    head = data[:2048].lstrip()
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return "docx"
+    lowered = head.lower()
+    if lowered.startswith(b"\xef\xbb\xbf"):
+        lowered = lowered[3:]
+    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or re.search(rb"<(body|article|p|div|h1)\b", lowered):
+        return "html"
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(f"Tệp không phải văn bản được hỗ trợ ({SUPPORTED}).")
+    return "text"
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise IngestError(
+            "Tệp văn bản không ở mã UTF-8. Nếu tệp dùng bảng mã cũ (TCVN3/VNI), hãy chuyển sang "
+            "Unicode (ví dụ bằng Unikey: Công cụ chuyển mã) rồi gửi lại."
+        ) from None
+
+
+def _reject_legacy_encoding(text: str) -> None:
+    """TCVN3/VNI text decodes to Latin-1 look-alikes ("Héi nghÞ"); refuse it with the fix."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 200:
+        return
+    legacy = len(_LEGACY_MARKERS.findall(text))
+    proper = len(_VIETNAMESE_LETTERS.findall(text))
+    if legacy > 20 and legacy > 2 * proper:
+        raise IngestError(
+            "Văn bản có vẻ dùng bảng mã cũ (TCVN3/ABC hoặc VNI), không đọc đúng được tiếng Việt. "
+            "Hãy chuyển sang Unicode (Unikey: Công cụ chuyển mã) rồi gửi lại."
+        )
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise IngestError("Tệp PDF được đặt mật khẩu; hãy gửi bản không khóa.")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except IngestError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
+        raise IngestError(f"Tệp PDF bị hỏng hoặc không đọc được ({type(error).__name__}).") from None
+    text = "\n\n".join(p.strip() for p in pages)
+    if len(text.strip()) < MIN_TEXT_CHARS:
+        raise IngestError(
+            "Tệp PDF không có lớp văn bản (có thể là bản quét ảnh). Hãy gửi bản PDF có chữ, "
+            "hoặc bản DOCX/TXT."
+        )
+    # PDF lines wrap inside paragraphs: join a line to the next unless it ends a sentence.
+    return re.sub(r"(?<![.!?:;”\"])\n(?!\n)", " ", text)
+
+
+def _docx_text(data: bytes) -> str:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+            raise IngestError("Tệp DOCX giải nén quá lớn (nghi là tệp độc hại); không nhận.")
+        if "word/document.xml" not in archive.namelist():
+            raise IngestError(f"Tệp nén không phải DOCX. Định dạng được hỗ trợ: {SUPPORTED}.")
+        import docx
+
+        document = docx.Document(io.BytesIO(data))
+    except IngestError:
+        raise
+    except Exception as error:  # python-docx raises many kinds on a broken package
+        raise IngestError(f"Tệp DOCX bị hỏng hoặc không đọc được ({type(error).__name__}).") from None
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    lines: list[str] = []
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraph = Paragraph(block, document)
+            text = paragraph.text.strip()
+            if not text:
+                continue
+            style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
+            lines.append(("- " + text) if "list" in style else text)
+        elif tag == "tbl":
+            for row in Table(block, document).rows:
+                cells = []
+                for cell in row.cells:
+                    value = " ".join(cell.text.split())
+                    if value and (not cells or cells[-1] != value):  # merged cells repeat
+                        cells.append(value)
+                if cells:
+                    lines.append(" | ".join(cells) + ".")
+    return "\n".join(lines)
+
+
+def _html_text(data: bytes) -> tuple[str, str]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(data, "html.parser")
+    title = ""
+    if soup.title and soup.title.string:
+        title = soup.title.string.strip()
+    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form",
+                     "iframe", "button", "svg", "template"]):
+        tag.decompose()
+    main = soup.find("article") or soup.find("main") or soup.body or soup
+    heading = main.find("h1")
+    if heading and heading.get_text(strip=True):
+        title = heading.get_text(" ", strip=True)
+    blocks = []
+    for element in main.find_all(["h1", "h2", "h3", "h4", "p", "li", "tr", "figcaption", "blockquote", "pre"]):
+        if element.find_parent(["p", "li", "tr", "blockquote"]) is not None:
+            continue
+        if element.name == "tr":
+            text = " | ".join(c.get_text(" ", strip=True) for c in element.find_all(["td", "th"]))
+            text = text + "." if text else text
+        else:
+            text = element.get_text(" ", strip=True)
+        if element.name == "li" and text:
+            text = "- " + text
+        if text:
+            blocks.append(text)
+    if not blocks:
+        blocks = [main.get_text("\n", strip=True)]
+    return "\n".join(blocks), title
+
+
+_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\b")
+_PUBLISHER = re.compile(r"^\s*([A-ZĐ][A-Za-z0-9Đ&.]*\.(?:VN|vn|COM|com))\s*[-–—]")
+
+
+def guess_metadata(text: str, fallback_title: str) -> dict:
+    """Title, publisher and date as the text itself gives them (first lines only)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    title = fallback_title
+    if lines and len(lines[0]) <= 200 and not lines[0].endswith((".", ":", ";")):
+        title = lines[0]
+    date = ""
+    for line in lines[:6]:
+        match = _DATE.search(line)
+        if match:
+            day, month, year = match.groups()
+            date = f"{int(day):02d}/{int(month):02d}/{year}"
+            break
+    publisher = ""
+    for line in lines[:4]:
+        match = _PUBLISHER.match(line)
+        if match:
+            publisher = match.group(1)
+            break
+    return {"title": title, "publisher": publisher, "date": date}
+
+
+def load_bytes(data: bytes, source: str, **metadata: str) -> Document:
+    """A Document from a file's bytes; `source` is the file name citations will show."""
+    if not data or not data.strip():
+        raise IngestError(f"Tệp “{source}” trống.")
+    if len(data) > MAX_FILE_BYTES:
+        raise IngestError(f"Tệp “{source}” lớn hơn giới hạn {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    kind = sniff(data)
+    html_title = ""
+    if kind == "pdf":
+        raw = _pdf_text(data)
+    elif kind == "docx":
+        raw = _docx_text(data)
+    elif kind == "html":
+        raw, html_title = _html_text(data)
+    else:
+        raw = _decode(data)
+    raw = normalize(raw)
+    _reject_legacy_encoding(raw)
+    stem = Path(source).stem
+    guessed = guess_metadata(raw, html_title or stem)
+    if html_title:
+        guessed["title"] = html_title
+    text = clean_text(raw, guessed["title"])
+    if len(text.strip()) < MIN_TEXT_CHARS:
+        raise IngestError(f"Tệp “{source}” không có đủ nội dung văn bản để lưu.")
+    fields = {**guessed, **{k: v for k, v in metadata.items() if v}}
+    return Document(source=source, text=text, title=fields["title"], publisher=fields["publisher"],
+                    date=fields["date"])
+
+
+def load_file(path: str | Path, **metadata: str) -> Document:
+    """A Document from a file on disk."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise IngestError(f"Không đọc được tệp “{path.name}”: {error.strerror or error}.") from None
+    return load_bytes(data, path.name, **metadata)

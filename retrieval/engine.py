@@ -1,0 +1,78 @@
+"""The answer engine: every channel calls `AnswerEngine.ask`."""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from pathlib import Path
+
+from knowledge.loaders import IngestError, load_file
+from ngoaivu.settings import Settings
+from retrieval.answerer import Answerer
+from retrieval.embeddings import make_embeddings
+from retrieval.knowledge_base import AddResult, KnowledgeBase
+from retrieval.models import Answer
+
+log = logging.getLogger(__name__)
+MAX_QUESTION_CHARS = 1000
+SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+
+EMPTY = "Anh/chị chưa nhập câu hỏi. Ví dụ: “Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?”"
+TOO_LONG = ("Câu hỏi dài {length:,} ký tự, vượt giới hạn {limit:,} ký tự. "
+            "Xin hỏi ngắn gọn một ý, ví dụ: “Quy chế 272 ban hành ngày nào?”").replace(",", ".")
+NO_WORDS = "Tôi chưa thấy câu hỏi bằng chữ trong tin nhắn này. Xin nhập câu hỏi về công tác đối ngoại."
+
+
+class AnswerEngine:
+    """Answers questions from the knowledge base, with citations; refuses when evidence is weak."""
+
+    def __init__(self, knowledge_base: KnowledgeBase) -> None:
+        self.kb = knowledge_base
+        self.answerer = Answerer(knowledge_base)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, progress=None) -> "AnswerEngine":
+        """Open (building on first use) the knowledge base under settings.data_dir."""
+        settings = settings or Settings.from_env()
+        knowledge_base = KnowledgeBase(settings, make_embeddings(settings.embeddings))
+        knowledge_base.ensure_ready(progress=progress)
+        return cls(knowledge_base)
+
+    @staticmethod
+    def check_question(question: str) -> str:
+        """A clear message when the text is not a question we can take, else ''."""
+        stripped = (question or "").strip()
+        if not stripped:
+            return EMPTY
+        if len(stripped) > MAX_QUESTION_CHARS:
+            return TOO_LONG.format(length=len(stripped), limit=MAX_QUESTION_CHARS)
+        if not re.search(r"[^\W_]", stripped):
+            return NO_WORDS
+        return ""
+
+    def ask(self, question: str) -> Answer:
+        """Answer one question. Never raises for bad user text: returns a refusal with a message."""
+        started = time.perf_counter()
+        problem = self.check_question(question)
+        if problem:
+            answer = Answer(question=question or "", answer=problem, refused=True)
+        else:
+            vector = self.kb.embeddings.embed_query(question.strip())
+            answer = self.answerer.answer(question.strip(), vector)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def ingest(self, path: str | Path, actor: str = "cli", replaces: str = "", progress=None, **metadata) -> AddResult:
+        """Load, clean, chunk, embed and publish one file; raises IngestError with a clear reason."""
+        document = load_file(path, **metadata)
+        try:
+            return self.kb.add(document, actor=actor, replaces=replaces, progress=progress)
+        except KeyError:
+            raise IngestError(f"Không có tài liệu đang dùng với mã “{replaces}” để thay thế.") from None
+
+    def remove(self, doc_id: str, actor: str = "cli") -> bool:
+        return self.kb.remove(doc_id, actor=actor)
+
+    def documents(self, include_history: bool = False) -> list[dict]:
+        """The documents held: dicts with doc_id, source, title, publisher, date, version, chunks."""
+        return self.kb.documents(include_history)

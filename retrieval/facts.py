@@ -1,0 +1,187 @@
+"""Find the asked-for fact inside a sentence: a figure with its unit, a date, a person, a place or
+a quoted name. Candidates the question itself already states are never the answer."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.vietnamese import fold
+
+_UNITS = r"(?:%|tỷ USD|triệu USD|nghìn tỷ đồng|tỷ đồng|triệu đồng|USD|tỷ|triệu|nghìn|ngàn)"
+_NUMBER = re.compile(
+    r"(?:(?:gần|khoảng|trên|hơn|tới|đến|chừng|ước đạt trên|ước đạt|đạt)\s+)?"
+    r"(?<![\d/.,-])(\d+(?:[.,]\d+)*(?:/\d+)?)(?![\d/]|[.,]\d)(\s*" + _UNITS + r")?"
+)
+_DATE = re.compile(
+    r"(?<![\d/])(?:\d{1,2}\s*-\s*)?\d{1,2}/\d{1,2}(?:/\d{4})?(?![\d/])"
+    r"|tháng\s+\d{1,2}(?:/\d{4})?|(?:năm|từ năm)\s+(?:19|20)\d{2}|(?<![\d/])(?:19|20)\d{2}(?![\d/])"
+)
+_SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Đoàn "
+             "Lâm Mai Tô Hà Cao Lương Thái Tạ Châu Quách Đào Trịnh Lưu Kiều Tống Vương Khúc Triệu La").split()
+_CAPITALIZED = r"[A-ZÀ-ỸĐ][a-zà-ỹđ]+"
+_PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+" + _CAPITALIZED + r"){1,3}\b")
+_PLACE = re.compile(r"\b(?:tại|ở)\s+((?:(?:TP\.|Tp\.|tỉnh|thành phố|thủ đô)\s*)?" + _CAPITALIZED +
+                    r"(?:\s+" + _CAPITALIZED + r"){0,3})")
+_QUOTED = re.compile(r"[“\"«]([^”\"»]{8,240})[”\"»]")
+
+
+# "ban hành theo văn bản nào", "quyết định nào": the answer is a document number such as 272-QĐ/TW.
+_ASKS_FOR_DOCUMENT = re.compile(r"\b(van ban|quyet dinh|nghi dinh|nghi quyet|ket luan|chi thi|thong tu|huong dan|so hieu)\b.*\bnao\b")
+_DOCUMENT_CODE = re.compile(r"\b\d+(?:/\d{4})?[-/][A-ZĐ][A-ZĐa-z]*(?:[-/][A-ZĐ]+)*\b")
+
+
+# "địa phương nào", "tỉnh nào", "nước nào": the answer is a proper name.
+_ASKS_FOR_NAMED = re.compile(r"\b(dia phuong|tinh|thanh pho|nuoc|quoc gia|to chuc|co quan|doi tac|thu do|vung|khu vuc|tap doan|cong ty)\s+nao\b")
+_GENERIC_CAPITALS = {"thu", "mot", "hai", "ba", "bon", "nam", "theo", "trong", "ngoai", "tai", "ong", "ba", "cuc", "bo",
+                     "so", "hoi", "uy", "chu", "pho", "tong", "dai", "lanh", "thanh", "tinh", "viet"}
+
+
+def _capitalized_runs(sentence: str) -> list[tuple[int, int]]:
+    """Offsets of runs of capitalized words (proper names), not counting the sentence's first word."""
+    runs = []
+    for match in re.finditer(r"(?:[^\W\d_][\w-]*)(?:\s+[^\W\d_][\w-]*)*", sentence):
+        words = list(re.finditer(r"[^\W\d_][\w-]*", match.group(0)))
+        current: list[re.Match] = []
+        for word in words + [None]:
+            if word is not None and word.group(0)[0].isupper() and match.start() + word.start() > 0:
+                current.append(word)
+                continue
+            if current:
+                runs.append((match.start() + current[0].start(), match.start() + current[-1].end()))
+            current = []
+    return runs
+
+
+@dataclass
+class Fact:
+    text: str
+    start: int
+    end: int
+    score: float
+    copula: bool = False  # found as "X là <the question's phrase>"
+
+
+def _is_date_like(value: str) -> bool:
+    parts = value.split("/")
+    return len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) <= 31 and int(parts[1]) <= 12
+
+
+def _salience(position: int, anchors: dict[str, list[int]]) -> float:
+    """How densely the question's words surround a position: each word counts once, by its
+    nearest occurrence, so a candidate among many of the question's words wins."""
+    return sum(1.0 / (1.0 + min(abs(position - p) for p in places) / 50.0) for places in anchors.values())
+
+
+def anchors_in(sentence: str, words: list[str]) -> dict[str, list[int]]:
+    """Character positions in the sentence of each of the question's words (folded match)."""
+    folded = fold(sentence)
+    found: dict[str, list[int]] = {}
+    for word in words:
+        places = [m.start() for m in re.finditer(r"(?<![\w/])" + re.escape(word) + r"(?![\w])", folded)]
+        if places:
+            found[word] = places
+    return found
+
+
+def _following_words(sentence: str, end: int, count: int) -> str:
+    tail = re.match(r"((?:\s+[^\s,.;:()]+){1," + str(count) + r"})", sentence[end:])
+    return tail.group(1) if tail else ""
+
+
+def _unit_words(sentence: str, end: int, unit: list[str]) -> str:
+    """The words after a number that repeat the question's unit ("119 thỏa thuận")."""
+    words = re.findall(r"\s+[^\s,.;:()]+", sentence[end:end + 80])
+    taken = ""
+    for word, expected in zip(words, unit):
+        if fold(word.strip()) != expected:
+            break
+        taken += word
+    return taken
+
+
+def _copula_fact(sentence: str, question_folded: str) -> Fact | None:
+    """"X là <phrase of the question>" answers "<phrase> là gì?": X is the fact."""
+    for match in re.finditer(r"\blà\b", sentence):
+        after = fold(sentence[match.end():match.end() + 60]).split()
+        shared = 0
+        while shared < len(after) and " ".join(after[:shared + 1]).strip(",.") in question_folded:
+            shared += 1
+        if shared >= 2:
+            before = re.split(r"[,;:]|\btrong đó\b|\bđó\b", sentence[:match.start()])[-1].strip()
+            words = before.split()
+            if 1 <= len(words) <= 8:
+                start = match.start() - len(before) - 1
+                return Fact(before, max(start, 0), match.start(), 1.5 + shared * 0.2, copula=True)
+    return None
+
+
+def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str], unit: list[str],
+              content_words: list[str]) -> Fact | None:
+    """The best candidate of the asked-for kind in the sentence, or None."""
+    anchors = anchors_in(sentence, content_words + numbers)
+    candidates: list[Fact] = []
+    if kind == "number":
+        for match in _NUMBER.finditer(sentence):
+            value = match.group(1)
+            if value in numbers or _is_date_like(value):
+                continue
+            unit_words = _unit_words(sentence, match.end(), unit)
+            is_year = re.fullmatch(r"(19|20)\d{2}", value) is not None
+            score = _salience(match.start(), anchors)
+            if unit_words:
+                score += 2.0
+            elif match.group(2):
+                score += 0.5
+            if is_year and not unit_words:
+                score -= 1.5
+            end = match.end() + len(unit_words)
+            candidates.append(Fact(sentence[match.start():end].strip(), match.start(), end, score))
+    elif kind == "date":
+        for match in _DATE.finditer(sentence):
+            value = match.group(0)
+            digits = re.findall(r"\d+", value)
+            if value in numbers or (len(digits) == 1 and digits[0] in numbers):
+                continue
+            score = _salience(match.start(), anchors) + 0.3 * len(digits)
+            candidates.append(Fact(value, match.start(), match.end(), score))
+    elif kind == "person":
+        for match in _PERSON.finditer(sentence):
+            if fold(match.group(0)) in question_folded:
+                continue
+            candidates.append(Fact(match.group(0), match.start(), match.end(), _salience(match.start(), anchors)))
+    elif kind == "place":
+        for match in _PLACE.finditer(sentence):
+            place = match.group(1)
+            if fold(place) in question_folded:
+                continue
+            candidates.append(Fact(place, match.start(1), match.end(1), _salience(match.start(), anchors)))
+    elif kind == "theme":
+        for match in _QUOTED.finditer(sentence):
+            if fold(match.group(1)) in question_folded:
+                continue
+            announced = re.search(r"chủ đề|khẩu hiệu|phương châm", sentence[max(0, match.start() - 40):match.start()])
+            candidates.append(Fact(match.group(1).strip(), match.start(1), match.end(1),
+                                   _salience(match.start(), anchors) + (2.0 if announced else 0.0)))
+    elif kind == "name":
+        if _ASKS_FOR_DOCUMENT.search(question_folded):
+            for match in _DOCUMENT_CODE.finditer(sentence):
+                if fold(match.group(0)) not in question_folded:
+                    candidates.append(Fact(match.group(0), match.start(), match.end(),
+                                           1.0 + _salience(match.start(), anchors)))
+        for match in _QUOTED.finditer(sentence):
+            if fold(match.group(1)) in question_folded:
+                continue
+            candidates.append(Fact(match.group(1).strip(), match.start(1), match.end(1),
+                                   _salience(match.start(), anchors)))
+        if _ASKS_FOR_NAMED.search(question_folded):
+            for start, end in _capitalized_runs(sentence):
+                name = sentence[start:end]
+                if fold(name) in question_folded or fold(name).split()[0] in _GENERIC_CAPITALS:
+                    continue
+                candidates.append(Fact(name, start, end, _salience(start, anchors) - 0.5))
+        copula = _copula_fact(sentence, question_folded)
+        if copula:
+            candidates.append(copula)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda fact: fact.score)

@@ -1,0 +1,217 @@
+"""The knowledge base: the registry (what is live) plus Chroma (vectors) plus the lexical indexes,
+kept in agreement. Adding a document is all-or-nothing."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from knowledge.chunking import chunk_document
+from knowledge.models import Document
+from knowledge.seeds import seed_documents
+from ngoaivu.settings import Settings
+from retrieval.lexical import BM25Index
+from retrieval.registry import Registry
+
+log = logging.getLogger(__name__)
+BATCH = 64
+
+
+@dataclass
+class Passage:
+    """A chunk as the answering side sees it, with its sentences and its document's metadata."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    sentences: list[tuple[int, int]]  # offsets within the document text
+    document: dict
+
+
+@dataclass
+class Sentence:
+    passage: int  # index into Snapshot.passages
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Snapshot:
+    """Everything searchable at one registry generation, built once and shared by all questions."""
+
+    generation: int
+    passages: list[Passage] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+    by_chunk_id: dict[str, int] = field(default_factory=dict)
+    sentence_index: BM25Index | None = None
+    passage_index: BM25Index | None = None
+
+    @classmethod
+    def build(cls, registry: Registry) -> "Snapshot":
+        generation = registry.generation()
+        documents = registry.active_documents()
+        snapshot = cls(generation)
+        for row in registry.active_chunks():
+            document = documents[row["doc_id"]]
+            passage = Passage(row["chunk_id"], row["doc_id"], row["text"], row["start"],
+                              [tuple(s) for s in row["sentences"]], document)
+            snapshot.by_chunk_id[passage.chunk_id] = len(snapshot.passages)
+            for a, b in passage.sentences:
+                snapshot.sentences.append(Sentence(len(snapshot.passages), a, b, document["text"][a:b]))
+            snapshot.passages.append(passage)
+        snapshot.sentence_index = BM25Index([s.text for s in snapshot.sentences])
+        snapshot.passage_index = BM25Index([p.document["title"] + "\n" + p.text for p in snapshot.passages])
+        return snapshot
+
+
+@dataclass
+class AddResult:
+    document: Document
+    chunks: int
+    status: str  # "added", "replaced" or "unchanged"
+    replaced: str = ""
+
+
+def _collection_name(embeddings: Embeddings) -> str:
+    name = getattr(embeddings, "name", type(embeddings).__name__)
+    return "ngoaivu_" + re.sub(r"[^a-zA-Z0-9]+", "_", name).strip("_").lower()[:50]
+
+
+def chroma_client(settings: Settings):
+    """An embedded PersistentClient under the data directory, or a Chroma server when configured."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    path = Path(settings.data_dir) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+class KnowledgeBase:
+    """Adds, removes and searches documents; Chroma and the registry always agree afterwards."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings, registry: Registry | None = None) -> None:
+        from langchain_chroma import Chroma
+
+        self.embeddings = embeddings
+        self.registry = registry or Registry(Path(settings.data_dir) / "registry.sqlite3")
+        # Our own embedding function, always: Chroma must never fall back to downloading its default.
+        self.vectors = Chroma(collection_name=_collection_name(embeddings), embedding_function=embeddings,
+                              client=chroma_client(settings), collection_metadata={"hnsw:space": "cosine"})
+        self._lock = threading.RLock()
+        self._snapshot: Snapshot | None = None
+
+    # -- building -------------------------------------------------------------------------------
+    def ensure_ready(self, progress=None) -> None:
+        """Seed the shipped articles on first use, then repair any disagreement with Chroma."""
+        with self._lock:
+            if not self.registry.get_meta("seeded"):
+                for document in seed_documents():
+                    self.add(document, actor="seed", progress=progress)
+                self.registry.set_meta("seeded", "1")
+            self.reconcile(progress=progress)
+
+    def reconcile(self, progress=None) -> dict:
+        """Delete vectors of chunks that are not live; embed live chunks that have no vector."""
+        with self._lock:
+            live = {row["chunk_id"]: row for row in self.registry.active_chunks()}
+            stored = set(self.vectors.get(include=[])["ids"])
+            extra = sorted(stored - set(live))
+            missing = [live[i] for i in live if i not in stored]
+            if extra:
+                self.vectors.delete(ids=extra)
+            documents = self.registry.active_documents() if missing else {}
+            for start in range(0, len(missing), BATCH):
+                batch = missing[start:start + BATCH]
+                self.vectors.add_texts([r["text"] for r in batch],
+                                       metadatas=[self._metadata(documents[r["doc_id"]]) for r in batch],
+                                       ids=[r["chunk_id"] for r in batch])
+                if progress:
+                    progress(len(batch))
+            if extra or missing:
+                log.info("reconciled: %d stale vectors removed, %d missing vectors embedded", len(extra), len(missing))
+            return {"removed": len(extra), "embedded": len(missing)}
+
+    @staticmethod
+    def _metadata(document: dict) -> dict:
+        return {key: document[key] for key in ("doc_id", "source", "title", "publisher", "date")}
+
+    # -- changing -------------------------------------------------------------------------------
+    def add(self, document: Document, actor: str = "cli", replaces: str = "", progress=None) -> AddResult:
+        """Make a document searchable. Identical content changes nothing; the same title (or
+        `replaces`) makes a new version and retires the old one. On any error nothing changes."""
+        with self._lock:
+            same = self.registry.find_by_hash(document.content_hash)
+            if same:
+                return AddResult(document, 0, "unchanged", "")
+            previous = (self.registry.document(replaces) if replaces
+                        else self.registry.find_active_by_title(document.title) if document.title else None)
+            if replaces and (previous is None or previous["status"] != "active"):
+                raise KeyError(replaces)
+            if previous:
+                document.version = previous["version"] + 1
+            chunks = chunk_document(document)
+            ids = [c.chunk_id for c in chunks]
+            metadata = self._metadata(document.metadata())
+            try:
+                for start in range(0, len(chunks), BATCH):
+                    batch = chunks[start:start + BATCH]
+                    self.vectors.add_texts([c.text for c in batch], metadatas=[metadata] * len(batch),
+                                           ids=[c.chunk_id for c in batch])
+                    if progress:
+                        progress(len(batch))
+                self.registry.publish(document, chunks, actor, replaces=previous["doc_id"] if previous else "")
+            except BaseException:
+                self._discard_vectors(ids)
+                raise
+            if previous:
+                self._discard_vectors(self._chunk_ids_of(previous["doc_id"]))
+            return AddResult(document, len(chunks), "replaced" if previous else "added",
+                             previous["doc_id"] if previous else "")
+
+    def remove(self, doc_id: str, actor: str = "cli") -> bool:
+        """Retire a document: it is never searched or cited again."""
+        with self._lock:
+            if not self.registry.remove(doc_id, actor):
+                return False
+            self._discard_vectors(self._chunk_ids_of(doc_id))
+            return True
+
+    def _chunk_ids_of(self, doc_id: str) -> list[str]:
+        return self.vectors.get(where={"doc_id": doc_id}, include=[])["ids"]
+
+    def _discard_vectors(self, ids: list[str]) -> None:
+        try:
+            if ids:
+                self.vectors.delete(ids=ids)
+        except Exception:  # the registry decides what is live; reconcile() cleans up later
+            log.exception("could not delete %d vectors; reconcile will", len(ids))
+
+    # -- reading --------------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The searchable state, rebuilt only when the registry generation moved."""
+        generation = self.registry.generation()
+        current = self._snapshot
+        if current is None or current.generation != generation:
+            with self._lock:
+                if self._snapshot is None or self._snapshot.generation != generation:
+                    self._snapshot = Snapshot.build(self.registry)
+                current = self._snapshot
+        return current
+
+    def dense_search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the k nearest chunks."""
+        results = self.vectors.similarity_search_by_vector_with_relevance_scores(query_vector, k=k)
+        return [(doc.id, 1.0 - float(distance)) for doc, distance in results]
+
+    def documents(self, include_history: bool = False) -> list[dict]:
+        return self.registry.documents(include_history)

@@ -1,0 +1,41 @@
+"""The nouns of the answering room: an Answer and the Citations that back it."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Citation:
+    """A numbered source of an answer: which document, and the passage quoted from it."""
+
+    n: int
+    source: str
+    title: str
+    publisher: str
+    date: str
+    quote: str
+    doc_id: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """What the engine says to a question; `refused` when the documents do not hold the answer."""
+
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    fact: str = ""  # the asked-for figure, date, name or theme the answer leads with, if any
+    latency_ms: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "fact": self.fact,
+            "latency_ms": round(self.latency_ms, 2),
+        }

@@ -1,0 +1,126 @@
+"""What a question asks for: its kind of answer, its content words, and the numbers it pins down."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from knowledge.vietnamese import ABBREVIATIONS, ENGLISH_GLOSSARY, fold, has_diacritics, looks_english, normalize, search_tokens
+from retrieval.lexical import ACCENT_MARK, index_tokens
+
+# Function words that say nothing about the subject (accented; their folded forms are derived).
+_STOPWORDS = set("""
+các những của là và có được đã đang sẽ trong với cho theo về tại ở này đó nào gì bao nhiêu mấy ai khi
+thì sao như thế không hay hoặc một ra vào đến từ bằng bởi vì để nếu còn lại cũng rất nhất hơn nữa đâu
+nơi làm gồm bị mà do tới nhé ạ vậy hãy biết năm ngày tháng khoảng gần trên lần thứ số qua nay hiện giờ
+việc cái chiếc người nhau ấy kia đây hả à ơi xin hỏi cho
+phần trăm số liệu nêu thông tin tài liệu cho biết
+""".split())
+_FOLDED_STOPWORDS = {fold(w) for w in _STOPWORDS}
+_ENGLISH_STOPWORDS = set("""
+the a an what how many much who whom when where which is are was were did do does of in on at to for
+with by from and or has have had be been that this it its their there as about according please tell me
+""".split())
+
+# Question words, matched on folded text; the first kind that matches wins.
+_KINDS = [
+    ("date", r"\b(khi nao|ngay nao|nam nao|thang nao|thoi gian nao|thoi diem nao|bao gio|luc nao|"
+             r"ngay bao nhieu|ngay may|tu ngay nao|when|what date|what year|which year|what day)\b"),
+    ("number", r"\b(bao nhieu|may|how many|how much|what percentage|what percent|phan tram|ty le)\b"),
+    ("person", r"(^|\s)(ai|who|whom)\b"),
+    ("place", r"\b(o dau|tai dau|noi nao|dia diem nao|where|in which city|in which province)\b"),
+    ("procedure", r"\b(nhu the nao|the nao|lam gi|can lam gi|lam the nao|thu tuc|quy trinh|cac buoc|how to|how should|how do)\b"),
+    ("theme", r"\b(chu de|khau hieu|phuong cham|theme|slogan|motto)\b"),
+    ("name", r"\b(la gi|gi|nao|what|which|ten)\b"),
+]
+_NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
+_FOLDED_ABBREVIATION_KEYS = {fold(k) for k in ABBREVIATIONS}
+_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
+
+
+@dataclass
+class Question:
+    raw: str
+    text: str
+    english: bool
+    accented: bool
+    kind: str
+    tokens: list[str] = field(default_factory=list)  # for BM25
+    content: list[str] = field(default_factory=list)  # unigrams whose presence shows relevance
+    bigrams: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)  # figures the evidence must mention
+    unit: list[str] = field(default_factory=list)  # folded words after "bao nhiêu": what is counted
+    entities: list[list[str]] = field(default_factory=list)  # names the evidence's document must mention
+
+
+def analyze(raw: str) -> Question:
+    text = normalize(raw).strip()
+    english = looks_english(text)
+    if english:
+        text = _ORDINAL.sub(r"\1", text)
+    accented = has_diacritics(text)
+    folded = fold(text)
+    kind = next((name for name, pattern in _KINDS if re.search(pattern, folded)), "other")
+    if kind == "number" and not accented and re.search(r"\bmay\b", folded) and "bao nhieu" not in folded:
+        kind = "number" if re.search(r"\bmay (nam|lan|tinh|dia phuong|nuoc)\b", folded) else "other"
+
+    folded_tokens = search_tokens(text, english=english)
+    tokens = folded_tokens + ([t for t in index_tokens(text) if t.startswith(ACCENT_MARK)] if accented else [])
+    stop = _ENGLISH_STOPWORDS | _FOLDED_STOPWORDS if english else _FOLDED_STOPWORDS
+    if accented:
+        words = [t for t in search_tokens(text, accented=True) if "_" not in t]
+        content = [ACCENT_MARK + w for w in words if w not in _STOPWORDS and not w[0].isdigit()]
+    else:
+        content = [t for t in folded_tokens if "_" not in t and t not in stop and not t[0].isdigit()]
+    if english:
+        content = [t for t in content if t not in _ENGLISH_STOPWORDS]
+    numbers = list(dict.fromkeys(_NUMBER.findall(text)))
+    bigrams = [t for t in folded_tokens if "_" in t and not all(p in _FOLDED_STOPWORDS for p in t.split("_"))]
+
+    unit: list[str] = []
+    match = re.search(r"\b(?:bao nhieu|may)\s+((?:\w+\s*){1,3})", folded)
+    if match:
+        for word in match.group(1).split():
+            if word in _FOLDED_STOPWORDS or word in ("duoc", "da"):
+                break
+            unit.append(word)
+    if english:
+        match = re.search(r"how many\s+((?:[a-z]+\s*){1,2})", folded)
+        if match:
+            unit = [w for word in match.group(1).split() for w in ENGLISH_GLOSSARY.get(word, word).split()][:2]
+    entities = [] if english else _entities(text)
+    return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
+                    list(dict.fromkeys(bigrams)), numbers, unit, entities)
+
+
+def _entities(text: str) -> list[list[str]]:
+    """Names written with capitals inside the question ("Osaka", "Cần Thơ", "Bộ Tài chính"), each
+    as the search tokens (bigrams for several words) a document must hold to be about it."""
+    words = re.findall(r"[\w.&-]+|[^\w\s]", text)
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for position, word in enumerate(words):
+        if word[:1].isupper():
+            current.append(word)
+            continue
+        if current:
+            runs.append(current)
+        current = []
+    if current:
+        runs.append(current)
+    found = []
+    for run in runs:
+        if words and run[0] is words[0] and (len(run) == 1 or run[0].lower() in _STOPWORDS | {"theo", "trong"}):
+            run = run[1:]  # a question's first word is capitalized anyway
+            if not run:
+                continue
+        phrase = " ".join(run)
+        tokens = search_tokens(phrase)  # folded: the evidence may be typed either way
+        if len(run) == 1 and fold(run[0]).strip(".") in _FOLDED_ABBREVIATION_KEYS:
+            tokens = [t for t in tokens if "_" in t][1:] or tokens[1:]
+        elif len(run) == 1:
+            tokens = tokens[:1]
+        else:
+            tokens = [t for t in tokens if "_" in t]
+        if tokens:
+            found.append(tokens)
+    return found

@@ -1,0 +1,125 @@
+"""The FastAPI app: the Telegram webhook, the JSON question API and a health check."""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from telegram import Update
+
+from bot.dialogue import Dialogue, Engine, InvalidQuestion
+from bot.telegram import ALLOWED_UPDATES, build_application, register_commands
+from ngoaivu.settings import Settings
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE_BYTES = 1_000_000  # Telegram updates are a few KB; anything bigger is not one
+
+
+class AskRequest(BaseModel):
+    question: str
+
+
+def _secret_ok(given: str | None, expected: str) -> bool:
+    # An unset secret must not turn into "any request is fine".
+    if not expected or given is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The app. Without `engine`, the answer engine is opened from settings on startup."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        answer_engine = engine
+        if answer_engine is None:
+            from retrieval.engine import AnswerEngine
+
+            answer_engine = await asyncio.to_thread(AnswerEngine.open, settings)
+        dialogue = Dialogue(answer_engine, settings)
+        app.state.engine, app.state.dialogue, app.state.telegram = answer_engine, dialogue, None
+        telegram = None
+        if settings.telegram_bot_token:
+            telegram = build_application(settings, dialogue)
+            await telegram.initialize()  # getMe: the bot's username is needed for group mentions
+            await telegram.start()
+            app.state.telegram = telegram
+            await _register_webhook(telegram, settings)
+        try:
+            yield
+        finally:
+            if telegram is not None:
+                await telegram.stop()
+                await telegram.shutdown()
+            dialogue.store.close()
+
+    app = FastAPI(title="ngoaivu", lifespan=lifespan)
+
+    @app.post(WEBHOOK_PATH)
+    async def telegram_webhook(request: Request) -> Response:
+        """Telegram delivers one Update per request; the reply is sent before we return."""
+        # Checked before the body is read: a forged request costs us nothing.
+        if not _secret_ok(request.headers.get(SECRET_HEADER), settings.telegram_webhook_secret):
+            return JSONResponse({"detail": "forbidden"}, status_code=403)
+        telegram = request.app.state.telegram
+        if telegram is None:
+            return JSONResponse({"detail": "Telegram is not configured"}, status_code=503)
+        body = await request.body()
+        if len(body) > MAX_UPDATE_BYTES:
+            return JSONResponse({"detail": "update too large"}, status_code=413)
+        try:
+            update = Update.de_json(json.loads(body), telegram.bot)
+        except (ValueError, TypeError, KeyError) as error:
+            log.warning("Rejected a webhook body that is not an Update: %s", error)
+            return JSONResponse({"detail": "not a Telegram Update"}, status_code=400)
+        try:
+            await telegram.process_update(update)
+        except Exception:  # noqa: BLE001 - Telegram would retry a 5xx: the user got an apology
+            log.exception("Error while processing update %s", update.update_id)
+        return Response(status_code=200)
+
+    @app.post("/api/ask")
+    async def ask(body: AskRequest) -> dict:
+        """The same JSON as `ngoaivu ask --json`."""
+        try:
+            question = app.state.dialogue.validate(body.question)
+        except InvalidQuestion as invalid:
+            raise HTTPException(status_code=400, detail=invalid.message) from None
+        answer = await asyncio.to_thread(app.state.engine.ask, question)
+        return answer.to_dict()
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> dict:
+        """Liveness: the engine is open and whether Telegram is wired."""
+        return {
+            "status": "ok",
+            "telegram": request.app.state.telegram is not None,
+        }
+
+    return app
+
+
+async def _register_webhook(telegram, settings: Settings) -> None:
+    """setWebhook to PUBLIC_URL with the secret, asking only for the update types handled."""
+    await register_commands(telegram)
+    if not settings.public_url:
+        log.info("PUBLIC_URL is not set: not registering the Telegram webhook")
+        return
+    if not settings.telegram_webhook_secret:
+        log.error("TELEGRAM_WEBHOOK_SECRET is not set: not registering the webhook "
+                  "(every webhook request would be refused)")
+        return
+    url = settings.public_url.rstrip("/") + WEBHOOK_PATH
+    await telegram.bot.set_webhook(
+        url=url, secret_token=settings.telegram_webhook_secret, allowed_updates=ALLOWED_UPDATES,
+    )
+    log.info("Telegram webhook registered at %s", url)
