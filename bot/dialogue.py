@@ -8,12 +8,10 @@ and expiring), a per-user rate limit, dedupe of retried deliveries, the answers 
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import re
 import time
 import unicodedata
-from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -22,12 +20,6 @@ from bot.followup import resolve
 from bot.store import ConversationStore, StoredAnswer
 from ngoaivu.settings import Settings
 from retrieval.models import Answer, Citation
-
-log = logging.getLogger(__name__)
-
-MAX_CHATS = 10_000  # bounds the in-memory context and rate-limit tables
-MAX_SEEN_DELIVERIES = 10_000
-
 
 class Engine(Protocol):
     """What the dialogue needs of the answer engine (retrieval.engine.AnswerEngine)."""
@@ -102,30 +94,6 @@ def clean_question(text: str | None, max_chars: int) -> str:
     return text
 
 
-class RateLimiter:
-    """At most `limit` events per `window` seconds per key (sliding window)."""
-
-    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._events: OrderedDict[str, deque[float]] = OrderedDict()
-
-    def wait_seconds(self, key: str) -> int:
-        """0 and counts the event when allowed; otherwise the seconds until the next is allowed."""
-        if self.limit <= 0:
-            return 0
-        now = self.clock()
-        events = self._events.setdefault(key, deque())
-        self._events.move_to_end(key)
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        if len(events) >= self.limit:
-            return max(1, math.ceil(events[0] + self.window - now))
-        events.append(now)
-        while len(self._events) > MAX_CHATS:
-            self._events.popitem(last=False)
-        return 0
-
-
 class Dialogue:
     """One conversation core shared by all chats of all channels."""
 
@@ -134,18 +102,13 @@ class Dialogue:
         engine: Engine,
         settings: Settings,
         store: ConversationStore | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,  # wall time: shared with other processes
     ) -> None:
         self.engine = engine
         self.settings = settings
+        # The state lives in SQLite so that restarts and several server processes agree.
         self.store = store or ConversationStore.in_dir(settings.data_dir)
         self.clock = clock
-        self._limiter = RateLimiter(
-            settings.rate_limit_questions, settings.rate_limit_seconds, clock
-        )
-        # Only the last question per chat: enough for "còn … thì sao?", and nothing stale.
-        self._context: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self._seen: OrderedDict[str, None] = OrderedDict()
 
     @staticmethod
     def _key(channel: str, ident: object) -> str:
@@ -157,36 +120,27 @@ class Dialogue:
 
     def first_delivery(self, channel: str, delivery_id: object) -> bool:
         """True the first time a delivery (e.g. a Telegram update_id) is seen; False on retries."""
-        key = self._key(channel, delivery_id)
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        while len(self._seen) > MAX_SEEN_DELIVERIES:
-            self._seen.popitem(last=False)
-        return True
+        return self.store.first_delivery(self._key(channel, delivery_id), self.clock())
 
     def previous_question(self, channel: str, chat_id: object) -> str | None:
-        """The chat's previous question while it is still fresh."""
-        key = self._key(channel, chat_id)
-        entry = self._context.get(key)
-        if entry is None:
-            return None
-        question, at = entry
-        if self.clock() - at > self.settings.context_ttl_seconds:
-            del self._context[key]
-            return None
-        return question
+        """The chat's previous question while it is still fresh (only the last one is kept)."""
+        return self.store.context(
+            self._key(channel, chat_id), self.clock(), self.settings.context_ttl_seconds
+        )
 
     def forget(self, channel: str, chat_id: object) -> None:
         """Drop the chat's context (e.g. on /start)."""
-        self._context.pop(self._key(channel, chat_id), None)
+        self.store.forget(self._key(channel, chat_id))
 
-    def _remember(self, channel: str, chat_id: object, question: str) -> None:
-        key = self._key(channel, chat_id)
-        self._context[key] = (question, self.clock())
-        self._context.move_to_end(key)
-        while len(self._context) > MAX_CHATS:
-            self._context.popitem(last=False)
+    def _rate_wait(self, channel: str, user_id: object) -> int:
+        """Seconds the user must wait before asking again (0: go ahead; the question counts)."""
+        limit = self.settings.rate_limit_questions
+        if limit <= 0:
+            return 0
+        wait = self.store.rate_wait(
+            self._key(channel, user_id), self.clock(), limit, self.settings.rate_limit_seconds
+        )
+        return max(1, math.ceil(wait)) if wait > 0 else 0
 
     async def ask(self, channel: str, chat_id: object, user_id: object, text: str | None) -> Reply:
         """Answer a user's message in a chat. Engine errors propagate to the channel."""
@@ -194,14 +148,14 @@ class Dialogue:
             asked = self.validate(text)
         except InvalidQuestion as invalid:
             return Reply(kind="invalid", text=invalid.message)
-        wait = self._limiter.wait_seconds(self._key(channel, user_id))
+        wait = self._rate_wait(channel, user_id)
         if wait:
             return Reply(kind="rate_limited", text=texts.RATE_LIMITED.format(seconds=wait))
 
         previous = self.previous_question(channel, chat_id)
         reading = resolve(previous, asked)
         answer = await asyncio.to_thread(self.engine.ask, reading.question)
-        self._remember(channel, chat_id, reading.question)
+        self.store.remember(self._key(channel, chat_id), reading.question, self.clock())
         answer_id = await asyncio.to_thread(
             self.store.save_answer, channel, str(chat_id), str(user_id), asked,
             reading.question, reading.rewritten, answer,

@@ -1,4 +1,9 @@
-"""What the conversation keeps on disk: answers given (for /nguon and buttons) and 👍/👎 votes."""
+"""What the conversation keeps on disk: answers given (for /nguon and buttons), 👍/👎 votes,
+and the short-lived state of chats (previous question, rate-limit events, deliveries seen).
+
+Keeping the short-lived state here rather than in memory means a restart or a second server
+process sees the same context, limits and retried deliveries.
+"""
 from __future__ import annotations
 
 import json
@@ -39,7 +44,25 @@ CREATE TABLE IF NOT EXISTS feedback (
     created_at TEXT NOT NULL,
     UNIQUE (answer_id, user_id)   -- a second tap changes the vote, it does not add one
 );
+CREATE TABLE IF NOT EXISTS chat_context (
+    chat_key TEXT PRIMARY KEY,    -- "channel:chat_id"; only the last question is kept
+    question TEXT NOT NULL,
+    at REAL NOT NULL              -- unix time
+);
+CREATE TABLE IF NOT EXISTS rate_events (
+    user_key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_events_by_user ON rate_events (user_key, at);
+CREATE TABLE IF NOT EXISTS deliveries (
+    delivery_key TEXT PRIMARY KEY,  -- "channel:update_id"
+    at REAL NOT NULL
+);
 """
+# Telegram stops retrying a webhook delivery well within a day; context and rate windows are
+# minutes. (Context TTL and rate window are checked on read; this only bounds the tables.)
+STATE_MEMORY_SECONDS = 24 * 3600
+PRUNE_EVERY = 500  # writes between clean-ups of expired state
 
 
 def _now() -> str:
@@ -72,8 +95,11 @@ class ConversationStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
+        self._writes = 0
         with self._lock:
+            self._db.execute("PRAGMA busy_timeout=5000")  # other server processes share the file
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
 
     @classmethod
@@ -124,6 +150,75 @@ class ConversationStore:
                  stored.answer.answer, citations, _now()),
             )
 
+    # -- short-lived chat state ------------------------------------------------------------
+    def first_delivery(self, key: str, now: float) -> bool:
+        """Mark a delivery seen; True only the first time (atomic across processes)."""
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO deliveries (delivery_key, at) VALUES (?, ?)", (key, now)
+            )
+            first = cursor.rowcount == 1
+        self._wrote(now)
+        return first
+
+    def context(self, chat_key: str, now: float, ttl: float) -> str | None:
+        """The chat's previous question if it is younger than `ttl` seconds."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT question FROM chat_context WHERE chat_key = ? AND at >= ?",
+                (chat_key, now - ttl),
+            ).fetchone()
+        return row["question"] if row else None
+
+    def remember(self, chat_key: str, question: str, now: float) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO chat_context (chat_key, question, at) VALUES (?, ?, ?)"
+                " ON CONFLICT (chat_key) DO UPDATE SET question = excluded.question, at = excluded.at",
+                (chat_key, question, now),
+            )
+        self._wrote(now)
+
+    def forget(self, chat_key: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM chat_context WHERE chat_key = ?", (chat_key,))
+
+    def rate_wait(self, user_key: str, now: float, limit: int, window: float) -> float:
+        """0 (and the event counted) when the user is under `limit` events per `window`
+        seconds; otherwise the seconds until the oldest counted event leaves the window."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")  # count and insert as one step
+            try:
+                rows = self._db.execute(
+                    "SELECT at FROM rate_events WHERE user_key = ? AND at > ? ORDER BY at",
+                    (user_key, now - window),
+                ).fetchall()
+                if len(rows) >= limit:
+                    wait = rows[len(rows) - limit]["at"] + window - now
+                else:
+                    wait = 0.0
+                    self._db.execute(
+                        "INSERT INTO rate_events (user_key, at) VALUES (?, ?)", (user_key, now)
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        self._wrote(now)
+        return wait
+
+    def prune(self, now: float, keep_seconds: float = STATE_MEMORY_SECONDS) -> None:
+        """Drop short-lived state older than `keep_seconds` so the tables stay small."""
+        with self._lock:
+            for table in ("deliveries", "rate_events", "chat_context"):
+                self._db.execute(f"DELETE FROM {table} WHERE at < ?", (now - keep_seconds,))
+
+    def _wrote(self, now: float) -> None:
+        self._writes += 1
+        if self._writes % PRUNE_EVERY == 0:
+            self.prune(now)
+
+    # -- review ------------------------------------------------------------------------------
     def feedback(self) -> list[dict]:
         """Every vote, oldest first (for review and tests)."""
         with self._lock:

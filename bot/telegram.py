@@ -57,20 +57,24 @@ def _is_group(message: Message) -> bool:
 async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int):
     """Show "typing…" while the answer is being made (refreshed for slow answers)."""
 
-    async def refresh() -> None:
+    async def keep_typing() -> None:
         while True:
             await asyncio.sleep(TYPING_REFRESH_SECONDS)
             await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
-    with contextlib.suppress(TelegramError):  # a lost "typing" must not cost the answer
-        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-    task = asyncio.create_task(refresh())
+    # The first "typing" is in flight while the engine works (one round trip saved), and is
+    # finished before the answer goes out, so it never arrives after it.
+    first = asyncio.create_task(context.bot.send_chat_action(chat_id, ChatAction.TYPING))
+    refresh = asyncio.create_task(keep_typing())
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, TelegramError):
-            await task
+        refresh.cancel()
+        for task in (first, refresh):
+            try:
+                await task
+            except (asyncio.CancelledError, TelegramError):
+                pass  # a lost "typing" must not cost the answer
 
 
 async def _send_html(
@@ -243,6 +247,11 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(texts.THANKS_UP if vote == "up" else texts.THANKS_DOWN)
 
 
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a tap on a button this version no longer knows, so the client stops waiting."""
+    await update.callback_query.answer(texts.ANSWER_GONE, show_alert=True)
+
+
 async def _edit(query, html: str, keyboard: InlineKeyboardMarkup) -> None:
     try:
         await query.edit_message_text(html, reply_markup=keyboard)
@@ -311,6 +320,7 @@ def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool =
         CallbackQueryHandler(source_button, pattern=r"^src:\d+:\d+$"),
         CallbackQueryHandler(back_button, pattern=r"^ans:\d+$"),
         CallbackQueryHandler(vote_button, pattern=r"^vote:\d+:(up|down)$"),
+        CallbackQueryHandler(stale_button),
     ])
     application.add_error_handler(on_error)
     return application

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # The five tone marks as combining characters; vowel-quality marks (â, ơ, ư, ă) are kept apart.
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -43,6 +44,7 @@ def normalize(text: str) -> str:
     return _WORD.sub(lambda m: _retone_syllable(m.group(0)), text)
 
 
+@lru_cache(maxsize=65536)  # the same sentences are folded for question after question
 def fold(text: str) -> str:
     """Lower-case without tone or vowel marks, đ -> d: what people type on phones."""
     decomposed = unicodedata.normalize("NFD", text.lower())

@@ -1,2 +1,202 @@
-def main():
-    raise SystemExit("being written")
+"""The `ngoaivu` command: it mirrors the Python API (AnswerEngine.ask / ingest / remove / documents)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from ngoaivu.settings import Settings
+
+
+def _engine(settings: Settings, quiet: bool = False):
+    from tqdm import tqdm
+
+    from retrieval.engine import AnswerEngine
+
+    bar = None
+
+    def progress(count: int) -> None:
+        nonlocal bar
+        if quiet:
+            return
+        if bar is None:
+            bar = tqdm(desc="Đang lập chỉ mục", unit=" đoạn", file=sys.stderr)
+        bar.update(count)
+
+    engine = AnswerEngine.open(settings, progress=progress)
+    if bar is not None:
+        bar.close()
+    return engine
+
+
+def _print_answer(answer) -> None:
+    print(answer.answer)
+    if answer.citations:
+        print("\nNguồn:")
+        for citation in answer.citations:
+            details = ", ".join(x for x in (citation.publisher, citation.date) if x)
+            print(f"[{citation.n}] {citation.title}" + (f" ({details})" if details else "") + f" — {citation.source}")
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    engine = _engine(settings, quiet=args.json)
+    questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        answer = engine.ask(question)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            _print_answer(answer)
+    return 0
+
+
+def _files(paths: list[str]) -> list[Path]:
+    from retrieval.engine import SUPPORTED_SUFFIXES
+
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
+        else:
+            found.append(path)
+    return found
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from knowledge.loaders import IngestError
+
+    engine = _engine(settings)
+    files = _files(args.paths)
+    if not files:
+        print("Không tìm thấy tệp nào để nạp.", file=sys.stderr)
+        return 1
+    failures = 0
+    for path in tqdm(files, desc="Nạp tài liệu", unit=" tệp", file=sys.stderr, disable=len(files) < 2):
+        try:
+            result = engine.ingest(path, actor="cli", replaces=args.replaces or "",
+                                   title=args.title or "", publisher=args.publisher or "", date=args.date or "")
+        except IngestError as error:
+            failures += 1
+            print(f"✗ {path.name}: {error}", file=sys.stderr)
+            continue
+        doc = result.document
+        if result.status == "unchanged":
+            print(f"= {path.name}: nội dung đã có, không thay đổi.")
+        else:
+            note = f", thay phiên bản {result.replaced}" if result.replaced else ""
+            print(f"✓ {path.name}: “{doc.title}” (mã {doc.doc_id}, phiên bản {doc.version}, {result.chunks} đoạn{note})")
+    return 1 if failures else 0
+
+
+def cmd_docs(args, settings: Settings) -> int:
+    engine = _engine(settings)
+    documents = engine.documents(include_history=args.history)
+    if args.json:
+        print(json.dumps(documents, ensure_ascii=False, indent=2))
+        return 0
+    for doc in documents:
+        status = "" if doc["status"] == "active" else f" [{doc['status']}]"
+        meta = ", ".join(x for x in (doc["publisher"], doc["date"]) if x)
+        print(f"{doc['doc_id']}  v{doc['version']}  {doc['source']}  “{doc['title']}”" + (f" ({meta})" if meta else "")
+              + f"  {doc['chunks']} đoạn{status}")
+    return 0
+
+
+def cmd_remove(args, settings: Settings) -> int:
+    engine = _engine(settings)
+    if engine.remove(args.doc_id, actor="cli"):
+        print(f"Đã xóa tài liệu {args.doc_id}.")
+        return 0
+    print(f"Không có tài liệu đang dùng với mã {args.doc_id}.", file=sys.stderr)
+    return 1
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from retrieval.evaluation import evaluate
+
+    engine = _engine(settings, quiet=True)
+    report = evaluate(engine, Path(args.gold), without_diacritics=args.strip_diacritics)
+    print(report.text())
+    return 0
+
+
+def cmd_bench(args, settings: Settings) -> int:
+    from retrieval.bench import run_bench
+
+    print(run_bench(settings, Path(args.questions) if args.questions else None, repeat=args.repeat))
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from webhook.server import serve
+
+    serve(settings)
+    return 0
+
+
+def cmd_poll(args, settings: Settings) -> int:
+    from bot.telegram import run_polling
+
+    run_polling(settings)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ngoaivu", description="Hỏi đáp có trích dẫn nguồn về công tác đối ngoại.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ask = commands.add_parser("ask", help="answer a question (or one question per line of stdin)")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--json", action="store_true", help="one JSON object per answer")
+    ask.set_defaults(run=cmd_ask)
+
+    ingest = commands.add_parser("ingest", help="add files or folders (.txt .md .html .pdf .docx)")
+    ingest.add_argument("paths", nargs="+")
+    ingest.add_argument("--title")
+    ingest.add_argument("--publisher")
+    ingest.add_argument("--date")
+    ingest.add_argument("--replaces", help="doc id this file is a new version of")
+    ingest.set_defaults(run=cmd_ingest)
+
+    docs = commands.add_parser("docs", help="list the documents held")
+    docs.add_argument("--history", action="store_true", help="include replaced and deleted versions")
+    docs.add_argument("--json", action="store_true")
+    docs.set_defaults(run=cmd_docs)
+
+    remove = commands.add_parser("remove", help="delete a document by id")
+    remove.add_argument("doc_id")
+    remove.set_defaults(run=cmd_remove)
+
+    evaluation = commands.add_parser("eval", help="score against a gold question file")
+    evaluation.add_argument("gold")
+    evaluation.add_argument("--strip-diacritics", action="store_true", help="ask every question without accents")
+    evaluation.set_defaults(run=cmd_eval)
+
+    bench = commands.add_parser("bench", help="answer latency and index build throughput")
+    bench.add_argument("--questions", help="file with one question per line (default: built-in set)")
+    bench.add_argument("--repeat", type=int, default=5)
+    bench.set_defaults(run=cmd_bench)
+
+    commands.add_parser("serve", help="run the HTTP server (webhooks, /api/ask)").set_defaults(run=cmd_serve)
+    commands.add_parser("poll", help="run the Telegram bot by long polling").set_defaults(run=cmd_poll)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.run(args, Settings.from_env())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

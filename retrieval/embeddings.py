@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -45,12 +44,11 @@ class SentenceTransformerEmbeddings(Embeddings):
     """Any sentence-transformers model, by local path, packaged model name, or cached hub name."""
 
     def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "") -> None:
+        # Offline (see retrieval/__init__.py): a hub name must already be in the local cache.
         from sentence_transformers import SentenceTransformer
 
         path = Path(model).expanduser()
         location = str(path) if path.exists() else str(_packaged_model_path(model) or model)
-        # Only what is on disk: a hub name must already be in the local cache.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             self._model = SentenceTransformer(location, device="cpu")
         except Exception as error:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from knowledge.loaders import IngestError, load_file
+from knowledge.vietnamese import normalize
 from ngoaivu.settings import Settings
 from retrieval.answerer import Answerer
 from retrieval.embeddings import make_embeddings
@@ -18,9 +19,14 @@ MAX_QUESTION_CHARS = 1000
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
 EMPTY = "Anh/chị chưa nhập câu hỏi. Ví dụ: “Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?”"
-TOO_LONG = ("Câu hỏi dài {length:,} ký tự, vượt giới hạn {limit:,} ký tự. "
-            "Xin hỏi ngắn gọn một ý, ví dụ: “Quy chế 272 ban hành ngày nào?”").replace(",", ".")
+TOO_LONG = ("Câu hỏi dài {length} ký tự, vượt giới hạn {limit} ký tự. "
+            "Xin hỏi ngắn gọn một ý, ví dụ: “Quy chế 272 ban hành ngày nào?”")
 NO_WORDS = "Tôi chưa thấy câu hỏi bằng chữ trong tin nhắn này. Xin nhập câu hỏi về công tác đối ngoại."
+
+
+def _thousands(number: int) -> str:
+    """Vietnamese digit grouping: 10.000."""
+    return f"{number:,}".replace(",", ".")
 
 
 class AnswerEngine:
@@ -45,7 +51,7 @@ class AnswerEngine:
         if not stripped:
             return EMPTY
         if len(stripped) > MAX_QUESTION_CHARS:
-            return TOO_LONG.format(length=len(stripped), limit=MAX_QUESTION_CHARS)
+            return TOO_LONG.format(length=_thousands(len(stripped)), limit=_thousands(MAX_QUESTION_CHARS))
         if not re.search(r"[^\W_]", stripped):
             return NO_WORDS
         return ""
@@ -57,8 +63,9 @@ class AnswerEngine:
         if problem:
             answer = Answer(question=question or "", answer=problem, refused=True)
         else:
-            vector = self.kb.embeddings.embed_query(question.strip())
-            answer = self.answerer.answer(question.strip(), vector)
+            text = normalize(question).strip()  # NFD or old tone placement must not change the vector
+            answer = self.answerer.answer(text, self.kb.embeddings.embed_query(text))
+            answer.question = question
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

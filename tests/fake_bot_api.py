@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 BOT_ID = 7_000_000_001
 BOT_USERNAME = "ngoaivu_test_bot"
@@ -349,7 +349,7 @@ class FakeBotApi:
                 return {**query, **_decode(form)}
 
             def _handle(self) -> None:
-                path = urlparse(self.path).path
+                path = unquote(urlparse(self.path).path)
                 file_prefix = f"/file/bot{api.token}/"
                 if path.startswith(file_prefix):
                     self._download(path[len(file_prefix):])

@@ -180,10 +180,3 @@ def served(serve_app, engine) -> Served:
     """The app with the real answer engine, talking to the fake Bot API."""
     return serve_app(engine)
 
-
-# TEMPORARY until tests/conftest.py provides the session-scoped `engine` fixture: remove this.
-@pytest.fixture(scope="session")
-def engine(tmp_path_factory):
-    from retrieval.engine import AnswerEngine
-
-    return AnswerEngine.open(Settings(data_dir=tmp_path_factory.mktemp("engine-data")))

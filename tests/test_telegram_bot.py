@@ -6,10 +6,11 @@ import json
 import sqlite3
 
 from bot import texts
-from tests.fake_bot_api import BOT_USERNAME
+from retrieval.engine import AnswerEngine
+from retrieval.models import Answer, Citation
+from tests.fake_bot_api import BOT_USERNAME, utf16_len
 from tests.telegram_fixtures import (  # noqa: F401 - fixtures
-    bot_message, callback_update, engine, fake_api, message_update, new_chat_id, serve_app,
-    served,
+    bot_message, callback_update, fake_api, message_update, new_chat_id, serve_app, served,
 )
 
 QUESTION = "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?"
@@ -264,3 +265,41 @@ def test_rate_limit_answers_politely(serve_app, engine):
     assert "119" in replies[0] and "119" in replies[1]
     assert replies[2].startswith("Anh/chị đang hỏi hơi nhanh. Xin đợi khoảng ")
     assert replies[2].endswith(" giây rồi hỏi tiếp. Xin cảm ơn!")
+
+
+class LongAnswerEngine(AnswerEngine):
+    """An engine that answers at length (a guidance summary of 60 paragraphs)."""
+
+    PARAGRAPHS = [f"Mục {i}: các địa phương cần chủ động <phối hợp> & báo cáo kịp thời. " * 6
+                  for i in range(60)]
+
+    def __init__(self) -> None:  # answers without a knowledge base
+        pass
+
+    def ask(self, question: str) -> Answer:
+        citations = [Citation(n, f"00{n}.txt", f"Hướng dẫn {n}", "Bộ Ngoại giao", "01/01/2024",
+                              f"Trích {n}", f"d{n}") for n in (1, 2)]
+        return Answer(question, "\n\n".join(self.PARAGRAPHS), False, citations, fact="Mục 0")
+
+
+def test_a_long_reply_is_split_below_the_limit_on_paragraphs(serve_app):
+    long = serve_app(LongAnswerEngine())
+    chat = new_chat_id()
+    long.say(chat, "Tóm tắt hướng dẫn về đối ngoại địa phương?")
+    parts = long.api.calls_of("sendMessage", chat)
+    assert len(parts) > 1
+    assert all(p.error == "" and utf16_len(p.shown_text) < 4096 for p in parts)
+    assert [bool(p.params.get("reply_markup")) for p in parts] == [False] * (len(parts) - 1) + [True]
+    paragraphs = [para for p in parts for para in p.shown_text.split("\n\n")]
+    assert [para.strip() for para in paragraphs[:60]] == [para.strip() for para in LongAnswerEngine.PARAGRAPHS]
+    assert paragraphs[60] == "Nguồn:\n[1] Hướng dẫn 1 — Bộ Ngoại giao, 01/01/2024\n[2] Hướng dẫn 2 — Bộ Ngoại giao, 01/01/2024"
+
+
+def test_an_unknown_or_foreign_button_is_answered(served):
+    chat = new_chat_id()
+    served.say(chat, QUESTION)
+    answer_call = served.last_sent(chat)
+    for data in ("old-format", "src:999999:1", "vote:999999:up"):
+        served.post_update(callback_update(answer_call.result, data, user_id=chat))
+        answered = served.api.calls_of("answerCallbackQuery")[-1].params
+        assert answered["text"] == texts.ANSWER_GONE and answered["show_alert"] is True

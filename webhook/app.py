@@ -73,6 +73,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         telegram = request.app.state.telegram
         if telegram is None:
             return JSONResponse({"detail": "Telegram is not configured"}, status_code=503)
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > MAX_UPDATE_BYTES:
+            return JSONResponse({"detail": "update too large"}, status_code=413)
         body = await request.body()
         if len(body) > MAX_UPDATE_BYTES:
             return JSONResponse({"detail": "update too large"}, status_code=413)

@@ -1,0 +1,112 @@
+"""The answer engine on the shipped articles: the dev questions with and without diacritics, our
+own calibration questions (paraphrases, English, abbreviations, near-misses), and answer shape."""
+import json
+
+import pytest
+
+from retrieval.evaluation import evaluate, judge, strip_diacritics
+from tests.conftest import CALIBRATION, SHARED_EVAL
+
+pytestmark = pytest.mark.skipif(not SHARED_EVAL.exists(), reason="shared/eval not beside the project")
+
+
+def _check(report, minimum_right):
+    failures = report.text()
+    assert report.right >= minimum_right, failures
+    refused, total = report.by_kind()["out_of_scope"]
+    assert refused == total, failures  # a question the documents cannot answer is always refused
+
+
+def test_dev_questions(engine):
+    _check(evaluate(engine, SHARED_EVAL), 29)
+
+
+def test_dev_questions_without_diacritics(engine):
+    _check(evaluate(engine, SHARED_EVAL, without_diacritics=True), 29)
+
+
+def test_calibration_questions(engine):
+    report = evaluate(engine, CALIBRATION)
+    _check(report, len(report.results) - 2)
+
+
+def test_calibration_questions_without_diacritics(engine):
+    report = evaluate(engine, CALIBRATION, without_diacritics=True)
+    _check(report, len(report.results) - 3)
+
+
+def test_strip_diacritics_makes_the_phone_form():
+    assert strip_diacritics("Đà Nẵng đưa ra bao nhiêu kiến nghị?") == "Da Nang dua ra bao nhieu kien nghi?"
+
+
+def test_answer_leads_with_the_fact_and_cites_the_passage(engine):
+    answer = engine.ask("Trong năm 2020, các địa phương đã ký mới bao nhiêu thỏa thuận quốc tế?")
+    assert not answer.refused
+    assert answer.fact.startswith("119")
+    assert answer.answer.startswith("119")
+    first = answer.citations[0]
+    assert first.n == 1 and first.source == "002_8b352d2e7897d8d0.txt"
+    assert "119 thỏa thuận" in first.quote and first.quote in answer.answer
+    assert "[1]" in answer.answer and len(answer.answer) <= 700
+
+
+def test_the_fact_is_the_one_asked_about_not_a_neighbour(engine):
+    answer = engine.ask("Kết luận 33-KL/TW về tiếp tục thực hiện Quy chế 272 được ban hành ngày nào?")
+    assert answer.fact == "25/7/2018"
+    answer = engine.ask("Tổng Lãnh sự quán Việt Nam tại Fukuoka được thành lập năm nào?")
+    assert "2009" in answer.fact
+
+
+def test_supporting_quotes_match_the_figures_asked_about(engine):
+    answer = engine.ask("Hội nghị Ngoại vụ toàn quốc lần thứ 18 có chủ đề gì?")
+    assert answer.fact.startswith("Nâng cao hiệu quả công tác đối ngoại địa phương")
+    assert all("lần thứ 21" not in c.quote for c in answer.citations)  # "18/12" is a date, not the 18th
+
+
+def test_tone_placement_and_nfd_do_not_change_the_answer(engine):
+    import unicodedata
+
+    base = engine.ask("Hội nghị Ngoại vụ toàn quốc lần thứ 18 khai mạc ở đâu?")
+    variant = engine.ask(unicodedata.normalize("NFD", "Hội nghị Ngoại vụ toàn quốc lần thứ 18 khai mạc ở đâu?"))
+    assert base.answer == variant.answer and base.fact == "Hà Nội"
+    assert engine.ask("Các địa phương đã ký bao nhiêu thoả thuận hợp tác với đối tác quốc tế trong 3 năm qua?").fact \
+        == engine.ask("Các địa phương đã ký bao nhiêu thỏa thuận hợp tác với đối tác quốc tế trong 3 năm qua?").fact
+
+
+@pytest.mark.parametrize("question", [
+    "Hội nghị Ngoại vụ toàn quốc lần thứ 25 có chủ đề gì?",
+    "Năm 2012 các địa phương ký mới bao nhiêu thỏa thuận quốc tế?",
+    "Năm 2019 các địa phương ký mới bao nhiêu thỏa thuận quốc tế?",  # 2019 is only the baseline of 2020's figure
+    "Tổng Lãnh sự quán Việt Nam tại Vladivostok được thành lập năm nào?",
+    "Lịch thi đấu bóng đá hôm nay?",
+    "What is the capital of Australia?",
+])
+def test_near_misses_are_refused_plainly(engine, question):
+    answer = engine.ask(question)
+    assert answer.refused and not answer.citations
+    assert "không có thông tin" in answer.answer
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", "chưa nhập câu hỏi"),
+    ("   \n\t", "chưa nhập câu hỏi"),
+    ("x" * 10_000, "10.000 ký tự"),
+    ("😀🎉🇻🇳", "chưa thấy câu hỏi"),
+    ("\x00\x01\x02", "chưa thấy câu hỏi"),
+])
+def test_bad_questions_get_a_clear_reply(engine, text, expected):
+    answer = engine.ask(text)
+    assert answer.refused and expected in answer.answer
+
+
+def test_html_and_emoji_around_a_question_do_not_hurt(engine):
+    answer = engine.ask("<b>Đà Nẵng</b> có quan hệ hữu nghị, hợp tác chính thức với bao nhiêu địa phương nước ngoài? 🙏")
+    assert not answer.refused and "40 địa phương" in answer.answer
+
+
+def test_judge_follows_the_shared_rules():
+    gold = {"answers": ["119"], "sources": ["a.txt"]}
+    assert judge(gold, {"answer": "119", "refused": False, "citations": [{"source": "a.txt"}]})[0]
+    assert not judge(gold, {"answer": "x" * 701 + "119", "refused": False, "citations": [{"source": "a.txt"}]})[0]
+    assert not judge(gold, {"answer": "119", "refused": False, "citations": [{"source": "b.txt"}] * 3 + [{"source": "a.txt"}]})[0]
+    assert judge({"answers": [], "sources": []}, {"refused": True})[0]

@@ -1,0 +1,90 @@
+"""The `ngoaivu` command driven as a user drives it, in fresh processes."""
+import json
+
+from tests.conftest import run_cli
+
+NEW_GUIDANCE = """Hướng dẫn đón tiếp đoàn khách quốc tế năm 2031
+
+Theo Hướng dẫn số 77-HD/SNgV ngày 14/2/2031, mỗi đoàn khách quốc tế cấp bộ trưởng được bố trí 3 cán bộ lễ tân.
+Sở Ngoại vụ tỉnh Lạng Sơn là đầu mối tiếp nhận hồ sơ đoàn vào trong thời hạn 10 ngày làm việc.
+"""
+
+
+def test_ask_prints_answer_and_sources(seed_data_dir):
+    result = run_cli("ask", "quy che 272 ban hanh ngay nao", data_dir=seed_data_dir)
+    assert result.returncode == 0, result.stderr
+    assert "272" in result.stdout and "Nguồn:" in result.stdout
+    assert "000_0ddbb26273df8b98.txt" in result.stdout
+
+
+def test_ask_json_reads_stdin_one_question_per_line(seed_data_dir):
+    questions = "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?\n\n" + "x" * 10_000 + "\n😀\nWho won the 2022 FIFA World Cup?\n"
+    result = run_cli("ask", "--json", data_dir=seed_data_dir, stdin=questions)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(answers) == 5
+    first = answers[0]
+    assert set(first) >= {"answer", "refused", "citations", "latency_ms"}
+    assert not first["refused"] and "119" in first["answer"]
+    assert set(first["citations"][0]) >= {"n", "source", "title", "publisher", "date", "quote"}
+    assert [a["refused"] for a in answers[1:]] == [True, True, True, True]
+    assert "10.000" in answers[2]["answer"]
+
+
+def test_ingest_then_answer_then_remove(fresh_data_dir, tmp_path):
+    guidance = tmp_path / "huong-dan-don-doan.txt"
+    guidance.write_text(NEW_GUIDANCE, encoding="utf-8")
+    question = "Mỗi đoàn khách quốc tế cấp bộ trưởng được bố trí bao nhiêu cán bộ lễ tân?"
+    before = json.loads(run_cli("ask", "--json", question, data_dir=fresh_data_dir).stdout)
+    assert before["refused"]
+
+    added = run_cli("ingest", str(guidance), data_dir=fresh_data_dir)
+    assert added.returncode == 0, added.stderr
+    assert "✓ huong-dan-don-doan.txt" in added.stdout
+    answer = json.loads(run_cli("ask", "--json", question, data_dir=fresh_data_dir).stdout)
+    assert not answer["refused"] and "3 cán bộ" in answer["answer"]
+    assert answer["citations"][0]["source"] == "huong-dan-don-doan.txt"
+
+    again = run_cli("ingest", str(guidance), data_dir=fresh_data_dir)
+    assert "không thay đổi" in again.stdout
+
+    docs = json.loads(run_cli("docs", "--json", data_dir=fresh_data_dir).stdout)
+    doc_id = next(d["doc_id"] for d in docs if d["source"] == "huong-dan-don-doan.txt")
+    assert run_cli("remove", doc_id, data_dir=fresh_data_dir).returncode == 0
+    after = json.loads(run_cli("ask", "--json", question, data_dir=fresh_data_dir).stdout)
+    assert after["refused"] and not any(c["source"] == "huong-dan-don-doan.txt" for c in after["citations"])
+    assert run_cli("remove", doc_id, data_dir=fresh_data_dir).returncode == 1
+
+
+def test_bad_files_are_refused_and_change_nothing(fresh_data_dir, tmp_path):
+    before = run_cli("docs", "--json", data_dir=fresh_data_dir).stdout
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    corrupt = tmp_path / "broken.pdf"
+    corrupt.write_bytes(b"%PDF-1.7\n%\xe2\xe3\n1 0 obj <<<< broken")
+    binary = tmp_path / "photo.jpg"
+    binary.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40)
+    result = run_cli("ingest", str(empty), str(corrupt), str(binary), data_dir=fresh_data_dir)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "empty.txt: Tệp “empty.txt” trống" in result.stderr
+    assert "broken.pdf: Tệp PDF bị hỏng" in result.stderr
+    assert "photo.jpg" in result.stderr
+    assert run_cli("docs", "--json", data_dir=fresh_data_dir).stdout == before
+
+
+def test_docs_lists_the_seeds(seed_data_dir):
+    result = run_cli("docs", data_dir=seed_data_dir)
+    assert result.returncode == 0
+    assert result.stdout.count("\n") == 5 and "001_77e8788b0c305808.txt" in result.stdout
+
+
+def test_eval_command_scores_like_the_shared_scorer(seed_data_dir):
+    from tests.conftest import SHARED_EVAL
+
+    if not SHARED_EVAL.exists():
+        return
+    result = run_cli("eval", str(SHARED_EVAL), data_dir=seed_data_dir)
+    assert result.returncode == 0
+    score = result.stdout.strip().splitlines()[-1]
+    right = int(score.split()[1].split("/")[0])
+    assert right >= 29, result.stdout

@@ -1,0 +1,161 @@
+"""Documents in, clean chunks out: cleaning, loaders for every format, chunking."""
+import io
+import zipfile
+
+import pytest
+
+from knowledge.chunking import MAX_CHARS, chunk_document
+from knowledge.clean import clean_text
+from knowledge.loaders import IngestError, load_bytes
+from knowledge.models import Document
+from knowledge.seeds import seed_documents
+
+ARTICLE = ("Hội nghị Ngoại vụ toàn quốc lần thứ 99 khai mạc tại Cần Thơ ngày 5/9/2031. "
+           "Chủ đề của Hội nghị là “Đối ngoại địa phương vì tăng trưởng xanh”. "
+           "Có 63 tỉnh, thành phố tham dự.")
+
+
+def test_seeds_keep_their_file_names_and_metadata():
+    documents = {d.source: d for d in seed_documents()}
+    assert sorted(documents) == ["000_0ddbb26273df8b98.txt", "001_77e8788b0c305808.txt", "002_8b352d2e7897d8d0.txt",
+                                 "003_0c43224a5ea66088.txt", "004_33eb26a82bd3da21.txt"]
+    first = documents["000_0ddbb26273df8b98.txt"]
+    assert first.title == "Tăng cường hiệu quả công tác đối ngoại địa phương"
+    assert first.date == "03/01/2020" and "TG&VN" in first.publisher
+    assert documents["001_77e8788b0c305808.txt"].publisher == "VOV.VN"
+
+
+def test_cleaning_removes_furniture_but_keeps_facts():
+    raw = ("Tiêu đề bài\n📞\nTIN LIÊN QUAN\n"
+           "tang cuong hieu qua cong tac doi ngoai dia phuong Nâng cao hiệu quả đối ngoại trong tình hình mới\n"
+           "tang cuong hieu qua cong tac doi ngoai dia phuong\n"
+           "Cục trưởng Cục Ngoại vụ Nguyễn Hoàng Long. (Ảnh: Tuấn Anh)\n"
+           "Bạn muốn trở thành VIP/PRO trên 24HMONEY?\nLiên hệ 24HMONEY ngay\nBình luận\n")
+    text = clean_text(raw)
+    assert "Cục trưởng Cục Ngoại vụ Nguyễn Hoàng Long." in text  # the caption states who attended
+    assert "Nâng cao hiệu quả đối ngoại trong tình hình mới" in text  # the teaser stays
+    for furniture in ("Ảnh:", "Tuấn Anh", "TIN LIÊN QUAN", "tang cuong", "24HMONEY", "Bình luận", "📞"):
+        assert furniture not in text
+
+
+def test_seed_cleaning_drops_ads_and_credits():
+    text = next(d.text for d in seed_documents() if d.source.startswith("002"))
+    assert "24HMONEY" not in text and "Bình luận" not in text
+    assert "119 thỏa thuận được ký mới" in text
+
+
+def _pdf(text_lines: list[str]) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    import os
+    if os.path.exists(font):
+        pdf.add_font("DejaVu", fname=font)
+        pdf.set_font("DejaVu", size=12)
+    else:  # pragma: no cover - Latin-only fallback
+        pdf.set_font("Helvetica", size=12)
+    for line in text_lines:
+        pdf.multi_cell(0, 8, line)
+    return bytes(pdf.output())
+
+
+def _docx(paragraphs: list[str], table: list[list[str]]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Hướng dẫn đón đoàn", level=1)
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    grid = document.add_table(rows=len(table), cols=len(table[0]))
+    for r, row in enumerate(table):
+        for c, value in enumerate(row):
+            grid.cell(r, c).text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_txt_and_markdown_load():
+    document = load_bytes(ARTICLE.encode("utf-8"), "tin.txt")
+    assert document.source == "tin.txt" and "Cần Thơ" in document.text
+    markdown = load_bytes(("# Thông báo\n\n" + ARTICLE).encode("utf-8-sig"), "tb.md")
+    assert "63 tỉnh" in markdown.text
+
+
+def test_html_keeps_the_article_only():
+    html = f"""<html><head><title>Trang</title><script>var x=1;</script></head><body>
+    <nav><a href="/">Trang chủ</a> <a href="/tin">Tin tức</a></nav>
+    <article><h1>Hội nghị 99</h1><p>{ARTICLE}</p><ul><li>Mục một của danh sách</li></ul></article>
+    <footer>Bản quyền thuộc về tòa soạn</footer></body></html>"""
+    document = load_bytes(html.encode(), "trang.html")
+    assert document.title == "Hội nghị 99"
+    assert "Cần Thơ" in document.text and "Mục một của danh sách" in document.text
+    assert "Trang chủ" not in document.text and "Bản quyền" not in document.text and "var x" not in document.text
+
+
+def test_pdf_with_text_layer_loads():
+    document = load_bytes(_pdf([ARTICLE]), "tin.pdf")
+    assert "Cần Thơ" in document.text and "5/9/2031" in document.text
+
+
+def test_docx_headings_and_tables_come_through():
+    document = load_bytes(_docx([ARTICLE], [["Đoàn", "Số người"], ["Nhật Bản", "12"]]), "hd.docx")
+    assert "Hướng dẫn đón đoàn" in document.text
+    assert "Nhật Bản | 12" in document.text
+
+
+def test_type_is_sniffed_from_content_not_name():
+    document = load_bytes(_pdf([ARTICLE]), "misnamed.txt")
+    assert "Cần Thơ" in document.text
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "trống"),
+    (b"   \n\t ", "trống"),
+    (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage", "PDF"),
+    (b"\x00\x01\x02\x03binary" * 50, "không phải văn bản"),
+    ("Héi nghÞ Ngo¹i vô toµn quèc lÇn thø 19 ®· diÔn ra t¹i Hµ Néi. ".encode("latin-1") * 20, "TCVN3"),
+])
+def test_bad_files_get_a_clear_reason(data, message):
+    with pytest.raises(IngestError) as error:
+        load_bytes(data, "x.bin")
+    assert message in str(error.value)
+
+
+def test_pdf_without_text_layer_is_named_as_such():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(10, 10, 100, 100, style="F")  # a "scan": marks, no text
+    with pytest.raises(IngestError, match="không có lớp văn bản"):
+        load_bytes(bytes(pdf.output()), "scan.pdf")
+
+
+def test_docx_zip_bomb_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<a>" + b"0" * (150 * 1024 * 1024) + b"</a>")
+    with pytest.raises(IngestError, match="quá lớn"):
+        load_bytes(buffer.getvalue(), "bomb.docx")
+
+
+def test_chunks_are_whole_sentences_with_true_offsets():
+    for document in seed_documents():
+        chunks = chunk_document(document)
+        assert chunks
+        for chunk in chunks:
+            assert document.text[chunk.start:chunk.end] == chunk.text
+            assert len(chunk.text) <= MAX_CHARS
+            assert chunk.chunk_id.startswith(document.doc_id + ":")
+            for start, end in chunk.sentences:
+                assert chunk.start <= start < end <= chunk.end
+
+
+def test_sentence_splitter_respects_abbreviations():
+    document = Document(source="t.txt", text="Phó Chủ tịch UBND TP. Đà Nẵng đưa ra 5 kiến nghị. Ông Minh nhấn mạnh điều đó.")
+    sentences = [document.text[a:b] for c in chunk_document(document) for a, b in c.sentences]
+    assert sentences == ["Phó Chủ tịch UBND TP. Đà Nẵng đưa ra 5 kiến nghị.", "Ông Minh nhấn mạnh điều đó."]

@@ -1,0 +1,55 @@
+"""Vietnamese text handling: one form for the same word, folding, search tokens."""
+import unicodedata
+
+from knowledge.vietnamese import fold, has_diacritics, looks_english, normalize, search_tokens
+
+
+def test_old_and_new_tone_placement_become_one_form():
+    assert normalize("hoà bình") == normalize("hòa bình") == "hòa bình"
+    assert normalize("Thoả thuận") == "Thỏa thuận"
+    assert normalize("thuý") == "thúy" and normalize("khoẻ") == "khỏe"
+    assert normalize("uỷ ban") == normalize("ủy ban")
+
+
+def test_tone_moves_only_where_styles_differ():
+    for word in ("hoàng", "quý", "khuya", "thuyết", "Nguyễn", "giá", "người"):
+        assert normalize(word) == word
+
+
+def test_nfd_input_becomes_nfc():
+    decomposed = unicodedata.normalize("NFD", "Hội nghị Ngoại vụ")
+    assert decomposed != "Hội nghị Ngoại vụ"
+    assert normalize(decomposed) == "Hội nghị Ngoại vụ"
+
+
+def test_control_characters_are_removed():
+    assert normalize("a\x00b\u200bc") == "a b c"
+
+
+def test_folding_removes_marks_and_maps_d():
+    assert fold("Đà Nẵng đưa ra bao nhiêu kiến nghị") == "da nang dua ra bao nhieu kien nghi"
+    assert has_diacritics("Đà Nẵng") and not has_diacritics("da nang")
+
+
+def test_tokens_keep_numbers_whole_and_in_parts():
+    tokens = search_tokens("ngày 12/8/2018 có 4.000 phóng viên, tăng 14,8%")
+    for expected in ("12/8/2018", "12/8", "2018", "4.000", "4000", "14,8"):
+        assert expected in tokens
+
+
+def test_ho_chi_minh_city_spellings_meet():
+    forms = ["TP.HCM", "Tp. HCM", "TPHCM", "Thành phố Hồ Chí Minh", "tp ho chi minh"]
+    token_sets = [set(search_tokens(f)) for f in forms]
+    assert all("tphcm" in tokens for tokens in token_sets)
+
+
+def test_domain_abbreviations_expand():
+    assert {"hoi", "nghi", "ngoai", "vu"} <= set(search_tokens("HNNV 21"))
+    assert {"hội", "nghị", "ngoại", "vụ"} <= set(search_tokens("HNNV 21", accented=True))
+    assert {"uy", "ban", "nhan", "dan"} <= set(search_tokens("UBND tỉnh"))
+
+
+def test_english_is_told_from_unaccented_vietnamese():
+    assert looks_english("How many agreements did localities sign in 2020?")
+    assert not looks_english("quy che 272 ban hanh ngay nao")
+    assert not looks_english("Quy chế 272 ban hành ngày nào?")
