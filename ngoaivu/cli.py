@@ -126,7 +126,7 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    from retrieval.bench import run_bench
+    from ngoaivu.bench import run_bench
 
     print(run_bench(settings, Path(args.questions) if args.questions else None, repeat=args.repeat))
     return 0

@@ -31,12 +31,22 @@ class Settings:
     chroma_port: int = 8000
     host: str = "127.0.0.1"
     port: int = 8080
+    workers: int = 1
     public_url: str = ""
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     telegram_admin_ids: frozenset[str] = frozenset()
+    # Zalo Official Account (bot/zalo.py, webhook/zalo.py)
+    zalo_app_id: str = ""
+    zalo_app_secret: str = ""  # the app's secret key: sent when refreshing the token
+    zalo_oa_secret_key: str = ""  # the OA's secret key: checks webhook signatures
+    zalo_access_token: str = ""  # first pair; refreshed pairs are kept under data_dir
+    zalo_refresh_token: str = ""
+    zalo_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oauth_base_url: str = "https://oauth.zaloapp.com"
+    zalo_admin_ids: frozenset[str] = frozenset()
     admin_token: str = ""
     # Conversation (bot/dialogue.py)
     rate_limit_questions: int = 10  # questions a user may ask …
@@ -55,12 +65,21 @@ class Settings:
             chroma_port=int(env("CHROMA_PORT", "8000")),
             host=env("HOST", "127.0.0.1"),
             port=int(env("PORT", "8080")),
+            workers=max(1, int(env("NGOAIVU_WORKERS", "1"))),
             public_url=env("PUBLIC_URL", "").rstrip("/"),
             telegram_bot_token=env("TELEGRAM_BOT_TOKEN", ""),
             telegram_webhook_secret=env("TELEGRAM_WEBHOOK_SECRET", ""),
             telegram_api_base_url=env("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
             telegram_file_base_url=env("TELEGRAM_FILE_BASE_URL", "https://api.telegram.org/file/bot"),
             telegram_admin_ids=_ids(env("TELEGRAM_ADMIN_IDS", "")),
+            zalo_app_id=env("ZALO_APP_ID", ""),
+            zalo_app_secret=env("ZALO_APP_SECRET", ""),
+            zalo_oa_secret_key=env("ZALO_OA_SECRET_KEY", ""),
+            zalo_access_token=env("ZALO_ACCESS_TOKEN", ""),
+            zalo_refresh_token=env("ZALO_REFRESH_TOKEN", ""),
+            zalo_api_base_url=env("ZALO_API_BASE_URL", "https://openapi.zalo.me"),
+            zalo_oauth_base_url=env("ZALO_OAUTH_BASE_URL", "https://oauth.zaloapp.com"),
+            zalo_admin_ids=_ids(env("ZALO_ADMIN_IDS", "")),
             admin_token=env("NGOAIVU_ADMIN_TOKEN", ""),
             rate_limit_questions=int(env("NGOAIVU_RATE_LIMIT_QUESTIONS", "10")),
             rate_limit_seconds=int(env("NGOAIVU_RATE_LIMIT_SECONDS", "60")),

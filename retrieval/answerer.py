@@ -49,6 +49,14 @@ class Judged:
     bigrams: float = 0.0  # share of the question's word pairs found in the evidence
 
 
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the k highest scores, best first, without sorting everything."""
+    if len(scores) > k:
+        part = np.argpartition(-scores, k)[:k]
+        return part[np.argsort(-scores[part])]
+    return np.argsort(-scores)
+
+
 class Answerer:
     def __init__(self, knowledge_base: KnowledgeBase) -> None:
         self.kb = knowledge_base
@@ -144,9 +152,8 @@ class Answerer:
             return snapshot, []
         sentence_scores = snapshot.sentence_index.scores(q.tokens)
         passage_scores = snapshot.passage_index.scores(q.tokens)
-        owner = np.fromiter((s.passage for s in snapshot.sentences), dtype=np.int64, count=len(snapshot.sentences))
-        fused = sentence_scores + 0.5 * passage_scores[owner]
-        top = np.argsort(-fused)[:LEXICAL_CANDIDATES]
+        fused = sentence_scores + 0.5 * passage_scores[snapshot.owner]
+        top = _top(fused, LEXICAL_CANDIDATES)
         lexical_max = float(fused[top[0]]) or 1.0
 
         dense_by_passage: dict[int, float] = {}
@@ -155,9 +162,8 @@ class Answerer:
             if position is not None:  # a vector whose document is no longer live is ignored
                 dense_by_passage[position] = similarity
         candidates = {int(i) for i in top if fused[i] > 0}
-        for index, sentence in enumerate(snapshot.sentences):
-            if sentence.passage in dense_by_passage:
-                candidates.add(index)
+        for position in dense_by_passage:
+            candidates.update(snapshot.sentences_of(position))
         if dense_by_passage:
             best_dense = max(dense_by_passage.values())
             floor = min(dense_by_passage.values())

@@ -6,7 +6,7 @@ import re
 import time
 from pathlib import Path
 
-from knowledge.loaders import IngestError, load_file
+from knowledge.loaders import IngestError, load_bytes, load_file
 from knowledge.vietnamese import normalize
 from ngoaivu.settings import Settings
 from retrieval.answerer import Answerer
@@ -71,7 +71,13 @@ class AnswerEngine:
 
     def ingest(self, path: str | Path, actor: str = "cli", replaces: str = "", progress=None, **metadata) -> AddResult:
         """Load, clean, chunk, embed and publish one file; raises IngestError with a clear reason."""
-        document = load_file(path, **metadata)
+        return self._publish(load_file(path, **metadata), actor, replaces, progress)
+
+    def ingest_bytes(self, data: bytes, source: str, actor: str, replaces: str = "", **metadata) -> AddResult:
+        """The same for an upload: `source` is the uploaded file name, which citations will show."""
+        return self._publish(load_bytes(data, source, **metadata), actor, replaces, None)
+
+    def _publish(self, document, actor: str, replaces: str, progress) -> AddResult:
         try:
             return self.kb.add(document, actor=actor, replaces=replaces, progress=progress)
         except KeyError:
@@ -83,3 +89,11 @@ class AnswerEngine:
     def documents(self, include_history: bool = False) -> list[dict]:
         """The documents held: dicts with doc_id, source, title, publisher, date, version, chunks."""
         return self.kb.documents(include_history)
+
+    def document(self, doc_id: str) -> dict | None:
+        """One document's registry row (with its text), live or not."""
+        return self.kb.registry.document(doc_id)
+
+    def audit_log(self, limit: int = 100) -> list[dict]:
+        """Who changed what, newest first."""
+        return self.kb.registry.audit_log(limit)

@@ -2,12 +2,17 @@
 kept in agreement. Adding a document is all-or-nothing."""
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from knowledge.chunking import chunk_document
@@ -51,6 +56,11 @@ class Snapshot:
     by_chunk_id: dict[str, int] = field(default_factory=dict)
     sentence_index: BM25Index | None = None
     passage_index: BM25Index | None = None
+    owner: np.ndarray | None = None  # passage index of each sentence
+    first_sentence: list[int] = field(default_factory=list)  # per passage, its first sentence index
+
+    def sentences_of(self, passage: int) -> range:
+        return range(self.first_sentence[passage], self.first_sentence[passage + 1])
 
     @classmethod
     def build(cls, registry: Registry) -> "Snapshot":
@@ -62,9 +72,13 @@ class Snapshot:
             passage = Passage(row["chunk_id"], row["doc_id"], row["text"], row["start"],
                               [tuple(s) for s in row["sentences"]], document)
             snapshot.by_chunk_id[passage.chunk_id] = len(snapshot.passages)
+            snapshot.first_sentence.append(len(snapshot.sentences))
             for a, b in passage.sentences:
                 snapshot.sentences.append(Sentence(len(snapshot.passages), a, b, document["text"][a:b]))
             snapshot.passages.append(passage)
+        snapshot.first_sentence.append(len(snapshot.sentences))
+        snapshot.owner = np.fromiter((s.passage for s in snapshot.sentences), dtype=np.int64,
+                                     count=len(snapshot.sentences))
         snapshot.sentence_index = BM25Index([s.text for s in snapshot.sentences])
         snapshot.passage_index = BM25Index([p.document["title"] + "\n" + p.text for p in snapshot.passages])
         return snapshot
@@ -108,12 +122,35 @@ class KnowledgeBase:
         self.vectors = Chroma(collection_name=_collection_name(embeddings), embedding_function=embeddings,
                               client=chroma_client(settings), collection_metadata={"hnsw:space": "cosine"})
         self._lock = threading.RLock()
+        self._lock_path = self.registry.path.with_suffix(".lock")
+        self._lock_depth = 0
         self._snapshot: Snapshot | None = None
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time: threads of this process, and other processes on this data directory
+        (several `ngoaivu serve` workers share it)."""
+        with self._lock:
+            if self._lock_depth:  # re-entered by this thread (ensure_ready -> add): already held
+                self._lock_depth += 1
+                try:
+                    yield
+                finally:
+                    self._lock_depth -= 1
+                return
+            with open(self._lock_path, "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                self._lock_depth = 1
+                try:
+                    yield
+                finally:
+                    self._lock_depth = 0
+                    fcntl.flock(handle, fcntl.LOCK_UN)
 
     # -- building -------------------------------------------------------------------------------
     def ensure_ready(self, progress=None) -> None:
         """Seed the shipped articles on first use, then repair any disagreement with Chroma."""
-        with self._lock:
+        with self._writing():
             if not self.registry.get_meta("seeded"):
                 for document in seed_documents():
                     self.add(document, actor="seed", progress=progress)
@@ -122,7 +159,7 @@ class KnowledgeBase:
 
     def reconcile(self, progress=None) -> dict:
         """Delete vectors of chunks that are not live; embed live chunks that have no vector."""
-        with self._lock:
+        with self._writing():
             live = {row["chunk_id"]: row for row in self.registry.active_chunks()}
             stored = set(self.vectors.get(include=[])["ids"])
             extra = sorted(stored - set(live))
@@ -149,10 +186,17 @@ class KnowledgeBase:
     def add(self, document: Document, actor: str = "cli", replaces: str = "", progress=None) -> AddResult:
         """Make a document searchable. Identical content changes nothing; the same title (or
         `replaces`) makes a new version and retires the old one. On any error nothing changes."""
-        with self._lock:
+        with self._writing():
             same = self.registry.find_by_hash(document.content_hash)
             if same:
+                for key in ("doc_id", "source", "title", "publisher", "date", "version"):
+                    setattr(document, key, same[key])  # report the copy that is already live
                 return AddResult(document, 0, "unchanged", "")
+            # Content seen before (then deleted or replaced) gets a new id, so that its history stays.
+            attempt = 0
+            while self.registry.document(document.doc_id) is not None:
+                attempt += 1
+                document.doc_id = hashlib.sha256(f"{document.content_hash}:{attempt}".encode()).hexdigest()[:12]
             previous = (self.registry.document(replaces) if replaces
                         else self.registry.find_active_by_title(document.title) if document.title else None)
             if replaces and (previous is None or previous["status"] != "active"):
@@ -180,7 +224,7 @@ class KnowledgeBase:
 
     def remove(self, doc_id: str, actor: str = "cli") -> bool:
         """Retire a document: it is never searched or cited again."""
-        with self._lock:
+        with self._writing():
             if not self.registry.remove(doc_id, actor):
                 return False
             self._discard_vectors(self._chunk_ids_of(doc_id))

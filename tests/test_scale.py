@@ -1,0 +1,120 @@
+"""Beyond one process: a real Chroma server (`chroma run`) and several `ngoaivu serve` processes
+sharing it and one registry. A document added through one process is answered by the others."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ngoaivu.settings import Settings
+from retrieval.engine import AnswerEngine
+from retrieval.evaluation import evaluate
+from tests.conftest import ROOT, SHARED_EVAL, run_cli
+
+CHROMA = Path(sys.executable).parent / "chroma"
+NEW_GUIDANCE = ("Quy định tiếp khách quốc tế năm 2032\n\n"
+                "Theo Quy định số 91-QĐ/SNgV ngày 3/3/2032, mỗi đoàn khách cấp thứ trưởng được bố trí 5 xe đưa đón.\n")
+QUESTION = "Mỗi đoàn khách cấp thứ trưởng được bố trí bao nhiêu xe đưa đón?"
+
+pytestmark = pytest.mark.skipif(not CHROMA.exists(), reason="the chromadb package's `chroma` command is missing")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until(check, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    """`chroma run` on a loopback port, stopped after the module."""
+    port = _free_port()
+    process = subprocess.Popen([str(CHROMA), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
+                                "--host", "127.0.0.1", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200,
+                    60, "the Chroma server")
+        yield "127.0.0.1", port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server_data_dir(chroma_server, tmp_path_factory) -> Path:
+    """A registry whose vectors live in the Chroma server, seeded once for the module."""
+    directory = tmp_path_factory.mktemp("server-registry")
+    host, port = chroma_server
+    AnswerEngine.open(Settings(data_dir=directory, chroma_host=host, chroma_port=port))
+    return directory
+
+
+def _env(chroma_server, data_dir: Path, **extra) -> dict:
+    host, port = chroma_server
+    return {"NGOAIVU_DATA_DIR": str(data_dir), "CHROMA_HOST": host, "CHROMA_PORT": str(port), **extra}
+
+
+def test_vectors_live_in_the_server_not_on_disk(chroma_server, server_data_dir):
+    host, port = chroma_server
+    engine = AnswerEngine.open(Settings(data_dir=server_data_dir, chroma_host=host, chroma_port=port))
+    assert not (server_data_dir / "chroma").exists()
+    assert len(engine.kb.vectors.get(include=[])["ids"]) == len(engine.kb.snapshot().passages) > 100
+
+
+@pytest.mark.skipif(not SHARED_EVAL.exists(), reason="shared/eval not beside the project")
+def test_dev_questions_against_the_chroma_server(chroma_server, server_data_dir):
+    host, port = chroma_server
+    engine = AnswerEngine.open(Settings(data_dir=server_data_dir, chroma_host=host, chroma_port=port))
+    report = evaluate(engine, SHARED_EVAL)
+    assert report.right >= 29, report.text()
+
+
+def test_a_document_added_through_one_process_is_answered_by_every_other(chroma_server, server_data_dir, tmp_path):
+    servers, urls = [], []
+    try:
+        for _ in range(2):
+            port = _free_port()
+            env = {**os.environ, **_env(chroma_server, server_data_dir, HOST="127.0.0.1", PORT=str(port),
+                                        TELEGRAM_BOT_TOKEN="")}
+            servers.append(subprocess.Popen([sys.executable, "-c", "from ngoaivu.cli import main; main()", "serve"],
+                                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            _wait_until(lambda: httpx.get(url + "/healthz", timeout=2).status_code == 200, 120, url)
+            assert httpx.post(url + "/api/ask", json={"question": QUESTION}, timeout=60).json()["refused"]
+
+        guidance = tmp_path / "quy-dinh-tiep-khach.txt"
+        guidance.write_text(NEW_GUIDANCE, encoding="utf-8")
+        added = run_cli("ingest", str(guidance), data_dir=server_data_dir, env=_env(chroma_server, server_data_dir))
+        assert added.returncode == 0, added.stderr
+        added_at = time.monotonic()
+
+        for url in urls:
+            def answered() -> bool:
+                body = httpx.post(url + "/api/ask", json={"question": QUESTION}, timeout=60).json()
+                return not body["refused"] and "5 xe" in body["answer"] and \
+                    body["citations"][0]["source"] == "quy-dinh-tiep-khach.txt"
+            _wait_until(answered, max(0.2, 5.0 - (time.monotonic() - added_at)), f"{url} to answer within 5 s")
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
