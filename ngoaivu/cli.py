@@ -128,7 +128,9 @@ def cmd_eval(args, settings: Settings) -> int:
 def cmd_bench(args, settings: Settings) -> int:
     from ngoaivu.bench import run_bench
 
-    print(run_bench(settings, Path(args.questions) if args.questions else None, repeat=args.repeat))
+    tiers = [int(t) for t in args.tiers.split(",") if t.strip()] if args.tiers else []
+    print(run_bench(settings, Path(args.questions) if args.questions else None, repeat=args.repeat, tiers=tiers,
+                    webhook=not args.quick, memory=not args.quick))
     return 0
 
 
@@ -181,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="answer latency and index build throughput")
     bench.add_argument("--questions", help="file with one question per line (default: built-in set)")
     bench.add_argument("--repeat", type=int, default=5)
+    bench.add_argument("--tiers", default="1000,10000,100000",
+                       help="knowledge-base sizes in chunks to measure ('' for none); above 1000 uses generated vectors")
+    bench.add_argument("--quick", action="store_true", help="skip the webhook load and the serve memory runs")
     bench.set_defaults(run=cmd_bench)
 
     commands.add_parser("serve", help="run the HTTP server (webhooks, /api/ask)").set_defaults(run=cmd_serve)
