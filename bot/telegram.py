@@ -21,12 +21,14 @@ from telegram.ext import (
 )
 
 from bot import texts
+from bot.admin import DocumentAdmin
 from bot.dialogue import Dialogue, Reply
 from bot.store import StoredAnswer
 from bot.telegram_format import (
-    answer_html, answer_keyboard, documents_html, plain_html, quote_html, quote_keyboard,
-    sources_html, split_message, welcome_html,
+    admin_documents_html, answer_html, answer_keyboard, delete_keyboard, documents_html,
+    plain_html, quote_html, quote_keyboard, sources_html, split_message, upload_html, welcome_html,
 )
+from knowledge.loaders import MAX_FILE_BYTES, IngestError, clean_source_name
 from ngoaivu.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,21 @@ COMMANDS = [
 ]
 
 
+# "thay 0a1b2c3d4e5f" in a file's caption: the upload is a new version of that document.
+_REPLACES_CAPTION = re.compile(r"\bthay\s*:?\s*([0-9a-fA-F]{12})\b", re.IGNORECASE)
+
+
 def _dialogue(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
     return context.application.bot_data["dialogue"]
+
+
+def _admin(context: ContextTypes.DEFAULT_TYPE) -> DocumentAdmin:
+    return context.application.bot_data["admin"]
+
+
+def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    return user is not None and _admin(context).is_admin(user.id)
 
 
 def _is_group(message: Message) -> bool:
@@ -152,13 +167,92 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     text = texts.HELP.format(
         ttl_minutes=max(1, settings.context_ttl_seconds // 60), username=context.bot.username
     )
+    if _is_admin(update, context):
+        text += texts.ADMIN_HELP
     await update.effective_message.reply_text(plain_html(text))
 
 
 async def documents_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/tailieu: list the documents the answers come from."""
+    """/tailieu: list the documents the answers come from (for admins: ids and history too)."""
+    if _is_admin(update, context):
+        documents = await asyncio.to_thread(_admin(context).documents, True)
+        await _send_html(update.effective_message, admin_documents_html(documents))
+        return
     documents = await asyncio.to_thread(_dialogue(context).documents)
     await _send_html(update.effective_message, documents_html(documents))
+
+
+async def document_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ingest a file an admin sent; anyone else's is refused before anything is downloaded."""
+    message = update.effective_message
+    document = message.document
+    name = clean_source_name(document.file_name or "", fallback=f"tep-{document.file_unique_id}")
+    if not _is_admin(update, context):
+        await message.reply_text(plain_html(texts.UPLOAD_NOT_ADMIN))
+        return
+    if (document.file_size or 0) > MAX_FILE_BYTES:  # getFile would refuse it anyway
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        await message.reply_text(plain_html(texts.UPLOAD_TOO_LARGE.format(name=name, limit=limit)))
+        return
+    await message.reply_text(plain_html(texts.UPLOAD_RECEIVED.format(name=name)))
+    caption = _REPLACES_CAPTION.search(message.caption or "")
+    try:
+        file = await document.get_file()
+        data = bytes(await file.download_as_bytearray())
+        upload = await _admin(context).upload(
+            data, name, actor=f"telegram:{update.effective_user.id}",
+            replaces=caption.group(1).lower() if caption else "",
+        )
+    except IngestError as error:
+        await message.reply_text(plain_html(texts.UPLOAD_REJECTED.format(name=name, reason=error)))
+        return
+    except Exception:  # noqa: BLE001 - the admin must hear that nothing was stored
+        log.exception("Upload of %s by %s failed", name, update.effective_user.id)
+        await message.reply_text(plain_html(texts.UPLOAD_FAILED.format(name=name)))
+        return
+    # A new message rather than an edit: the admin's phone rings when a long ingest is done.
+    await message.reply_text(upload_html(upload))
+
+
+async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/xoa MÃ: ask an admin to confirm deleting a document."""
+    message = update.effective_message
+    if not _is_admin(update, context):
+        await message.reply_text(plain_html(texts.ADMIN_ONLY))
+        return
+    parts = (message.text or "").split(maxsplit=1)
+    live = await asyncio.to_thread(_admin(context).documents)
+    if len(parts) < 2 or not parts[1].strip():
+        example = live[0]["doc_id"] if live else "0a1b2c3d4e5f"
+        await message.reply_text(plain_html(texts.DELETE_USAGE.format(example=example)))
+        return
+    doc_id = parts[1].strip().split()[0]
+    document = next((d for d in live if d["doc_id"] == doc_id), None)
+    if document is None:
+        await message.reply_text(plain_html(texts.DELETE_UNKNOWN.format(doc_id=doc_id)))
+        return
+    confirm = texts.DELETE_CONFIRM.format(title=document["title"] or document["source"], doc_id=doc_id,
+                                          chunks=document["chunks"])
+    await message.reply_text(plain_html(confirm), reply_markup=delete_keyboard(doc_id))
+
+
+async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete the document once an admin taps "Xóa" (or keep it on "Hủy")."""
+    query = update.callback_query
+    if not _is_admin(update, context):
+        await query.answer(texts.ADMIN_ONLY, show_alert=True)
+        return
+    action, doc_id = query.data.split(":", 1)
+    document = await asyncio.to_thread(_admin(context).document, doc_id)
+    title = (document["title"] or document["source"]) if document else doc_id
+    if action == "keep":
+        await query.answer()
+        await _edit(query, plain_html(texts.DELETE_CANCELLED.format(title=title)), None)
+        return
+    removed = await _admin(context).remove(doc_id, actor=f"telegram:{query.from_user.id}")
+    text = texts.DELETE_DONE if removed else texts.DELETE_GONE
+    await query.answer()
+    await _edit(query, plain_html(text.format(title=title, doc_id=doc_id)), None)
 
 
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -252,7 +346,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await update.callback_query.answer(texts.ANSWER_GONE, show_alert=True)
 
 
-async def _edit(query, html: str, keyboard: InlineKeyboardMarkup) -> None:
+async def _edit(query, html: str, keyboard: InlineKeyboardMarkup | None) -> None:
     try:
         await query.edit_message_text(html, reply_markup=keyboard)
     except BadRequest as error:
@@ -303,6 +397,7 @@ def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool =
         builder = builder.updater(None)  # the webhook server feeds updates itself
     application = builder.build()
     application.bot_data["dialogue"] = dialogue
+    application.bot_data["admin"] = DocumentAdmin(dialogue.engine, settings.telegram_admin_ids)
 
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
@@ -314,12 +409,17 @@ def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool =
         CommandHandler("tailieu", documents_command),
         CommandHandler("nguon", sources_command),
         CommandHandler("hoi", ask_command),
+        CommandHandler("xoa", delete_command),
+        # Not blocking: the webhook answers Telegram at once while a long ingest runs.
+        MessageHandler(filters.UpdateType.MESSAGE & private & filters.Document.ALL, document_upload,
+                       block=False),
         MessageHandler(new_text & private, private_text),
         MessageHandler(new_text & groups, group_text),
         MessageHandler(filters.UpdateType.MESSAGE & private & ~filters.TEXT, not_text),
         CallbackQueryHandler(source_button, pattern=r"^src:\d+:\d+$"),
         CallbackQueryHandler(back_button, pattern=r"^ans:\d+$"),
         CallbackQueryHandler(vote_button, pattern=r"^vote:\d+:(up|down)$"),
+        CallbackQueryHandler(delete_button, pattern=r"^(del|keep):[\w-]{1,40}$"),
         CallbackQueryHandler(stale_button),
     ])
     application.add_error_handler(on_error)

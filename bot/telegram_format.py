@@ -216,3 +216,64 @@ def quote_keyboard(answer_id: int, citations: list[Citation], shown: int) -> Inl
     back = [InlineKeyboardButton(texts.BUTTON_BACK, callback_data=f"ans:{answer_id}")]
     others = _rows(_source_buttons(answer_id, citations, skip=shown))
     return InlineKeyboardMarkup([back] + others + [_vote_row(answer_id)])
+
+
+# ---- document administration -------------------------------------------------------------
+
+def _document_line(doc: dict) -> str:
+    title = doc.get("title") or doc.get("source") or doc.get("doc_id", "")
+    where = ", ".join(str(doc[k]) for k in ("publisher", "date") if doc.get(k))
+    return f"{escape(str(title))} — {escape(where)}" if where else escape(str(title))
+
+
+def admin_documents_html(documents: list[dict]) -> str:
+    """/tailieu for admins: live documents with their ids, then replaced and deleted versions."""
+    live = [d for d in documents if d.get("status", "active") == "active"]
+    history = [d for d in documents if d.get("status", "active") != "active"]
+    if not live and not history:
+        return escape(texts.NO_DOCUMENTS)
+    lines = [f"<b>{escape(texts.ADMIN_DOCUMENTS_HEADING.format(count=len(live)))}</b>"]
+    for i, doc in enumerate(live, 1):
+        lines.append(f"{i}. {_document_line(doc)}\n    mã <code>{escape(doc['doc_id'])}</code> · "
+                     f"v{doc.get('version', 1)} · {doc.get('chunks', 0)} đoạn · {escape(str(doc.get('source', '')))}")
+    if history:
+        status_names = {"superseded": texts.STATUS_SUPERSEDED, "deleted": texts.STATUS_DELETED}
+        lines.append("")
+        lines.append(f"<b>{escape(texts.ADMIN_HISTORY_HEADING.format(count=len(history)))}</b>")
+        for doc in history:
+            status = status_names.get(doc.get("status", ""), str(doc.get("status", "")))
+            lines.append(f"• {_document_line(doc)} (v{doc.get('version', 1)}, {escape(status)}) — "
+                         f"mã <code>{escape(doc['doc_id'])}</code>")
+    lines.append("")
+    lines.append(f"<i>{escape(texts.ADMIN_DOCUMENTS_FOOTER)}</i>")
+    return "\n".join(lines)
+
+
+def upload_html(upload) -> str:
+    """The reply to an admin's upload (a bot.admin.Upload): title, date, passages, an example."""
+    doc = upload.document
+    title = doc.get("title") or doc.get("source", "")
+    if upload.status == "unchanged":
+        return escape(texts.UPLOAD_UNCHANGED.format(title=title, doc_id=doc["doc_id"]))
+    if upload.status == "replaced":
+        heading = texts.UPLOAD_REPLACED.format(version=doc.get("version", 2), title=title, replaced=upload.replaced)
+    else:
+        heading = texts.UPLOAD_ADDED.format(title=title)
+    details = texts.UPLOAD_DETAILS.format(date=doc.get("date") or texts.UPLOAD_NO_DATE,
+                                          chunks=doc.get("chunks", 0), doc_id=doc["doc_id"],
+                                          version=doc.get("version", 1))
+    code = escape(doc["doc_id"])  # tap to copy, for /xoa or a caption "thay MÃ"
+    blocks = [f"<b>{escape(heading)}</b>", escape(details).replace(f"Mã: {code}", f"Mã: <code>{code}</code>", 1)]
+    if upload.sample_question:
+        blocks.append(escape(texts.UPLOAD_SAMPLE.format(question=upload.sample_question)))
+    else:
+        blocks.append(escape(texts.UPLOAD_NO_SAMPLE))
+    return "\n\n".join(blocks)
+
+
+def delete_keyboard(doc_id: str) -> InlineKeyboardMarkup:
+    """Confirm or cancel deleting a document."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.BUTTON_DELETE, callback_data=f"del:{doc_id}"),
+        InlineKeyboardButton(texts.BUTTON_CANCEL, callback_data=f"keep:{doc_id}"),
+    ]])

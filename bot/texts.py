@@ -65,3 +65,58 @@ QUOTE_HEADING = "Đoạn trích nguồn [{n}]"
 THANKS_UP = "Cảm ơn anh/chị đã góp ý 👍"
 THANKS_DOWN = "Cảm ơn anh/chị đã góp ý 👎, chúng tôi sẽ cải thiện."
 ANSWER_GONE = "Không tìm thấy câu trả lời này nữa. Xin hỏi lại."
+
+# Files sent in chat (Zalo): only admins may add documents.
+FILE_NOT_ALLOWED = (
+    "Cảm ơn anh/chị đã gửi tệp. Hiện chỉ cán bộ quản trị mới được thêm tài liệu vào kho, "
+    "nên tệp này chưa được lưu. Anh/chị vẫn có thể gõ câu hỏi để tra cứu."
+)
+FILE_MISSING = "Không tìm thấy tệp đính kèm trong tin nhắn. Xin gửi lại tệp."
+FILE_TOO_LARGE = "Tệp “{name}” lớn hơn giới hạn {limit} MB nên chưa được lưu."
+FILE_DOWNLOAD_FAILED = "Không tải được tệp “{name}”. Xin gửi lại sau ít phút."
+FILE_REFUSED = "Chưa thêm được tài liệu: {reason}"
+FILE_ADDED = (
+    "Đã thêm tài liệu “{title}” ({source}): {chunks} đoạn. "
+    "Từ giờ có thể hỏi về nội dung tài liệu này."
+)
+FILE_UNCHANGED = "Tài liệu “{title}” ({source}) đã có trong kho, không có gì thay đổi."
+
+# Document administration (admins only; ids are Telegram user ids in TELEGRAM_ADMIN_IDS).
+UPLOAD_NOT_ADMIN = (
+    "Xin lỗi, chỉ quản trị viên mới được gửi tài liệu vào kho. "
+    "Tệp của anh/chị không được lưu. Anh/chị vẫn có thể gõ câu hỏi như bình thường."
+)
+ADMIN_ONLY = "Xin lỗi, lệnh này chỉ dành cho quản trị viên."
+UPLOAD_TOO_LARGE = "Tệp “{name}” lớn hơn {limit} MB (giới hạn tải tệp của Telegram), nên không nạp được."
+UPLOAD_RECEIVED = "⏳ Đã nhận tệp “{name}”, đang đọc và lập chỉ mục…"
+UPLOAD_REJECTED = "❌ Không nạp được tệp “{name}”: {reason}"
+UPLOAD_FAILED = (
+    "❌ Không nạp được tệp “{name}” do lỗi hệ thống. Kho tài liệu không thay đổi. Xin thử lại sau."
+)
+UPLOAD_ADDED = "✅ Đã nạp tài liệu “{title}”"
+UPLOAD_REPLACED = "✅ Đã nạp phiên bản {version} của “{title}” (thay phiên bản cũ, mã {replaced})"
+UPLOAD_UNCHANGED = "ℹ️ Tài liệu “{title}” (mã {doc_id}) đã có trong kho với nội dung y hệt; không thay đổi gì."
+UPLOAD_DETAILS = "Ngày: {date}\nSố đoạn: {chunks}\nMã: {doc_id} · phiên bản {version}"
+UPLOAD_NO_DATE = "không rõ"
+UPLOAD_SAMPLE = "Có thể hỏi ngay, ví dụ:\n{question}"
+UPLOAD_NO_SAMPLE = "Tài liệu đã sẵn sàng để hỏi đáp."
+ADMIN_DOCUMENTS_HEADING = "Tài liệu đang dùng ({count}):"
+ADMIN_HISTORY_HEADING = "Phiên bản cũ và tài liệu đã xóa ({count}):"
+ADMIN_DOCUMENTS_FOOTER = "Xóa: /xoa MÃ · Thêm: gửi tệp PDF, DOCX, TXT, MD hoặc HTML vào đây."
+STATUS_SUPERSEDED = "đã thay"
+STATUS_DELETED = "đã xóa"
+DELETE_USAGE = "Xin ghi mã tài liệu sau lệnh, ví dụ: /xoa {example}\nDanh sách mã: /tailieu"
+DELETE_UNKNOWN = "Không có tài liệu đang dùng với mã “{doc_id}”. Danh sách mã: /tailieu"
+DELETE_CONFIRM = "Xóa tài liệu “{title}” (mã {doc_id}, {chunks} đoạn)?\nSau khi xóa, tài liệu sẽ không được trích dẫn nữa."
+BUTTON_DELETE = "🗑 Xóa"
+BUTTON_CANCEL = "Hủy"
+DELETE_DONE = "🗑 Đã xóa tài liệu “{title}” (mã {doc_id}). Tài liệu không còn được trích dẫn."
+DELETE_CANCELLED = "Đã hủy, tài liệu “{title}” vẫn được giữ."
+DELETE_GONE = "Tài liệu mã {doc_id} không còn trong danh sách đang dùng (có thể đã bị xóa hoặc thay)."
+ADMIN_HELP = (
+    "\n\nQuản trị tài liệu:\n"
+    "• Gửi tệp PDF, DOCX, TXT, MD hoặc HTML (tối đa 20 MB) để nạp vào kho; ghi chú “thay MÃ” "
+    "để nạp làm phiên bản mới của tài liệu có mã đó.\n"
+    "/tailieu – danh sách tài liệu kèm mã và lịch sử\n"
+    "/xoa MÃ – xóa một tài liệu (có nút xác nhận)"
+)

@@ -16,12 +16,21 @@ from knowledge.vietnamese import normalize
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's download limit
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a DOCX that inflates beyond this is a zip bomb
+MAX_ZIP_ENTRIES = 5000  # a real DOCX has dozens of parts; thousands is an attack or not a DOCX
+MAX_SOURCE_CHARS = 150
 MIN_TEXT_CHARS = 20
 SUPPORTED = "PDF, DOCX, TXT, MD, HTML"
 
-# Characters that TCVN3 (ABC) and VNI text shows when decoded as Latin-1 / cp1252.
-_LEGACY_MARKERS = re.compile(r"[¸¹¶·Þ®¬©¨ª«¯°±²³µ½¾ÆÇÏÑÖ×ØÛÜßåæçëîïñöøûüþÿ¤¦§]")
-_VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
+# Characters that TCVN3 (ABC) and VNI text shows when decoded as Latin-1 / cp1252: none of them
+# is a Vietnamese letter ("Héi nghÞ" is TCVN3, "Hoäi nghò", "ñaõ", "phöông" are VNI).
+_LEGACY_MARKERS = re.compile(r"[¸¹¶·Þ®¬©¨ª«¯°±²³µ½¾ÆÇÏÑÖ×ØÛÜßäåæçëîïñöøûüþÿ¤¦§]")
+# Vietnamese letters outside Latin-1: legacy text shown as Latin-1 can never contain them.
+_VIETNAMESE_LETTERS = re.compile(r"[ăđơưĂĐƠƯạảấầẩẫậắằẳẵặẹẻẽếềểễệỉĩịọỏốồổỗộớờởỡợụủũứừửữựỳỷỹỵ]")
+# Page furniture of HTML pages that have no <article>/<main> (class or id names).
+_HTML_FURNITURE = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|breadcrumbs?|sidebar|footer|header|share|social|"
+    r"related|comments?|advert|ads|banner|cookie|popup|subscribe)(?:$|[\s_-])", re.IGNORECASE)
+_HTML_FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search"}
 
 
 class IngestError(ValueError):
@@ -64,7 +73,7 @@ def _reject_legacy_encoding(text: str) -> None:
         return
     legacy = len(_LEGACY_MARKERS.findall(text))
     proper = len(_VIETNAMESE_LETTERS.findall(text))
-    if legacy > 20 and legacy > 2 * proper:
+    if legacy > 20 and legacy > proper:
         raise IngestError(
             "Văn bản có vẻ dùng bảng mã cũ (TCVN3/ABC hoặc VNI), không đọc đúng được tiếng Việt. "
             "Hãy chuyển sang Unicode (Unikey: Công cụ chuyển mã) rồi gửi lại."
@@ -84,20 +93,41 @@ def _pdf_text(data: bytes) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
         raise IngestError(f"Tệp PDF bị hỏng hoặc không đọc được ({type(error).__name__}).") from None
-    text = "\n\n".join(p.strip() for p in pages)
+    text = "\n\n".join(_join_wrapped_lines(p.strip()) for p in pages)
     if len(text.strip()) < MIN_TEXT_CHARS:
         raise IngestError(
             "Tệp PDF không có lớp văn bản (có thể là bản quét ảnh). Hãy gửi bản PDF có chữ, "
             "hoặc bản DOCX/TXT."
         )
-    # PDF lines wrap inside paragraphs: join a line to the next unless it ends a sentence.
-    return re.sub(r"(?<![.!?:;”\"])\n(?!\n)", " ", text)
+    return text
+
+
+def _join_wrapped_lines(page: str) -> str:
+    """PDF lines wrap inside paragraphs: join a line to the next unless it ends a sentence, or it
+    is clearly shorter than the page's lines and the next starts with a capital (a heading or a
+    paragraph's last line; a wrapped line is nearly full width)."""
+    lines = [line.strip() for line in page.split("\n")]
+    width = max((len(line) for line in lines), default=0)
+    out: list[str] = []
+    for line, following in zip(lines, lines[1:] + [""]):
+        out.append(line)
+        if not following:
+            out.append("\n")
+        elif not line or re.search(r"[.!?:;”\"]$", line):
+            out.append("\n")
+        elif len(line) < 0.85 * width and following[:1].isupper():
+            out.append("\n")
+        else:
+            out.append(" ")
+    return "".join(out).strip()
 
 
 def _docx_text(data: bytes) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+        # Declared sizes bound what zipfile will inflate (it stops there and checks the CRC).
+        if len(archive.infolist()) > MAX_ZIP_ENTRIES or \
+                sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
             raise IngestError("Tệp DOCX giải nén quá lớn (nghi là tệp độc hại); không nhận.")
         if "word/document.xml" not in archive.namelist():
             raise IngestError(f"Tệp nén không phải DOCX. Định dạng được hỗ trợ: {SUPPORTED}.")
@@ -120,7 +150,8 @@ def _docx_text(data: bytes) -> str:
             if not text:
                 continue
             style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
-            lines.append(("- " + text) if "list" in style else text)
+            numbered = block.pPr is not None and block.pPr.numPr is not None  # a list without a list style
+            lines.append(("- " + text) if "list" in style or numbered else text)
         elif tag == "tbl":
             for row in Table(block, document).rows:
                 cells = []
@@ -136,14 +167,26 @@ def _docx_text(data: bytes) -> str:
 def _html_text(data: bytes) -> tuple[str, str]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(data, "html.parser")
+    try:  # UTF-8 when it decodes as such: left to guess, bs4 may read Vietnamese as Shift-JIS
+        markup: str | bytes = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        markup = data  # bs4 honours a declared charset (e.g. windows-1258) or guesses
+    soup = BeautifulSoup(markup, "html.parser")
     title = ""
     if soup.title and soup.title.string:
         title = soup.title.string.strip()
     for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form",
                      "iframe", "button", "svg", "template"]):
         tag.decompose()
-    main = soup.find("article") or soup.find("main") or soup.body or soup
+    main = soup.find("article") or soup.find("main")
+    if main is None:  # no semantic markup: drop blocks that name themselves as furniture
+        for tag in soup.find_all(True):
+            if tag.decomposed or tag.name in ("html", "body") or tag.find("h1") is not None:
+                continue
+            names = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "")
+            if _HTML_FURNITURE.search(names) or (tag.get("role") or "").lower() in _HTML_FURNITURE_ROLES:
+                tag.decompose()
+        main = soup.body or soup
     heading = main.find("h1")
     if heading and heading.get_text(strip=True):
         title = heading.get_text(" ", strip=True)
@@ -191,8 +234,19 @@ def guess_metadata(text: str, fallback_title: str) -> dict:
     return {"title": title, "publisher": publisher, "date": date}
 
 
+def clean_source_name(name: str, fallback: str = "tai-lieu") -> str:
+    """A file name fit to show in citations: no folders, no control characters, not too long."""
+    name = re.split(r"[\\/]", name or "")[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().strip(".") or fallback
+    if len(name) > MAX_SOURCE_CHARS:
+        suffix = Path(name).suffix[:10]
+        name = name[:MAX_SOURCE_CHARS - len(suffix)].rstrip() + suffix
+    return name
+
+
 def load_bytes(data: bytes, source: str, **metadata: str) -> Document:
     """A Document from a file's bytes; `source` is the file name citations will show."""
+    source = clean_source_name(source)
     if not data or not data.strip():
         raise IngestError(f"Tệp “{source}” trống.")
     if len(data) > MAX_FILE_BYTES:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.vietnamese import fold, normalize
-from retrieval.facts import Fact, find_fact
+from retrieval.facts import Fact, find_fact, names_others
 from retrieval.knowledge_base import KnowledgeBase, Sentence, Snapshot
 from retrieval.lexical import ACCENT_MARK, index_tokens
 from retrieval.models import Answer, Citation
@@ -29,6 +29,7 @@ MIN_COVERAGE = 0.62
 MIN_COVERAGE_ENGLISH = 0.55
 MIN_COVERAGE_WITH_FIGURES = 0.45
 MIN_PHRASES_WITHOUT_FACT = 0.5
+ENTITY_ABSENT_FACTOR = 0.85
 SPECIFIC_KINDS = ("number", "date", "person", "place", "theme")
 _FIGURE = re.compile(r"\d+(?:[.,/-]\d+)*")
 _COMPARISON = re.compile(r"\bso với[^,.;:)]*")
@@ -47,6 +48,7 @@ class Judged:
     figures_in_sentence: bool  # the question has figures and the sentence itself states them all
     fact: Fact | None
     bigrams: float = 0.0  # share of the question's word pairs found in the evidence
+    elsewhere: bool = False  # the sentence is about another name than the one asked about
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -126,6 +128,18 @@ class Answerer:
             total += weight
             found += weight if token in own else 0.7 * weight if token in context else 0.0
         coverage = found / total if total else 0.0
+        elsewhere = False
+        if q.subjects:
+            # A name the question gives ("Hà Nội") that neither the sentence, the one before it nor
+            # the title mentions, while the sentence names someone or somewhere else ("Tp. HCM"):
+            # the sentence is likely about that other one.
+            local = own | self._tokens(snapshot, f"t{passage.doc_id}", passage.document["title"])
+            if index > 0:
+                local = local | self._tokens(snapshot, f"e{index - 1}", snapshot.sentences[index - 1].text)
+            absent = sum(not all(t in local for t in entity) for entity in q.subjects)
+            if absent and names_others(text, fold(q.text)):
+                coverage *= ENTITY_ABSENT_FACTOR ** absent
+                elsewhere = True
         bigrams = sum(b in own for b in q.bigrams) / len(q.bigrams) if q.bigrams else 0.0
         own_figures = self._figures(snapshot, f"e{index}", text)
         context_figures = self._figures(snapshot, f"p{sentence.passage}", self._context(snapshot, sentence))
@@ -133,14 +147,15 @@ class Answerer:
             all(all(t in document for t in entity) for entity in q.entities)
         score = coverage + 0.4 * bigrams + 0.35 * dense + 0.1 * lexical - (0.0 if pinned else 0.6)
         figures_in_sentence = bool(q.numbers) and all(n in own_figures for n in q.numbers)
-        return Judged(index, score, coverage, pinned, figures_in_sentence, None, bigrams)
+        return Judged(index, score, coverage, pinned, figures_in_sentence, None, bigrams, elsewhere)
 
     def _add_fact(self, q: Question, snapshot: Snapshot, judged: Judged) -> None:
         """Look for the asked-for fact (the costly part, so only for the leading candidates)."""
         if q.kind not in SPECIFIC_KINDS + ("name",):
             return
         judged.fact = find_fact(q.kind, self.evidence_text(snapshot, judged.index), fold(q.text), q.numbers,
-                                q.unit, [fold(t.lstrip(ACCENT_MARK)) for t in q.content])
+                                q.unit, [fold(t.lstrip(ACCENT_MARK)) for t in q.content],
+                                strict_unit=not q.english)  # English word order hides the counted noun
         if q.kind in SPECIFIC_KINDS:
             judged.score += 0.25 if judged.fact else -0.3
         elif judged.fact:
@@ -232,6 +247,10 @@ class Answerer:
         if judged.fact is None and len(q.bigrams) >= 2 and judged.bigrams < MIN_PHRASES_WITHOUT_FACT:
             return False  # nothing specific found: the wording itself must match, not just its syllables
         threshold = MIN_COVERAGE_ENGLISH if q.english else MIN_COVERAGE
-        if judged.figures_in_sentence and judged.fact is not None:
+        if judged.elsewhere:
+            pass  # no leniency for a sentence about another name
+        elif judged.figures_in_sentence and judged.fact is not None:
             threshold = MIN_COVERAGE_WITH_FIGURES  # matching every figure asked about is strong evidence
+        elif judged.fact is not None and judged.fact.unit_words >= 2:
+            threshold = MIN_COVERAGE_WITH_FIGURES  # "96 cơ quan đại diện" states exactly what is counted
         return judged.coverage >= threshold

@@ -13,15 +13,16 @@ _NUMBER = re.compile(
     r"(?<![\d/.,-])(\d+(?:[.,]\d+)*(?:/\d+)?)(?![\d/]|[.,]\d)(\s*" + _UNITS + r")?"
 )
 _DATE = re.compile(
-    r"(?<![\d/])(?:\d{1,2}\s*-\s*)?\d{1,2}/\d{1,2}(?:/\d{4})?(?![\d/])"
+    r"(?<![\d/])(?:\d{1,2}\s*-\s*)?\d{1,2}/\d{1,2}(?:/\d{4})?(?![\d/])|(?<![\d/])\d{1,2}/(?:19|20)\d{2}(?![\d/])"
     r"|tháng\s+\d{1,2}(?:/\d{4})?|(?:năm|từ năm)\s+(?:19|20)\d{2}|(?<![\d/])(?:19|20)\d{2}(?![\d/])"
 )
-_SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Đoàn "
+SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Đoàn "
              "Lâm Mai Tô Hà Cao Lương Thái Tạ Châu Quách Đào Trịnh Lưu Kiều Tống Vương Khúc Triệu La").split()
 _CAPITALIZED = r"[A-ZÀ-ỸĐ][a-zà-ỹđ]+"
-_PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+" + _CAPITALIZED + r"){1,3}\b")
+_PERSON = re.compile(r"\b(?:" + "|".join(SURNAMES) + r")(?:\s+" + _CAPITALIZED + r"){1,3}\b")
 _PLACE = re.compile(r"\b(?:tại|ở)\s+((?:(?:TP\.|Tp\.|tỉnh|thành phố|thủ đô)\s*)?" + _CAPITALIZED +
                     r"(?:\s+" + _CAPITALIZED + r"){0,3})")
+_PLACE_BEFORE = re.compile(r"(?:tại|ở|thành phố|tỉnh|TP\.|Tp\.|thủ đô|Thủ đô|đến|tới|với)\s*$")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{8,240})[”\"»]")
 
 
@@ -52,6 +53,15 @@ def _capitalized_runs(sentence: str) -> list[tuple[int, int]]:
     return runs
 
 
+def names_others(sentence: str, question_folded: str) -> bool:
+    """True when the sentence gives a proper name that the question does not."""
+    for start, end in _capitalized_runs(sentence):
+        name = fold(sentence[start:end])
+        if name not in question_folded and name.split()[0] not in _GENERIC_CAPITALS:
+            return True
+    return False
+
+
 @dataclass
 class Fact:
     text: str
@@ -59,6 +69,7 @@ class Fact:
     end: int
     score: float
     copula: bool = False  # found as "X là <the question's phrase>"
+    unit_words: int = 0  # words after a figure that repeat what the question counts
 
 
 def _is_date_like(value: str) -> bool:
@@ -116,7 +127,7 @@ def _copula_fact(sentence: str, question_folded: str) -> Fact | None:
 
 
 def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str], unit: list[str],
-              content_words: list[str]) -> Fact | None:
+              content_words: list[str], strict_unit: bool = True) -> Fact | None:
     """The best candidate of the asked-for kind in the sentence, or None."""
     anchors = anchors_in(sentence, content_words + numbers)
     candidates: list[Fact] = []
@@ -126,6 +137,8 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             if value in numbers or _is_date_like(value):
                 continue
             unit_words = _unit_words(sentence, match.end(), unit)
+            if strict_unit and unit and not unit_words and not match.group(2):
+                continue  # "bao nhiêu chương?" is not answered by a number of something else
             is_year = re.fullmatch(r"(19|20)\d{2}", value) is not None
             score = _salience(match.start(), anchors)
             if unit_words:
@@ -135,7 +148,8 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             if is_year and not unit_words:
                 score -= 1.5
             end = match.end() + len(unit_words)
-            candidates.append(Fact(sentence[match.start():end].strip(), match.start(), end, score))
+            candidates.append(Fact(sentence[match.start():end].strip(), match.start(), end, score,
+                                   unit_words=len(unit_words.split())))
     elif kind == "date":
         for match in _DATE.finditer(sentence):
             value = match.group(0)
@@ -146,8 +160,8 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             candidates.append(Fact(value, match.start(), match.end(), score))
     elif kind == "person":
         for match in _PERSON.finditer(sentence):
-            if fold(match.group(0)) in question_folded:
-                continue
+            if fold(match.group(0)) in question_folded or _PLACE_BEFORE.search(sentence[:match.start()]):
+                continue  # "tại Hà Nội" is a place, though Hà is also a family name
             candidates.append(Fact(match.group(0), match.start(), match.end(), _salience(match.start(), anchors)))
     elif kind == "place":
         for match in _PLACE.finditer(sentence):

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from knowledge.vietnamese import ABBREVIATIONS, ENGLISH_GLOSSARY, fold, has_diacritics, looks_english, normalize, search_tokens
+from retrieval.facts import SURNAMES
 from retrieval.lexical import ACCENT_MARK, index_tokens
 
 # Function words that say nothing about the subject (accented; their folded forms are derived).
@@ -15,7 +16,10 @@ nơi làm gồm bị mà do tới nhé ạ vậy hãy biết năm ngày tháng k
 việc cái chiếc người nhau ấy kia đây hả à ơi xin hỏi cho
 phần trăm số liệu nêu thông tin tài liệu cho biết
 """.split())
-_FOLDED_STOPWORDS = {fold(w) for w in _STOPWORDS}
+# Without accents a function word can be a content word too ("nơi"/"Nội", "năm"/"Nam", "nhất"/
+# "Nhật", "số"/"Sở", "để"/"đề"): such folds stay content words, their low rarity keeps them light.
+_AMBIGUOUS_FOLDS = set("ha noi hoi tai dang de nhat so qua cung gan den hien".split())
+_FOLDED_STOPWORDS = {fold(w) for w in _STOPWORDS} - _AMBIGUOUS_FOLDS
 _ENGLISH_STOPWORDS = set("""
 the a an what how many much who whom when where which is are was were did do does of in on at to for
 with by from and or has have had be been that this it its their there as about according please tell me
@@ -33,7 +37,9 @@ _KINDS = [
     ("name", r"\b(la gi|gi|nao|what|which|ten)\b"),
 ]
 _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
-_FOLDED_ABBREVIATION_KEYS = {fold(k) for k in ABBREVIATIONS}
+_FOLDED_ABBREVIATIONS = {fold(k): fold(v) for k, v in ABBREVIATIONS.items()}
+_FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
+_FOLDED_ABBREVIATION_KEYS = set(_FOLDED_ABBREVIATIONS)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
 
 
@@ -50,6 +56,7 @@ class Question:
     numbers: list[str] = field(default_factory=list)  # figures the evidence must mention
     unit: list[str] = field(default_factory=list)  # folded words after "bao nhiêu": what is counted
     entities: list[list[str]] = field(default_factory=list)  # names the evidence's document must mention
+    subjects: list[list[str]] = field(default_factory=list)  # those that are not people (places, bodies)
 
 
 def analyze(raw: str) -> Question:
@@ -59,18 +66,28 @@ def analyze(raw: str) -> Question:
         text = _ORDINAL.sub(r"\1", text)
     accented = has_diacritics(text)
     folded = fold(text)
-    kind = next((name for name, pattern in _KINDS if re.search(pattern, folded)), "other")
+    kind, asked = "other", None
+    for name, pattern in _KINDS:
+        asked = re.search(pattern, folded)
+        if asked:
+            kind = name
+            break
     if kind == "number" and not accented and re.search(r"\bmay\b", folded) and "bao nhieu" not in folded:
         kind = "number" if re.search(r"\bmay (nam|lan|tinh|dia phuong|nuoc)\b", folded) else "other"
 
     folded_tokens = search_tokens(text, english=english)
+    # The question phrase itself ("ngày nào", "bao nhiêu", "ở đâu") is not what the evidence must
+    # contain; folding keeps one character per character, so the span is the same in `text`.
+    asked_text = text[:asked.start()] + " " + text[asked.end():] if asked and len(folded) == len(text) else text
     tokens = folded_tokens + ([t for t in index_tokens(text) if t.startswith(ACCENT_MARK)] if accented else [])
     stop = _ENGLISH_STOPWORDS | _FOLDED_STOPWORDS if english else _FOLDED_STOPWORDS
     if accented:
-        words = [t for t in search_tokens(text, accented=True) if "_" not in t]
-        content = [ACCENT_MARK + w for w in words if w not in _STOPWORDS and not w[0].isdigit()]
+        words = [t for t in search_tokens(asked_text, accented=True) if "_" not in t]
+        content = [ACCENT_MARK + w for w in words
+                   if w not in _STOPWORDS and not w[0].isdigit() and fold(w) not in _FOLDED_ABBREVIATIONS]
     else:
-        content = [t for t in folded_tokens if "_" not in t and t not in stop and not t[0].isdigit()]
+        content = [t for t in search_tokens(asked_text, english=english)
+                   if "_" not in t and t not in stop and not t[0].isdigit() and t not in _FOLDED_ABBREVIATIONS]
     if english:
         content = [t for t in content if t not in _ENGLISH_STOPWORDS]
     numbers = list(dict.fromkeys(_NUMBER.findall(text)))
@@ -82,14 +99,19 @@ def analyze(raw: str) -> Question:
         for word in match.group(1).split():
             if word in _FOLDED_STOPWORDS or word in ("duoc", "da"):
                 break
-            unit.append(word)
+            unit.extend(_FOLDED_ABBREVIATIONS.get(word, word).split())  # "CQĐD" counts "cơ quan đại diện"
     if english:
         match = re.search(r"how many\s+((?:[a-z]+\s*){1,2})", folded)
         if match:
             unit = [w for word in match.group(1).split() for w in ENGLISH_GLOSSARY.get(word, word).split()][:2]
     entities = [] if english else _entities(text)
+    # People in a question are mostly whose words are reported ("Theo Bộ trưởng Bùi Thanh Sơn");
+    # places and bodies are what the figure is about.
+    # A person's name is a family name and two or three more syllables ("Bùi Thanh Sơn"); two
+    # syllables are more often a place ("Hà Nội", "Cao Bằng").
+    subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)]
     return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
-                    list(dict.fromkeys(bigrams)), numbers, unit, entities)
+                    list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects)
 
 
 def _entities(text: str) -> list[list[str]]:

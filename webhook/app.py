@@ -16,6 +16,8 @@ from telegram import Update
 from bot.dialogue import Dialogue, Engine, InvalidQuestion
 from bot.telegram import ALLOWED_UPDATES, build_application, register_commands
 from ngoaivu.settings import Settings
+from webhook.admin import include_admin
+from webhook.zalo import include_zalo
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             dialogue.store.close()
 
     app = FastAPI(title="ngoaivu", lifespan=lifespan)
+    include_zalo(app, settings)  # POST /zalo/webhook and the Zalo API client
+    include_admin(app, settings)  # /admin/api/documents (Bearer NGOAIVU_ADMIN_TOKEN) and the /admin page
 
     @app.post(WEBHOOK_PATH)
     async def telegram_webhook(request: Request) -> Response:

@@ -1,0 +1,147 @@
+"""Document administration shared by every admin channel (Telegram, the admin API, the admin page):
+who may manage documents, uploads (ingested off the event loop), listing, deleting, and one
+question a newly uploaded document can answer."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from knowledge.chunking import paragraphs, sentences
+from retrieval.knowledge_base import AddResult
+from retrieval.models import Answer
+
+log = logging.getLogger(__name__)
+
+SAMPLE_CANDIDATES = 8  # questions tried (each is one engine.ask) before giving up on an example
+# The knowledge base takes one change at a time. Changes queue in this thread of their own, not in
+# the shared pool that answers questions: ten uploads at once must not stall every question.
+_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ngoaivu-writer")
+
+# A date as documents write it, with the word "ngày" before it when there is one.
+_DATE = re.compile(r"(?:\bngày\s+)?(?<![\w/])\d{1,2}/\d{1,2}/(?:19|20)\d{2}(?![\w/])", re.IGNORECASE)
+# A count of something: "42 thỏa thuận", "1.200 khách", "3,5 triệu", "20%"; not a code like
+# 272-QĐ/TW or 06/2019, and not a bare number that names something ("(bản 1)", "số 1011.").
+_COUNT = re.compile(r"(?<![\w/.,-])\d+(?:\.\d{3})*(?:,\d+)?(?:\s*%|(?=\s+[^\W\d_]))")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+# Words after which a number names something (an ordinal, a year, an article) rather than counts it.
+_NAMING_WORD = re.compile(r"(?:thứ|số|năm|tháng|ngày|điều|khoản|mục|chương|phần|khóa|nhiệm kỳ|giai đoạn|"
+                          r"lần|quý|kỳ|tuần|phòng|tầng|đường|quận|phường)\s*$", re.IGNORECASE)
+
+
+class Engine(Protocol):
+    """What administration needs of the answer engine (retrieval.engine.AnswerEngine)."""
+
+    def ask(self, question: str) -> Answer: ...
+
+    def ingest_bytes(self, data: bytes, source: str, actor: str, replaces: str = "", **metadata) -> AddResult: ...
+
+    def remove(self, doc_id: str, actor: str = "cli") -> bool: ...
+
+    def documents(self, include_history: bool = False) -> list[dict]: ...
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The outcome of an upload: `status` is "added", "replaced" or "unchanged"."""
+
+    status: str
+    document: dict  # the registry's row: doc_id, source, title, publisher, date, version, status, chunks, …
+    replaced: str = ""  # doc_id of the version this one retired
+    sample_question: str = ""  # a question answered from this document, or "" when none was found
+
+
+def _question_from(sentence: str) -> str | None:
+    """The sentence turned into a question about one of its figures, or None when it has none."""
+    for match in _COUNT.finditer(sentence):
+        if _NAMING_WORD.search(sentence[:match.start()]) or _YEAR.fullmatch(match.group(0)):
+            continue  # "lần thứ 21", "năm 2020", a bare year: these pin the question, not answer it
+        asked = "bao nhiêu phần trăm" if match.group(0).endswith("%") else "bao nhiêu"
+        return sentence[:match.start()] + asked + sentence[match.end():]
+    match = _DATE.search(sentence)
+    if match:
+        return sentence[:match.start()] + "ngày nào" + sentence[match.end():]
+    return None
+
+
+def candidate_questions(text: str, limit: int = SAMPLE_CANDIDATES) -> list[str]:
+    """Questions a document answers, made from its sentences that state a figure or a date:
+    the figure becomes "bao nhiêu", the date "ngày nào". Counts first, short sentences first."""
+    found: list[tuple[int, int, str]] = []
+    for p_start, p_end in paragraphs(text):
+        for a, b in sentences(text, p_start, p_end):
+            sentence = " ".join(text[a:b].split()).rstrip(" .;:!…")
+            if not 20 <= len(sentence) <= 260 or len(sentence.split()) < 5:
+                continue  # headings and run-ons make poor examples
+            rank = 0
+            if "|" in sentence:  # a table row: ask about a later cell, naming the row by its first
+                first, _, rest = sentence.partition(" | ")
+                question = _question_from(rest.replace(" | ", ", "))
+                if question is None or len(question.split()) < 4:
+                    continue
+                question, rank = f"{first}: {question}", 2
+            else:
+                question = _question_from(sentence)
+                if question is None:
+                    continue
+            question = question[0].upper() + question[1:] + "?"
+            rank += 0 if "bao nhiêu" in question else 1
+            found.append((rank, len(found), question))
+    found.sort(key=lambda item: (item[0], len(item[2]) > 160, item[1]))
+    return [question for _, _, question in found[:limit]]
+
+
+def sample_question(engine: Engine, doc_id: str, text: str) -> str:
+    """A question the engine now answers citing this document ("" when none of the tries does)."""
+    for question in candidate_questions(text):
+        answer = engine.ask(question)
+        if not answer.refused and any(c.doc_id == doc_id for c in answer.citations):
+            return question
+    return ""
+
+
+class DocumentAdmin:
+    """Upload, list and delete documents; every change is audited under the actor given."""
+
+    def __init__(self, engine: Engine, admin_ids: frozenset[str] = frozenset()) -> None:
+        self.engine = engine
+        self.admin_ids = admin_ids
+
+    def is_admin(self, user_id: object) -> bool:
+        """Whether a chat user (e.g. a Telegram user id) may manage documents."""
+        return str(user_id) in self.admin_ids
+
+    def documents(self, include_history: bool = False) -> list[dict]:
+        """Registry rows (without text), live ones only unless include_history."""
+        return self.engine.documents(include_history=include_history)
+
+    def document(self, doc_id: str) -> dict | None:
+        """One document's row (without text), live or not; None when unknown."""
+        return next((d for d in self.documents(include_history=True) if d["doc_id"] == doc_id), None)
+
+    def upload_sync(self, data: bytes, file_name: str, actor: str, replaces: str = "",
+                    **metadata: str) -> Upload:
+        """Ingest an uploaded file; raises knowledge.loaders.IngestError with a Vietnamese reason."""
+        result = self.engine.ingest_bytes(data, file_name, actor, replaces=replaces, **metadata)
+        row = self.document(result.document.doc_id) or {**result.document.metadata(), "chunks": result.chunks}
+        question = ""
+        if result.status != "unchanged":
+            try:
+                question = sample_question(self.engine, result.document.doc_id, result.document.text)
+            except Exception:  # the upload stands; an example question is a nicety
+                log.exception("could not make a sample question for %s", result.document.doc_id)
+        return Upload(result.status, row, result.replaced, question)
+
+    async def upload(self, data: bytes, file_name: str, actor: str, replaces: str = "",
+                     **metadata: str) -> Upload:
+        """The same, off the event loop (embedding takes seconds), after the changes before it."""
+        call = functools.partial(self.upload_sync, data, file_name, actor, replaces, **metadata)
+        return await asyncio.get_running_loop().run_in_executor(_WRITER, call)
+
+    async def remove(self, doc_id: str, actor: str) -> bool:
+        """Retire a live document (never cited again); False when there is no live one by that id."""
+        return await asyncio.get_running_loop().run_in_executor(_WRITER, self.engine.remove, doc_id, actor)

@@ -1,0 +1,216 @@
+"""The admin API: upload, list, inspect and delete guidance documents over HTTP.
+
+Every route needs `Authorization: Bearer <NGOAIVU_ADMIN_TOKEN>`; with the token unset, every
+request is refused. The token and the declared size are checked before the body is read, so a
+stranger's upload is never received. The admin page (webhook/admin_page.py) uses this API.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Annotated, Callable
+
+from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel
+
+from bot.admin import DocumentAdmin
+from knowledge.loaders import MAX_FILE_BYTES, IngestError, clean_source_name
+from ngoaivu.settings import Settings
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/admin/api"
+MAX_REQUEST_BYTES = MAX_FILE_BYTES + 256 * 1024  # the file plus the multipart framing and fields
+PAGE_CLIENT_HEADER = "X-Ngoaivu-Client"  # the admin page says so, for the audit log's "who"
+UNAUTHORIZED = "Thiếu hoặc sai mã quản trị (Authorization: Bearer <NGOAIVU_ADMIN_TOKEN>)."
+DISABLED = "API quản trị đang tắt: chưa đặt NGOAIVU_ADMIN_TOKEN."
+TOO_LARGE = f"Tệp lớn hơn giới hạn {MAX_FILE_BYTES // (1024 * 1024)} MB."
+NOT_FOUND = "Không có tài liệu với mã “{doc_id}”."
+NOT_ACTIVE = "Tài liệu “{doc_id}” không còn được dùng ({status}); không có gì để xóa."
+INGEST_FAILED = "Lỗi hệ thống khi nạp tài liệu; kho tài liệu không thay đổi. Xin thử lại sau."
+
+bearer = HTTPBearer(auto_error=False, scheme_name="AdminToken",
+                    description="NGOAIVU_ADMIN_TOKEN, sent as `Authorization: Bearer <token>`.")
+
+
+class DocumentOut(BaseModel):
+    """A document version as the registry holds it."""
+
+    doc_id: str
+    source: str  # the uploaded file name; citations show it
+    title: str
+    publisher: str
+    date: str
+    version: int
+    status: str  # "active", "superseded" or "deleted"
+    replaces: str | None = None  # doc_id of the version this one replaced
+    created_at: float
+    content_hash: str
+    chunks: int  # passages indexed
+
+
+class DocumentText(DocumentOut):
+    text: str  # the cleaned text that is searched
+
+
+class UploadOut(DocumentOut):
+    result: str  # "added", "replaced" or "unchanged" (identical content: nothing changed)
+    replaced: str = ""  # doc_id of the version retired by this upload
+    sample_question: str = ""  # a question now answered from this document
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: float
+    actor: str  # "telegram:<user id>", "admin-api", "admin-page", "cli", "seed"
+    action: str  # "add" or "remove"
+    doc_id: str | None
+    detail: str
+
+
+def token_ok(authorization: str | None, expected: str) -> bool:
+    """Constant-time check of a Bearer header; an unset token accepts nothing."""
+    if not expected or not authorization:
+        return False
+    scheme, _, given = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8"))
+
+
+def _refusal(settings: Settings) -> JSONResponse:
+    detail = DISABLED if not settings.admin_token else UNAUTHORIZED
+    return JSONResponse({"detail": detail}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+def guarded_route(settings: Settings) -> type[APIRoute]:
+    """A route class that checks the token and the size before FastAPI reads the body."""
+
+    class GuardedRoute(APIRoute):
+        def get_route_handler(self) -> Callable:
+            handler = super().get_route_handler()
+
+            async def guarded(request: Request) -> Response:
+                if not token_ok(request.headers.get("authorization"), settings.admin_token):
+                    return _refusal(settings)
+                declared = request.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+                    return JSONResponse({"detail": TOO_LARGE}, status_code=413)
+                return await handler(Request(request.scope, _limited(request.receive)))
+
+            return guarded
+
+    return GuardedRoute
+
+
+def _limited(receive):
+    """The request's receive, failing with 413 once more than MAX_REQUEST_BYTES arrived (a body
+    sent without Content-Length)."""
+    received = 0
+
+    async def limited_receive():
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > MAX_REQUEST_BYTES:
+            raise HTTPException(status_code=413, detail=TOO_LARGE)
+        return message
+
+    return limited_receive
+
+
+def _admin(request: Request) -> DocumentAdmin:
+    return DocumentAdmin(request.app.state.engine)  # stateless: one per request costs nothing
+
+
+def _actor(request: Request) -> str:
+    return "admin-page" if request.headers.get(PAGE_CLIENT_HEADER) == "admin-page" else "admin-api"
+
+
+async def _read_capped(upload: UploadFile) -> bytes:
+    data = await upload.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise HTTPException(status_code=413, detail=TOO_LARGE)
+    return data
+
+
+def admin_router(settings: Settings) -> APIRouter:
+    """/admin/api/documents (POST, GET), /admin/api/documents/{id} (GET, DELETE), /admin/api/audit."""
+    router = APIRouter(prefix=API_PREFIX, tags=["admin"], route_class=guarded_route(settings),
+                       dependencies=[Depends(bearer)])  # shows the Bearer scheme in the OpenAPI docs
+
+    @router.post("/documents", status_code=201, response_model=UploadOut,
+                 responses={200: {"model": UploadOut, "description": "Identical content: nothing changed"},
+                            401: {"description": "Missing or wrong token"},
+                            413: {"description": "File over 20 MB"},
+                            422: {"description": "The file was refused; `detail` says why"}})
+    async def upload_document(
+        request: Request, response: Response,
+        file: Annotated[UploadFile, File(description="PDF, DOCX, TXT, MD or HTML; type sniffed from content")],
+        title: Annotated[str, Form(max_length=300)] = "",
+        publisher: Annotated[str, Form(max_length=200)] = "",
+        date: Annotated[str, Form(max_length=40, description="dd/mm/yyyy")] = "",
+        replaces: Annotated[str, Form(max_length=40, description="doc_id this file is a new version of")] = "",
+    ) -> dict:
+        """Add a document, or a new version of one (same title, or `replaces`)."""
+        data = await _read_capped(file)
+        name = clean_source_name(file.filename or "")
+        try:
+            upload = await _admin(request).upload(data, name, _actor(request), replaces=replaces.strip(),
+                                                  title=title.strip(), publisher=publisher.strip(),
+                                                  date=date.strip())
+        except IngestError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+        except Exception:  # noqa: BLE001 - the knowledge base rolled back; say so plainly
+            log.exception("Upload of %s failed", name)
+            raise HTTPException(status_code=500, detail=INGEST_FAILED) from None
+        if upload.status == "unchanged":
+            response.status_code = 200
+        return {**upload.document, "result": upload.status, "replaced": upload.replaced,
+                "sample_question": upload.sample_question}
+
+    @router.get("/documents", response_model=list[DocumentOut])
+    async def list_documents(
+        request: Request,
+        history: Annotated[bool, Query(description="include replaced and deleted versions")] = True,
+    ) -> list[dict]:
+        """Every document version (live ones only with `history=false`)."""
+        return _admin(request).documents(include_history=history)
+
+    @router.get("/documents/{doc_id}", response_model=DocumentText, responses={404: {"description": "Unknown id"}})
+    async def get_document(request: Request, doc_id: str) -> dict:
+        """One document version, with the cleaned text that is searched."""
+        row = _admin(request).document(doc_id)
+        if row is None:
+            raise HTTPException(status_code=404, detail=NOT_FOUND.format(doc_id=doc_id))
+        return {**row, "text": request.app.state.engine.document(doc_id)["text"]}
+
+    @router.delete("/documents/{doc_id}", response_model=DocumentOut,
+                   responses={404: {"description": "Unknown id"}, 409: {"description": "Already retired"}})
+    async def delete_document(request: Request, doc_id: str) -> dict:
+        """Retire a live document: it is never searched or cited again (its history stays)."""
+        admin = _admin(request)
+        if not await admin.remove(doc_id, _actor(request)):
+            row = admin.document(doc_id)
+            if row is None:
+                raise HTTPException(status_code=404, detail=NOT_FOUND.format(doc_id=doc_id))
+            raise HTTPException(status_code=409, detail=NOT_ACTIVE.format(doc_id=doc_id, status=row["status"]))
+        return admin.document(doc_id)
+
+    @router.get("/audit", response_model=list[AuditEntry])
+    async def audit_log(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
+        """Who changed which document, when (newest first)."""
+        return request.app.state.engine.audit_log(limit)
+
+    return router
+
+
+def include_admin(app: FastAPI, settings: Settings) -> None:
+    """Mount the admin API and the admin page (both use the engine the app opens at start-up)."""
+    from webhook.admin_page import admin_page_router
+
+    app.include_router(admin_router(settings))
+    app.include_router(admin_page_router(settings))
