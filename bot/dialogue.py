@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 import time
-import unicodedata
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -20,6 +18,8 @@ from bot.followup import resolve
 from bot.store import ConversationStore, StoredAnswer
 from ngoaivu.settings import Settings
 from retrieval.models import Answer, Citation
+from retrieval.question import InvalidQuestion, clean_question  # noqa: F401 - re-exported
+
 
 class Engine(Protocol):
     """What the dialogue needs of the answer engine (retrieval.engine.AnswerEngine)."""
@@ -27,15 +27,6 @@ class Engine(Protocol):
     def ask(self, question: str) -> Answer: ...
 
     def documents(self) -> list[dict]: ...
-
-
-class InvalidQuestion(ValueError):
-    """The text cannot be asked; `message` says why, in Vietnamese, for the user."""
-
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.reason = reason  # "empty", "no_words" or "too_long"
 
 
 @dataclass(frozen=True)
@@ -68,32 +59,6 @@ class Reply:
         return self.answer.citations if self.answer else []
 
 
-_CONTROL_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
-_SPACES = re.compile(r"\s+")
-
-
-def _thousands(number: int) -> str:
-    return f"{number:,}".replace(",", ".")  # Vietnamese groups digits with dots
-
-
-def clean_question(text: str | None, max_chars: int) -> str:
-    """The question to ask, or InvalidQuestion with a reply for empty, too long or wordless text."""
-    text = unicodedata.normalize("NFC", text or "")
-    sent_length = len(text)  # what the user sent, as they would count it
-    # Control and format characters (NUL, bidi marks, zero-width joiners) carry no meaning here.
-    text = "".join(" " if unicodedata.category(ch) in _CONTROL_CATEGORIES else ch for ch in text)
-    text = _SPACES.sub(" ", text).strip()
-    example = texts.EXAMPLE_QUESTIONS[0]
-    if not text:
-        raise InvalidQuestion(texts.EMPTY_QUESTION.format(example=example), "empty")
-    if len(text) > max_chars:
-        message = texts.TOO_LONG.format(length=_thousands(sent_length), limit=_thousands(max_chars))
-        raise InvalidQuestion(message, "too_long")
-    if not any(ch.isalnum() for ch in text):  # emoji, stickers as text, punctuation only
-        raise InvalidQuestion(texts.NO_WORDS.format(example=example), "no_words")
-    return text
-
-
 class Dialogue:
     """One conversation core shared by all chats of all channels."""
 
@@ -116,7 +81,7 @@ class Dialogue:
 
     def validate(self, text: str | None) -> str:
         """The cleaned question; raises InvalidQuestion with a Vietnamese message."""
-        return clean_question(text, self.settings.max_question_chars)
+        return clean_question(text, self.settings.max_question_chars, texts.EXAMPLE_QUESTIONS[0])
 
     def first_delivery(self, channel: str, delivery_id: object) -> bool:
         """True the first time a delivery (e.g. a Telegram update_id) is seen; False on retries."""

@@ -29,13 +29,7 @@ HELP = (
     "/hoi <câu hỏi> – đặt câu hỏi (dùng trong nhóm)"
 )
 
-# Input problems: said plainly, never a traceback.
-EMPTY_QUESTION = "Anh/chị chưa nhập câu hỏi. Xin gõ câu hỏi, ví dụ: “{example}”"
-NO_WORDS = "Tôi chỉ hiểu câu hỏi viết bằng chữ. Xin gõ câu hỏi, ví dụ: “{example}”"
-TOO_LONG = (
-    "Câu hỏi quá dài ({length} ký tự; tối đa {limit} ký tự). "
-    "Xin anh/chị rút gọn, chỉ giữ phần câu hỏi chính."
-)
+# Input problems (empty, too long, no words) are worded in retrieval/question.py, for every channel.
 NOT_TEXT = "Hiện tôi chỉ đọc được câu hỏi gõ bằng chữ. Xin anh/chị gõ câu hỏi."
 HOI_USAGE = "Xin gõ câu hỏi sau lệnh /hoi, ví dụ: /hoi {example}"
 RATE_LIMITED = (

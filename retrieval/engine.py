@@ -13,28 +13,18 @@ from retrieval.answerer import Answerer
 from retrieval.embeddings import make_embeddings
 from retrieval.knowledge_base import AddResult, KnowledgeBase
 from retrieval.models import Answer
+from retrieval.question import InvalidQuestion, clean_question
 
 log = logging.getLogger(__name__)
-MAX_QUESTION_CHARS = 1000
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
-
-EMPTY = "Anh/chị chưa nhập câu hỏi. Ví dụ: “Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?”"
-TOO_LONG = ("Câu hỏi dài {length} ký tự, vượt giới hạn {limit} ký tự. "
-            "Xin hỏi ngắn gọn một ý, ví dụ: “Quy chế 272 ban hành ngày nào?”")
-NO_WORDS = "Tôi chưa thấy câu hỏi bằng chữ trong tin nhắn này. Xin nhập câu hỏi về công tác đối ngoại."
-
-
-def _thousands(number: int) -> str:
-    """Vietnamese digit grouping: 10.000."""
-    return f"{number:,}".replace(",", ".")
-
 
 class AnswerEngine:
     """Answers questions from the knowledge base, with citations; refuses when evidence is weak."""
 
-    def __init__(self, knowledge_base: KnowledgeBase) -> None:
+    def __init__(self, knowledge_base: KnowledgeBase, max_question_chars: int = 1000) -> None:
         self.kb = knowledge_base
         self.answerer = Answerer(knowledge_base)
+        self.max_question_chars = max_question_chars
 
     @classmethod
     def open(cls, settings: Settings | None = None, progress=None) -> "AnswerEngine":
@@ -42,28 +32,16 @@ class AnswerEngine:
         settings = settings or Settings.from_env()
         knowledge_base = KnowledgeBase(settings, make_embeddings(settings.embeddings))
         knowledge_base.ensure_ready(progress=progress)
-        return cls(knowledge_base)
-
-    @staticmethod
-    def check_question(question: str) -> str:
-        """A clear message when the text is not a question we can take, else ''."""
-        stripped = (question or "").strip()
-        if not stripped:
-            return EMPTY
-        if len(stripped) > MAX_QUESTION_CHARS:
-            return TOO_LONG.format(length=_thousands(len(stripped)), limit=_thousands(MAX_QUESTION_CHARS))
-        if not re.search(r"[^\W_]", stripped):
-            return NO_WORDS
-        return ""
+        return cls(knowledge_base, settings.max_question_chars)
 
     def ask(self, question: str) -> Answer:
         """Answer one question. Never raises for bad user text: returns a refusal with a message."""
         started = time.perf_counter()
-        problem = self.check_question(question)
-        if problem:
-            answer = Answer(question=question or "", answer=problem, refused=True)
-        else:
-            text = normalize(question).strip()  # NFD or old tone placement must not change the vector
+        try:
+            text = normalize(clean_question(question, self.max_question_chars))
+        except InvalidQuestion as invalid:
+            answer = Answer(question=question or "", answer=invalid.message, refused=True)
+        else:  # normalized: NFD or the old tone placement must not change the vector
             answer = self.answerer.answer(text, self.kb.embeddings.embed_query(text))
             answer.question = question
         answer.latency_ms = (time.perf_counter() - started) * 1000

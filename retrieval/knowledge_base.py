@@ -64,10 +64,9 @@ class Snapshot:
 
     @classmethod
     def build(cls, registry: Registry) -> "Snapshot":
-        generation = registry.generation()
-        documents = registry.active_documents()
+        generation, documents, chunks = registry.live_state()
         snapshot = cls(generation)
-        for row in registry.active_chunks():
+        for row in chunks:
             document = documents[row["doc_id"]]
             passage = Passage(row["chunk_id"], row["doc_id"], row["text"], row["start"],
                               [tuple(s) for s in row["sentences"]], document)
@@ -124,6 +123,7 @@ class KnowledgeBase:
         self._lock = threading.RLock()
         self._lock_path = self.registry.path.with_suffix(".lock")
         self._lock_depth = 0
+        self._snapshot_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
 
     @contextmanager
@@ -246,7 +246,8 @@ class KnowledgeBase:
         generation = self.registry.generation()
         current = self._snapshot
         if current is None or current.generation != generation:
-            with self._lock:
+            # Its own lock: questions never wait for a writer that is busy embedding.
+            with self._snapshot_lock:
                 if self._snapshot is None or self._snapshot.generation != generation:
                     self._snapshot = Snapshot.build(self.registry)
                 current = self._snapshot

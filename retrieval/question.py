@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from knowledge.vietnamese import ABBREVIATIONS, ENGLISH_GLOSSARY, fold, has_diacritics, looks_english, normalize, search_tokens
@@ -41,6 +42,45 @@ _FOLDED_ABBREVIATIONS = {fold(k): fold(v) for k, v in ABBREVIATIONS.items()}
 _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
 _FOLDED_ABBREVIATION_KEYS = set(_FOLDED_ABBREVIATIONS)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
+
+
+EXAMPLE = "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?"
+EMPTY_QUESTION = "Anh/chị chưa nhập câu hỏi. Xin gõ câu hỏi, ví dụ: “{example}”"
+NO_WORDS = "Tôi chỉ hiểu câu hỏi viết bằng chữ. Xin gõ câu hỏi, ví dụ: “{example}”"
+TOO_LONG = ("Câu hỏi quá dài ({length} ký tự; tối đa {limit} ký tự). "
+            "Xin anh/chị rút gọn, chỉ giữ phần câu hỏi chính.")
+_CONTROL_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+class InvalidQuestion(ValueError):
+    """The text cannot be asked; `message` says why, in Vietnamese, for the user."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason  # "empty", "no_words" or "too_long"
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")  # Vietnamese groups digits with dots
+
+
+def clean_question(text: str | None, max_chars: int, example: str = EXAMPLE) -> str:
+    """The question to ask, or InvalidQuestion with a reply for empty, too long or wordless text.
+    Every channel and the CLI go through this one check."""
+    text = unicodedata.normalize("NFC", text or "")
+    sent_length = len(text)  # what the user sent, as they would count it
+    # Control and format characters (NUL, bidi marks, zero-width joiners) carry no meaning here.
+    text = "".join(" " if unicodedata.category(ch) in _CONTROL_CATEGORIES else ch for ch in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InvalidQuestion(EMPTY_QUESTION.format(example=example), "empty")
+    if len(text) > max_chars:
+        raise InvalidQuestion(TOO_LONG.format(length=_thousands(sent_length), limit=_thousands(max_chars)),
+                              "too_long")
+    if not any(ch.isalnum() for ch in text):  # emoji, stickers as text, punctuation only
+        raise InvalidQuestion(NO_WORDS.format(example=example), "no_words")
+    return text
 
 
 @dataclass

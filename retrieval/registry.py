@@ -123,18 +123,34 @@ class Registry:
             row = db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return dict(row) if row else None
 
+    @staticmethod
+    def _active_chunks(db: sqlite3.Connection) -> list[dict]:
+        rows = db.execute(
+            "SELECT c.chunk_id, c.doc_id, c.idx, c.text, c.start, c.end, c.sentences FROM chunks c "
+            "JOIN documents d ON d.doc_id = c.doc_id WHERE d.status = ? ORDER BY d.source, c.idx",
+            (ACTIVE,)).fetchall()
+        return [{**dict(row), "sentences": json.loads(row["sentences"])} for row in rows]
+
+    @staticmethod
+    def _active_documents(db: sqlite3.Connection) -> dict[str, dict]:
+        rows = db.execute("SELECT * FROM documents WHERE status = ?", (ACTIVE,)).fetchall()
+        return {row["doc_id"]: dict(row) for row in rows}
+
     def active_chunks(self) -> list[dict]:
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT c.chunk_id, c.doc_id, c.idx, c.text, c.start, c.end, c.sentences FROM chunks c "
-                "JOIN documents d ON d.doc_id = c.doc_id WHERE d.status = ? ORDER BY d.source, c.idx",
-                (ACTIVE,)).fetchall()
-        return [{**dict(row), "sentences": json.loads(row["sentences"])} for row in rows]
+            return self._active_chunks(db)
 
     def active_documents(self) -> dict[str, dict]:
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM documents WHERE status = ?", (ACTIVE,)).fetchall()
-        return {row["doc_id"]: dict(row) for row in rows}
+            return self._active_documents(db)
+
+    def live_state(self) -> tuple[int, dict[str, dict], list[dict]]:
+        """(generation, live documents, their chunks) read in one transaction, so that a writer
+        in another thread or process never lands half-way through."""
+        with self._connect() as db:
+            db.execute("BEGIN")
+            row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            return int(row[0]) if row else 0, self._active_documents(db), self._active_chunks(db)
 
     def audit_log(self, limit: int = 100) -> list[dict]:
         with self._connect() as db:
