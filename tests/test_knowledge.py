@@ -9,6 +9,7 @@ from knowledge.clean import clean_text
 from knowledge.loaders import IngestError, load_bytes
 from knowledge.models import Document
 from knowledge.seeds import seed_documents
+from tests.admin_files import docx_bytes, pdf_bytes
 
 ARTICLE = ("Hội nghị Ngoại vụ toàn quốc lần thứ 99 khai mạc tại Cần Thơ ngày 5/9/2031. "
            "Chủ đề của Hội nghị là “Đối ngoại địa phương vì tăng trưởng xanh”. "
@@ -44,39 +45,6 @@ def test_seed_cleaning_drops_ads_and_credits():
     assert "119 thỏa thuận được ký mới" in text
 
 
-def _pdf(text_lines: list[str]) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_page()
-    font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-    import os
-    if os.path.exists(font):
-        pdf.add_font("DejaVu", fname=font)
-        pdf.set_font("DejaVu", size=12)
-    else:  # pragma: no cover - Latin-only fallback
-        pdf.set_font("Helvetica", size=12)
-    for line in text_lines:
-        pdf.multi_cell(0, 8, line)
-    return bytes(pdf.output())
-
-
-def _docx(paragraphs: list[str], table: list[list[str]]) -> bytes:
-    import docx
-
-    document = docx.Document()
-    document.add_heading("Hướng dẫn đón đoàn", level=1)
-    for paragraph in paragraphs:
-        document.add_paragraph(paragraph)
-    grid = document.add_table(rows=len(table), cols=len(table[0]))
-    for r, row in enumerate(table):
-        for c, value in enumerate(row):
-            grid.cell(r, c).text = value
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
 def test_txt_and_markdown_load():
     document = load_bytes(ARTICLE.encode("utf-8"), "tin.txt")
     assert document.source == "tin.txt" and "Cần Thơ" in document.text
@@ -96,18 +64,18 @@ def test_html_keeps_the_article_only():
 
 
 def test_pdf_with_text_layer_loads():
-    document = load_bytes(_pdf([ARTICLE]), "tin.pdf")
+    document = load_bytes(pdf_bytes([ARTICLE]), "tin.pdf")
     assert "Cần Thơ" in document.text and "5/9/2031" in document.text
 
 
 def test_docx_headings_and_tables_come_through():
-    document = load_bytes(_docx([ARTICLE], [["Đoàn", "Số người"], ["Nhật Bản", "12"]]), "hd.docx")
+    document = load_bytes(docx_bytes("Hướng dẫn đón đoàn", [ARTICLE], [["Đoàn", "Số người"], ["Nhật Bản", "12"]]), "hd.docx")
     assert "Hướng dẫn đón đoàn" in document.text
     assert "Nhật Bản | 12" in document.text
 
 
 def test_type_is_sniffed_from_content_not_name():
-    document = load_bytes(_pdf([ARTICLE]), "misnamed.txt")
+    document = load_bytes(pdf_bytes([ARTICLE]), "misnamed.txt")
     assert "Cần Thơ" in document.text
 
 

@@ -20,6 +20,7 @@ from bot import texts
 from ngoaivu.settings import Settings
 from retrieval.engine import AnswerEngine
 from tests.fake_zalo_api import APP_ID, APP_SECRET, OA_SECRET_KEY, TEXT_LIMIT, FakeZaloApi
+from tests.admin_files import wait_for
 from tests.telegram_fixtures import LiveServer
 from webhook.app import create_app
 
@@ -72,18 +73,6 @@ def sign(body: bytes, timestamp: str, *, app_id: str = APP_ID, key: str = OA_SEC
     return f"mac={digest}"
 
 
-def wait_until(condition: Callable[[], object], what: str, timeout: float = 90.0):
-    """Poll until `condition` is truthy (bounded: the work runs after the webhook returned)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.02)
-
-
 @dataclass
 class ZaloServed:
     """The running app, its settings and the fake Zalo API it talks to."""
@@ -109,8 +98,8 @@ class ZaloServed:
         return event
 
     def wait_delivered(self, user_id: str, count: int = 1) -> list[str]:
-        return wait_until(lambda: len(self.api.delivered(user_id)) >= count and
-                          self.api.delivered(user_id), f"{count} message(s) to {user_id}")
+        return wait_for(lambda: len(self.api.delivered(user_id)) >= count and
+                        self.api.delivered(user_id), message=f"{count} message(s) to {user_id}")
 
     def stop(self) -> None:
         self.live.__exit__(None, None, None)
@@ -265,8 +254,8 @@ def test_a_long_answer_is_split_on_paragraph_boundaries(serve_zalo, zalo, engine
     user = new_user()
     served.say(user, QUESTION)
     # The answer ends with sources; wait until they have arrived.
-    parts = wait_until(lambda: (lambda d: d if d and texts.SOURCES_HEADING in d[-1] else None)(
-        served.api.delivered(user)), "the last part, with the sources")
+    parts = wait_for(lambda: (lambda d: d if d and texts.SOURCES_HEADING in d[-1] else None)(
+        served.api.delivered(user)), message="the last part, with the sources")
 
     long_answer = LongAnswerEngine(engine).ask(QUESTION)
     assert len(parts) >= 3
@@ -413,9 +402,9 @@ def test_an_error_that_must_not_be_retried_is_logged_with_its_code(serve_zalo, z
     zalo.fail_next("send", error=-230, message="User has not interacted with the OA in the past 7 days")
     user = new_user()
     served.say(user, QUESTION)
-    record = wait_until(lambda: next((r for r in caplog.records
-                                      if user in r.getMessage() and "-230" in r.getMessage()), None),
-                        "the log of the -230 error")
+    record = wait_for(lambda: next((r for r in caplog.records
+                                    if user in r.getMessage() and "-230" in r.getMessage()), None),
+                      message="the log of the -230 error")
     assert record.levelname == "ERROR"
     assert len(zalo.calls_of("send", user)) == 1  # logged after deciding not to retry
     assert zalo.delivered(user) == []
