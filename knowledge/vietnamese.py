@@ -116,8 +116,11 @@ ENGLISH_GLOSSARY = {
     "japan": "nhat ban", "korea": "han quoc", "india": "an do", "masks": "khau trang",
     "countries": "nuoc", "country": "nuoc", "world": "the gioi", "years": "nam", "year": "nam",
 }
-ENGLISH_MARKERS = {"the", "what", "how", "many", "much", "who", "when", "which", "is", "are",
-                   "was", "were", "did", "does", "of", "in", "with", "for", "did", "has", "have"}
+# Words that are not Vietnamese syllables even without accents, and ones that also are ("the" =
+# thế, "do", "to" = tổ, "in" = in ấn): only the first kind can tell English on its own.
+ENGLISH_MARKERS = {"what", "how", "many", "much", "who", "whom", "why", "when", "which", "where", "is", "are",
+                   "was", "were", "did", "does", "of", "with", "for", "has", "have", "and", "from"}
+AMBIGUOUS_MARKERS = {"the", "in", "do", "to", "an", "a"}
 
 _TOKEN = re.compile(r"\d+(?:[.,/-]\d+)*|[^\W\d_]+", re.UNICODE)
 _NUMBER_PARTS = re.compile(r"\d+")
@@ -128,7 +131,9 @@ def looks_english(text: str) -> bool:
     words = re.findall(r"[a-z]+", text.lower())
     if not words or has_diacritics(text):
         return False
-    return sum(w in ENGLISH_MARKERS for w in words) >= max(1, len(words) // 6)
+    strong = sum(w in ENGLISH_MARKERS for w in words)
+    weak = sum(w in AMBIGUOUS_MARKERS for w in words)
+    return strong >= 2 or (strong >= 1 and weak >= 1)
 
 
 def words(text: str) -> list[str]:

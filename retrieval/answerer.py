@@ -244,7 +244,7 @@ class Answerer:
             return False
         if q.kind in SPECIFIC_KINDS and judged.fact is None:
             return False
-        if judged.fact is None and len(q.bigrams) >= 2 and judged.bigrams < MIN_PHRASES_WITHOUT_FACT:
+        if judged.fact is None and not q.english and len(q.bigrams) >= 2 and judged.bigrams < MIN_PHRASES_WITHOUT_FACT:
             return False  # nothing specific found: the wording itself must match, not just its syllables
         threshold = MIN_COVERAGE_ENGLISH if q.english else MIN_COVERAGE
         if judged.elsewhere:

@@ -22,6 +22,8 @@ _CAPITALIZED = r"[A-ZÀ-ỸĐ][a-zà-ỹđ]+"
 _PERSON = re.compile(r"\b(?:" + "|".join(SURNAMES) + r")(?:\s+" + _CAPITALIZED + r"){1,3}\b")
 _PLACE = re.compile(r"\b(?:tại|ở)\s+((?:(?:TP\.|Tp\.|tỉnh|thành phố|thủ đô)\s*)?" + _CAPITALIZED +
                     r"(?:\s+" + _CAPITALIZED + r"){0,3})")
+_ORGANIZATION = re.compile(r"\b(?:Bộ|Sở|Cục|Ban|Ủy ban|UBND|Văn phòng|Hội đồng|Tổng cục|Thành ủy|Tỉnh ủy)"
+                           r"(?:\s+" + _CAPITALIZED + r"(?:\s+[a-zà-ỹđ]+)?){1,3}")
 _PLACE_BEFORE = re.compile(r"(?:tại|ở|thành phố|tỉnh|TP\.|Tp\.|thủ đô|Thủ đô|đến|tới|với)\s*$")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{8,240})[”\"»]")
 
@@ -163,6 +165,11 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             if fold(match.group(0)) in question_folded or _PLACE_BEFORE.search(sentence[:match.start()]):
                 continue  # "tại Hà Nội" is a place, though Hà is also a family name
             candidates.append(Fact(match.group(0), match.start(), match.end(), _salience(match.start(), anchors)))
+        if not candidates:  # "do ai tổ chức?": the answer may be a body, not a person
+            for match in _ORGANIZATION.finditer(sentence):
+                if fold(match.group(0)) not in question_folded:
+                    candidates.append(Fact(match.group(0), match.start(), match.end(),
+                                           _salience(match.start(), anchors) - 0.5))
     elif kind == "place":
         for match in _PLACE.finditer(sentence):
             place = match.group(1)

@@ -30,7 +30,7 @@ with by from and or has have had be been that this it its their there as about a
 _KINDS = [
     ("date", r"\b(khi nao|ngay nao|nam nao|thang nao|thoi gian nao|thoi diem nao|bao gio|luc nao|"
              r"ngay bao nhieu|ngay may|tu ngay nao|when|what date|what year|which year|what day)\b"),
-    ("number", r"\b(bao nhieu|may|how many|how much|what percentage|what percent|phan tram|ty le)\b"),
+    ("number", r"\b(bao nhieu|may|how many|how much|what percentage|what percent|what (?:\w+ )?rate|phan tram|ty le)\b"),
     ("person", r"(^|\s)(ai|who|whom)\b"),
     ("place", r"\b(o dau|tai dau|noi nao|dia diem nao|where|in which city|in which province)\b"),
     ("procedure", r"\b(nhu the nao|the nao|lam gi|can lam gi|lam the nao|thu tuc|quy trinh|cac buoc|how to|how should|how do)\b"),
@@ -40,6 +40,7 @@ _KINDS = [
 _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
 _FOLDED_ABBREVIATIONS = {fold(k): fold(v) for k, v in ABBREVIATIONS.items()}
 _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
+_GENERIC_COUNTERS = {"diem", "noi", "van", "loai", "muc", "cai", "y", "phan"}
 _FOLDED_ABBREVIATION_KEYS = set(_FOLDED_ABBREVIATIONS)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
 
@@ -140,6 +141,8 @@ def analyze(raw: str) -> Question:
             if word in _FOLDED_STOPWORDS or word in ("duoc", "da"):
                 break
             unit.extend(_FOLDED_ABBREVIATIONS.get(word, word).split())  # "CQĐD" counts "cơ quan đại diện"
+        if unit[:1] and unit[0] in _GENERIC_COUNTERS:
+            unit = []  # "mấy điểm", "bao nhiêu nội dung": any counted thing may answer
     if english:
         match = re.search(r"how many\s+((?:[a-z]+\s*){1,2})", folded)
         if match:
