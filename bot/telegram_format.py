@@ -8,6 +8,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
+from bot.splitting import fitting, split_paragraphs, utf16_len
 from retrieval.models import Answer, Citation
 
 # Telegram's limit is 4,096 characters of the text *after* HTML parsing; HTML is never
@@ -18,11 +19,6 @@ BUTTONS_PER_ROW = 3
 SHOWN_CITATIONS = 8  # buttons beyond this crowd a phone screen; /nguon lists them all
 
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)([^>]*)>")
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _bold_fact(body: str, fact: str) -> str:
@@ -124,14 +120,15 @@ def _inside_markup(text: str, pos: int) -> bool:
 
 def _cut(text: str, limit: int) -> int:
     """Where to cut a too-long paragraph: the last line break, else space, that fits."""
-    window = text[:limit]
+    size = fitting(text, limit)  # characters whose UTF-16 length fits (emoji count twice)
+    window = text[:size]
     for sep in ("\n", " "):
         pos = window.rfind(sep)
         while pos > 0 and _inside_markup(text, pos):
             pos = window.rfind(sep, 0, pos)
-        if pos > limit // 2:
+        if pos > size // 2:
             return pos
-    pos = limit
+    pos = size
     while pos > 1 and _inside_markup(text, pos):
         pos -= 1
     return pos
@@ -164,25 +161,7 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     if _fits(text, limit):
         return [text]
     budget = limit - 100  # room for tags re-opened and closed by _balance
-    parts: list[str] = []
-    current = ""
-    for block in text.split("\n\n"):
-        candidate = f"{current}\n\n{block}" if current else block
-        if _fits(candidate, budget):
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-            current = ""
-        while not _fits(block, budget):
-            # utf16 length >= character count, so cutting by characters stays under the budget
-            pos = _cut(block, budget // 2 if utf16_len(block[:budget]) > budget else budget)
-            parts.append(block[:pos].rstrip())
-            block = block[pos:].lstrip()
-        current = block
-    if current:
-        parts.append(current)
-    return _balance([p for p in parts if p.strip()])
+    return _balance([p for p in split_paragraphs(text, budget, cut=_cut, strip=False) if p.strip()])
 
 
 # ---- keyboards ---------------------------------------------------------------------------

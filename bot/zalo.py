@@ -24,6 +24,7 @@ from typing import IO, Any, AsyncIterator, Awaitable, Callable
 import httpx
 
 from bot import texts
+from bot.splitting import split_paragraphs, utf16_len
 from bot.dialogue import Dialogue, Reply
 from knowledge.loaders import MAX_FILE_BYTES, IngestError
 from ngoaivu.settings import Settings
@@ -50,9 +51,7 @@ DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 # ---- formatting ---------------------------------------------------------------------------
 
-def text_length(text: str) -> int:
-    """Length in UTF-16 units: never less than the character count, so safe for either."""
-    return len(text.encode("utf-16-le")) // 2
+text_length = utf16_len  # Zalo's limit, counted safely for any character
 
 
 def source_line(citation: Citation) -> str:
@@ -102,50 +101,9 @@ def welcome_text() -> str:
     return f"{texts.WELCOME}\n\n{texts.EXAMPLES_HEADING}\n{examples}"
 
 
-def _fitting(text: str, limit: int) -> int:
-    """How many leading characters of `text` fit in `limit` UTF-16 units."""
-    used = 0
-    for i, ch in enumerate(text):
-        used += 2 if ord(ch) > 0xFFFF else 1
-        if used > limit:
-            return i
-    return len(text)
-
-
-def _cut(text: str, limit: int) -> int:
-    """Where to cut a too-long paragraph: the last line break, else space, that fits."""
-    window = text[:_fitting(text, limit)]
-    for sep in ("\n", " "):
-        pos = window.rfind(sep)
-        if pos > len(window) // 2:
-            return pos
-    return max(1, len(window))
-
-
 def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split plain text into messages within the limit, on paragraph boundaries where possible."""
-    text = text.strip()
-    if text_length(text) <= limit:
-        return [text] if text else []
-    parts: list[str] = []
-    current = ""
-    for block in (b.strip() for b in text.split("\n\n")):
-        if not block:
-            continue
-        candidate = f"{current}\n\n{block}" if current else block
-        if text_length(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        while text_length(block) > limit:  # one paragraph longer than a message
-            pos = _cut(block, limit)
-            parts.append(block[:pos].rstrip())
-            block = block[pos:].lstrip()
-        current = block
-    if current:
-        parts.append(current)
-    return parts
+    return split_paragraphs(text.strip(), limit)
 
 
 # ---- tokens -------------------------------------------------------------------------------
