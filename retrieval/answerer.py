@@ -158,6 +158,8 @@ class Answerer:
                                 strict_unit=not q.english)  # English word order hides the counted noun
         if q.kind in SPECIFIC_KINDS:
             judged.score += 0.25 if judged.fact else -0.3
+            if judged.fact and judged.fact.owner is not None:  # the date of the document asked about
+                judged.score += 0.15 if judged.fact.owner else -0.15
         elif judged.fact:
             judged.score += 0.35 if judged.fact.copula else 0.1
 

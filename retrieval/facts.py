@@ -55,6 +55,17 @@ def _capitalized_runs(sentence: str) -> list[tuple[int, int]]:
     return runs
 
 
+def _owning_document(sentence: str, position: int, numbers: list[str]) -> bool | None:
+    """Whose date is it? "Quyết định 272-QĐ/TW ngày 21/01/2015": the document number just before a
+    date owns it. True when that number is one the question asks about, False when it is another
+    document's, None when no document number stands close before the date."""
+    before = sentence[max(0, position - 70):position]
+    codes = list(_DOCUMENT_CODE.finditer(before))
+    if not codes or not numbers:
+        return None
+    return any(part in numbers for part in re.findall(r"\d+", codes[-1].group(0)))
+
+
 def names_others(sentence: str, question_folded: str) -> bool:
     """True when the sentence gives a proper name that the question does not."""
     for start, end in _capitalized_runs(sentence):
@@ -72,6 +83,7 @@ class Fact:
     score: float
     copula: bool = False  # found as "X là <the question's phrase>"
     unit_words: int = 0  # words after a figure that repeat what the question counts
+    owner: bool | None = None  # a date right after a document number: the question's (True) or another's
 
 
 def _is_date_like(value: str) -> bool:
@@ -159,7 +171,9 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             if value in numbers or (len(digits) == 1 and digits[0] in numbers):
                 continue
             score = _salience(match.start(), anchors) + 0.3 * len(digits)
-            candidates.append(Fact(value, match.start(), match.end(), score))
+            owner = _owning_document(sentence, match.start(), numbers)
+            score += {True: 1.0, False: -1.0, None: 0.0}[owner]
+            candidates.append(Fact(value, match.start(), match.end(), score, owner=owner))
     elif kind == "person":
         for match in _PERSON.finditer(sentence):
             if fold(match.group(0)) in question_folded or _PLACE_BEFORE.search(sentence[:match.start()]):

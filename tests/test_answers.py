@@ -57,6 +57,9 @@ def test_the_fact_is_the_one_asked_about_not_a_neighbour(engine):
     assert answer.fact == "25/7/2018"
     answer = engine.ask("Tổng Lãnh sự quán Việt Nam tại Fukuoka được thành lập năm nào?")
     assert "2009" in answer.fact
+    # The date right after a document's number belongs to that document.
+    assert engine.ask("quy che 272 ban hanh ngay nao").fact == "21/01/2015"
+    assert engine.ask("Hướng dẫn số 05-HD/BĐNTW được ban hành ngày nào?").fact == "26/3/2019"
 
 
 def test_supporting_quotes_match_the_figures_asked_about(engine):
