@@ -136,11 +136,6 @@ def looks_english(text: str) -> bool:
     return strong >= 2 or (strong >= 1 and weak >= 1)
 
 
-def words(text: str) -> list[str]:
-    """Lower-case word and number tokens of normalized text, accents kept."""
-    return [t.lower() for t in _TOKEN.findall(normalize(text))]
-
-
 def _expand(tokens: list[str], accented: bool = False) -> list[str]:
     out: list[str] = []
     for token in tokens:

@@ -1,6 +1,5 @@
 """The answer engine on the shipped articles: the dev questions with and without diacritics, our
 own calibration questions (paraphrases, English, abbreviations, near-misses), and answer shape."""
-import json
 
 import pytest
 

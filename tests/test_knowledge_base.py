@@ -1,5 +1,4 @@
 """The knowledge base stays whole: failures mid-ingest, versions, and repair at start-up."""
-from dataclasses import replace
 
 import pytest
 from langchain_core.embeddings import Embeddings
