@@ -29,10 +29,13 @@ with by from and or has have had be been that this it its their there as about a
 # Question words, matched on folded text; the first kind that matches wins.
 _KINDS = [
     ("date", r"\b(khi nao|ngay nao|nam nao|thang nao|thoi gian nao|thoi diem nao|bao gio|luc nao|"
-             r"ngay bao nhieu|ngay may|tu ngay nao|when|what date|what year|which year|what day)\b"),
-    ("number", r"\b(bao nhieu|may|how many|how much|what percentage|what percent|what (?:\w+ )?rate|phan tram|ty le)\b"),
+             r"ngay bao nhieu|ngay may|tu ngay nao|when|what date|what year|which year|what day)\b"
+             r"|^(ngay|nam|thoi gian|thoi diem) (ban hanh|thanh lap|to chuc|ky|dien ra|khai mac)\b"),
+    ("number", r"\b(bao nhieu|may|how many|how much|what percentage|what percent|what (?:\w+ )?rate|phan tram|ty le)\b"
+               r"|^(so luong|so)\b"),  # a keyword question: "Số cơ quan đại diện ở nước ngoài?"
     ("person", r"(^|\s)(ai|who|whom)\b"),
-    ("place", r"\b(o dau|tai dau|noi nao|dia diem nao|where|in which city|in which province)\b"),
+    ("place", r"\b(o dau|tai dau|noi nao|dia diem nao|where|in which city|in which province|"
+              r"(?:tai|o) (?:thanh pho|tinh|dia phuong|quoc gia|nuoc) nao)\b"),
     ("procedure", r"\b(nhu the nao|the nao|lam gi|can lam gi|lam the nao|thu tuc|quy trinh|cac buoc|how to|how should|how do)\b"),
     ("theme", r"\b(chu de|khau hieu|phuong cham|theme|slogan|motto)\b"),
     ("name", r"\b(la gi|gi|nao|what|which|ten)\b"),
@@ -114,7 +117,7 @@ def analyze(raw: str) -> Question:
             kind = name
             break
     if kind == "number" and not accented and re.search(r"\bmay\b", folded) and "bao nhieu" not in folded:
-        kind = "number" if re.search(r"\bmay (nam|lan|tinh|dia phuong|nuoc)\b", folded) else "other"
+        kind = "number" if re.search(r"\bmay \w", folded) else "other"  # "mấy X" counts; "máy" is rare here
 
     folded_tokens = search_tokens(text, english=english)
     # The question phrase itself ("ngày nào", "bao nhiêu", "ở đâu") is not what the evidence must
@@ -135,10 +138,17 @@ def analyze(raw: str) -> Question:
     bigrams = [t for t in folded_tokens if "_" in t and not all(p in _FOLDED_STOPWORDS for p in t.split("_"))]
 
     unit: list[str] = []
-    match = re.search(r"\b(?:bao nhieu|may)\s+((?:\w+\s*){1,3})", folded)
+    match = re.search(r"\b(?:bao nhieu|may)\s+((?:\w+\s*){1,3})", folded) if kind == "number" else None
+    if kind == "number" and not match:  # "Số cơ quan đại diện …?": what follows "số" is counted
+        match = re.search(r"^(?:so luong|so)\s+((?:\w+\s*){1,3})", folded)
     if match:
-        for word in match.group(1).split():
-            if word in _FOLDED_STOPWORDS or word in ("duoc", "da"):
+        folded_words = match.group(1).split()
+        # With accents, "cơ" is not the stopword "có": judge each word as it was written.
+        written = text.lower()[match.start(1):match.end(1)].split() if len(folded) == len(text) else folded_words
+        for word, as_written in zip(folded_words, written if len(written) == len(folded_words) else folded_words):
+            # Unaccented, "co" right after "bao nhiêu"/"số" is "cơ (quan)", never the verb "có".
+            stop = as_written in _STOPWORDS if accented else (word in _FOLDED_STOPWORDS and word != "co")
+            if stop or word in ("duoc", "da"):
                 break
             unit.extend(_FOLDED_ABBREVIATIONS.get(word, word).split())  # "CQĐD" counts "cơ quan đại diện"
         if unit[:1] and unit[0] in _GENERIC_COUNTERS:
