@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -52,6 +53,21 @@ class Judged:
     elsewhere: bool = False  # the sentence is about another name than the one asked about
 
 
+def _figures_in(text: str) -> set[str]:
+    figures: set[str] = set()
+    for match in _FIGURE.finditer(_COMPARISON.sub(" ", normalize(text))):
+        figure = match.group(0)
+        figures.add(figure)
+        parts = figure.split("/")
+        if len(parts) == 3:
+            figures.update({f"{parts[0]}/{parts[1]}", parts[2], f"{parts[1]}/{parts[2]}"})
+        elif len(parts) == 2 and len(parts[1]) == 4:  # "tháng 6/2020" states the year 2020
+            figures.add(parts[1])
+        if "." in figure and figure.replace(".", "").isdigit():
+            figures.add(figure.replace(".", ""))
+    return figures
+
+
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
     """Indexes of the k highest scores, best first, without sorting everything."""
     if len(scores) > k:
@@ -63,39 +79,29 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 class Answerer:
     def __init__(self, knowledge_base: KnowledgeBase) -> None:
         self.kb = knowledge_base
-        self._token_cache: dict[tuple[int, int], set[str]] = {}
+        self._token_cache: dict[tuple[int, str], set[str]] = {}
 
     # -- scoring --------------------------------------------------------------------------------
-    def _tokens(self, snapshot: Snapshot, key: str, text: str) -> set[str]:
-        cache_key = (snapshot.generation, hash(key))
+    def _cached(self, snapshot: Snapshot, key: str, build: Callable[[], set[str]]) -> set[str]:
+        """Token and figure sets of sentences, passages and documents, built once per generation."""
+        cache_key = (snapshot.generation, key)
         cached = self._token_cache.get(cache_key)
         if cached is None:
             if len(self._token_cache) > 20_000:
                 self._token_cache.clear()
-            cached = set(index_tokens(text))
-            self._token_cache[cache_key] = cached
+            cached = self._token_cache[cache_key] = build()
         return cached
 
-    def _figures(self, snapshot: Snapshot, key: str, text: str) -> set[str]:
+    def _tokens(self, snapshot: Snapshot, key: str, text_of: Callable[[], str]) -> set[str]:
+        """Search tokens of a text; `text_of` only runs on a cache miss."""
+        return self._cached(snapshot, "tokens:" + key, lambda: set(index_tokens(text_of())))
+
+    def _figures(self, snapshot: Snapshot, key: str, text_of: Callable[[], str]) -> set[str]:
         """The figures a text states about its subject: whole numbers, plus the day/month and the
-        year of dates ("12/8/2018" states "12/8" and "2018", "6/2020" states "2020"; neither "12"). A baseline after
-        "so với" is not what the text is about ("119 ... tăng 20% so với năm 2019")."""
-        cache_key = (snapshot.generation, hash("#" + key))
-        cached = self._token_cache.get(cache_key)
-        if cached is None:
-            cached = set()
-            for match in _FIGURE.finditer(_COMPARISON.sub(" ", normalize(text))):
-                figure = match.group(0)
-                cached.add(figure)
-                parts = figure.split("/")
-                if len(parts) == 3:
-                    cached.update({f"{parts[0]}/{parts[1]}", parts[2], f"{parts[1]}/{parts[2]}"})
-                elif len(parts) == 2 and len(parts[1]) == 4:  # "tháng 6/2020" states the year 2020
-                    cached.add(parts[1])
-                if "." in figure and figure.replace(".", "").isdigit():
-                    cached.add(figure.replace(".", ""))
-            self._token_cache[cache_key] = cached
-        return cached
+        year of dates ("12/8/2018" states "12/8" and "2018", "6/2020" states "2020"; neither
+        states "12"). A baseline after "so với" is not what the text is about ("119 ... tăng 20%
+        so với năm 2019")."""
+        return self._cached(snapshot, "figures:" + key, lambda: _figures_in(text_of()))
 
     def _context(self, snapshot: Snapshot, sentence: Sentence) -> str:
         passage = snapshot.passages[sentence.passage]
@@ -118,10 +124,11 @@ class Answerer:
     def _judge(self, q: Question, snapshot: Snapshot, index: int, dense: float, lexical: float) -> Judged:
         sentence = snapshot.sentences[index]
         text = self.evidence_text(snapshot, index)
-        own = self._tokens(snapshot, f"e{index}", text)
-        context = self._tokens(snapshot, f"p{sentence.passage}", self._context(snapshot, sentence))
+        own = self._tokens(snapshot, f"evidence{index}", lambda: text)
+        context = self._tokens(snapshot, f"passage{sentence.passage}", lambda: self._context(snapshot, sentence))
         passage = snapshot.passages[sentence.passage]
-        document = self._tokens(snapshot, f"d{passage.doc_id}", passage.document["title"] + "\n" + passage.document["text"])
+        document = self._tokens(snapshot, f"document{passage.doc_id}",
+                                lambda: passage.document["title"] + "\n" + passage.document["text"])
         idf = snapshot.sentence_index.idf
         total = found = 0.0
         for token in q.content:
@@ -134,16 +141,18 @@ class Answerer:
             # A name the question gives ("Hà Nội") that neither the sentence, the one before it nor
             # the title mentions, while the sentence names someone or somewhere else ("Tp. HCM"):
             # the sentence is likely about that other one.
-            local = own | self._tokens(snapshot, f"t{passage.doc_id}", passage.document["title"])
+            local = own | self._tokens(snapshot, f"title{passage.doc_id}", lambda: passage.document["title"])
             if index > 0:
-                local = local | self._tokens(snapshot, f"e{index - 1}", snapshot.sentences[index - 1].text)
+                local = local | self._tokens(snapshot, f"sentence{index - 1}",
+                                             lambda: snapshot.sentences[index - 1].text)
             absent = sum(not all(t in local for t in entity) for entity in q.subjects)
             if absent and names_others(text, fold(q.text)):
                 coverage *= ENTITY_ABSENT_FACTOR ** absent
                 elsewhere = True
         bigrams = sum(b in own for b in q.bigrams) / len(q.bigrams) if q.bigrams else 0.0
-        own_figures = self._figures(snapshot, f"e{index}", text)
-        context_figures = self._figures(snapshot, f"p{sentence.passage}", self._context(snapshot, sentence))
+        own_figures = self._figures(snapshot, f"evidence{index}", lambda: text)
+        context_figures = self._figures(snapshot, f"passage{sentence.passage}",
+                                        lambda: self._context(snapshot, sentence))
         pinned = all(n in own_figures or n in context_figures for n in q.numbers) and \
             all(all(t in document for t in entity) for entity in q.entities)
         score = coverage + 0.4 * bigrams + 0.35 * dense + 0.1 * lexical - (0.0 if pinned else 0.6)
@@ -191,7 +200,7 @@ class Answerer:
             dense = 0.0 if similarity is None else (similarity - floor) / max(best_dense - floor, 1e-6)
             judged.append(self._judge(q, snapshot, index, dense, float(fused[index]) / lexical_max))
         judged.sort(key=lambda j: j.score, reverse=True)
-        # The fact bonus is at most 0.35 + 0.3, so only candidates that close can still reach the top.
+        # Looking for the fact is the costly part, so only the leading candidates get it.
         for candidate in judged[:FACT_CANDIDATES]:
             self._add_fact(q, snapshot, candidate)
         judged.sort(key=lambda j: j.score, reverse=True)
