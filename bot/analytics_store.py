@@ -7,10 +7,11 @@ period. Grouping and counting happen in Python over the open rows, so the SQL st
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.store import open_shared
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS refused_questions (
@@ -44,17 +45,10 @@ class AnalyticsStore:
     FILE_NAME = "analytics.sqlite3"
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # One connection shared by the event loop and worker threads, serialized by a lock.
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
+        self._db = open_shared(path, _SCHEMA)
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA busy_timeout=5000")  # other server processes share the file
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> "AnalyticsStore":

@@ -69,6 +69,19 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def open_shared(path: Path, schema: str) -> sqlite3.Connection:
+    """A connection to an SQLite file that server processes share (autocommit, WAL, waiting for
+    each other's locks), for use from several threads under the caller's lock; schema created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA busy_timeout=5000")  # other server processes share the file
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.executescript(schema)
+    return db
+
+
 @dataclass(frozen=True)
 class StoredAnswer:
     """An answer as it was given in a chat."""
@@ -89,18 +102,11 @@ class ConversationStore:
     FILE_NAME = "conversation.sqlite3"
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # One connection shared by the event loop and worker threads, serialized by a lock.
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
+        self._db = open_shared(path, _SCHEMA)
         self._lock = threading.Lock()
         self._writes = 0
-        with self._lock:
-            self._db.execute("PRAGMA busy_timeout=5000")  # other server processes share the file
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> "ConversationStore":

@@ -13,9 +13,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from bot.analytics import QuestionLog
+from ngoaivu.settings import Settings
+from retrieval.models import Citation
 from retrieval.question import InvalidQuestion
 from webhook.admin import API_PREFIX, bearer, guarded_route
-from ngoaivu.settings import Settings
 
 
 class UnansweredOut(BaseModel):
@@ -28,22 +29,12 @@ class UnansweredOut(BaseModel):
     users: int  # distinct officers who asked (the JSON API counts none)
 
 
-class CitationOut(BaseModel):
-    n: int
-    source: str
-    title: str
-    publisher: str
-    date: str
-    quote: str
-    doc_id: str = ""
-
-
 class FeedbackOut(BaseModel):
     """An answer an officer judged 👎, with the question and the sources it cited."""
 
     question: str
     answer: str
-    citations: list[CitationOut]
+    citations: list[Citation]
     channel: str
     votes: int  # 👎 given to this answer
     last_voted: str  # ISO 8601, UTC
@@ -58,7 +49,7 @@ class AskAgainOut(BaseModel):
 
     answer: str
     refused: bool
-    citations: list[CitationOut]
+    citations: list[Citation]
     fact: str
     latency_ms: float
     now_answered: bool
