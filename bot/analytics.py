@@ -87,10 +87,6 @@ class QuestionLog:
         self.store.add(RefusedQuestion(channel, self.pseudonyms.of(channel, user_id), question, key, now))
         self.prune_if_due(now)
 
-    def user_key(self, channel: str, user_id: object) -> str:
-        """The pseudonym stored for a user in place of the id."""
-        return self.pseudonyms.of(channel, user_id)
-
     # -- reading -----------------------------------------------------------------------------
     def unanswered(self, limit: int | None = None) -> list[UnansweredQuestion]:
         """The open questions, most asked first (then most recently asked)."""

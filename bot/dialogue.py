@@ -88,9 +88,9 @@ class Dialogue:
         self.questions.close()
         self.store.close()
 
-    @staticmethod
-    def _key(channel: str, ident: object) -> str:
-        return f"{channel}:{ident}"
+    def _key(self, channel: str, ident: object) -> str:
+        """A keyed pseudonym of a chat, a user or a delivery: what is stored names nobody in clear."""
+        return self.questions.pseudonyms.of(channel, ident)
 
     def validate(self, text: str | None) -> str:
         """The cleaned question; raises InvalidQuestion with a Vietnamese message."""
@@ -135,7 +135,7 @@ class Dialogue:
         answer = await asyncio.to_thread(self.engine.ask, reading.question)
         self.store.remember(self._key(channel, chat_id), reading.question, self.clock())
         answer_id = await asyncio.to_thread(
-            self.store.save_answer, channel, str(chat_id), str(user_id), asked,
+            self.store.save_answer, channel, self._key(channel, chat_id), self._key(channel, user_id), asked,
             reading.question, reading.rewritten, answer,
         )
         if answer.refused:
@@ -158,23 +158,21 @@ class Dialogue:
     def stored_answer(self, channel: str, chat_id: object, answer_id: int) -> StoredAnswer | None:
         """An answer given in this chat (None for unknown ids or another chat's answer)."""
         stored = self.store.answer(answer_id)
-        if stored is None or stored.channel != channel or stored.chat_id != str(chat_id):
+        if stored is None or stored.channel != channel or stored.chat_id != self._key(channel, chat_id):
             return None
         return stored
 
     def last_answer(self, channel: str, chat_id: object) -> StoredAnswer | None:
         """The chat's most recent answer, for /nguon."""
-        return self.store.last_answer(channel, str(chat_id))
+        return self.store.last_answer(channel, self._key(channel, chat_id))
 
     def vote(
         self, channel: str, chat_id: object, user_id: object, answer_id: int, up: bool
     ) -> StoredAnswer | None:
-        """Store 👍/👎 for an answer given in this chat; None when the answer is unknown.
-        The vote is kept under pseudonyms of the user and the chat, never their ids."""
+        """Store 👍/👎 for an answer given in this chat; None when the answer is unknown."""
         stored = self.stored_answer(channel, chat_id, answer_id)
         if stored is not None:
-            self.store.save_vote(stored, self.questions.user_key(channel, user_id), 1 if up else -1,
-                                 chat_id=self.questions.user_key(channel, f"chat:{chat_id}"))
+            self.store.save_vote(stored, self._key(channel, user_id), 1 if up else -1)
         return stored
 
     def documents(self) -> list[dict]:

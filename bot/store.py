@@ -1,5 +1,7 @@
 """What the conversation keeps on disk: answers given (for /nguon and buttons), 👍/👎 votes,
 and the short-lived state of chats (previous question, rate-limit events, deliveries seen).
+Chats, users and deliveries are named by the keyed pseudonyms the dialogue passes in
+(bot/pseudonyms.py), never by their ids.
 
 Keeping the short-lived state here rather than in memory means a restart or a second server
 process sees the same context, limits and retried deliveries.
@@ -144,8 +146,7 @@ class ConversationStore:
             ).fetchone()
         return _stored(row) if row else None
 
-    def save_vote(self, stored: StoredAnswer, user_id: str, vote: int, chat_id: str | None = None) -> None:
-        """Keep a vote; `user_id`/`chat_id` are what to write (the dialogue passes pseudonyms)."""
+    def save_vote(self, stored: StoredAnswer, user_id: str, vote: int) -> None:
         citations = json.dumps([c.to_dict() for c in stored.answer.citations], ensure_ascii=False)
         with self._lock:
             self._db.execute(
@@ -153,8 +154,7 @@ class ConversationStore:
                 " answer, citations, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (answer_id, user_id) DO UPDATE SET vote = excluded.vote,"
                 " created_at = excluded.created_at",
-                (stored.id, stored.channel, stored.chat_id if chat_id is None else chat_id, user_id, vote,
-                 stored.question,
+                (stored.id, stored.channel, stored.chat_id, user_id, vote, stored.question,
                  stored.answer.answer, citations, _now()),
             )
 

@@ -138,4 +138,4 @@ def test_answers_and_votes_are_kept_per_chat(dialogue):
     assert dialogue.vote("zalo", "c4", "u4", reply.answer_id, up=True) is not None
     [row] = dialogue.store.feedback()
     assert (row["vote"], row["question"]) == (1, Q2020)
-    assert row["user_id"] == dialogue.questions.user_key("zalo", "u4") != "u4"  # a pseudonym
+    assert row["user_id"] == dialogue.questions.pseudonyms.of("zalo", "u4") != "u4"  # a pseudonym

@@ -4,7 +4,7 @@ are listed for admins, grouped and counted; an upload asks them again and names 
 answered; 👎 answers are listed; no user id is stored in clear; old records are deleted."""
 from __future__ import annotations
 
-import asyncio
+import itertools
 import sqlite3
 from pathlib import Path
 
@@ -13,7 +13,6 @@ import pytest
 
 from bot import texts
 from bot.analytics import QuestionLog, question_key
-from bot.dialogue import Dialogue
 from bot.store import ConversationStore
 from ngoaivu.settings import Settings
 from retrieval.engine import AnswerEngine
@@ -29,6 +28,7 @@ from webhook.app import create_app
 TOKEN = "analytics-token_0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ADMIN = 880_000_777
+_officers = itertools.count(7_391_846_205)  # long ids: no chance of turning up in other bytes
 
 # A fact no shipped document holds; the uploaded file below states it.
 LAI_CHAU = "Năm 2032 tỉnh Lai Châu tiếp nhận bao nhiêu dự án viện trợ phi chính phủ nước ngoài?"
@@ -46,9 +46,9 @@ def _private_engine(seed_data_dir, tmp_path_factory, name: str) -> AnswerEngine:
     return AnswerEngine.open(Settings(data_dir=data))
 
 
-def _raw_bytes(database: Path) -> bytes:
-    """Everything an SQLite file holds on disk, its write-ahead log included."""
-    return b"".join(p.read_bytes() for p in sorted(database.parent.glob(database.name + "*")))
+def _stored_bytes(data_dir: Path) -> bytes:
+    """Everything the app keeps on disk (SQLite files with their write-ahead logs, the key, …)."""
+    return b"".join(p.read_bytes() for p in sorted(data_dir.iterdir()) if p.is_file())
 
 
 # ---- grouping and retention (no server) ------------------------------------------------------
@@ -155,7 +155,7 @@ def _buttons(call) -> dict[str, str]:
 
 
 def test_telegram_refusals_and_thumbs_down_reach_the_admins_without_user_ids(telegram):
-    officer, other = new_chat_id(), new_chat_id()
+    officer, other = next(_officers), next(_officers)
     telegram.say(officer, VISA)
     telegram.say(other, VISA.upper())
     telegram.say(officer, LAI_CHAU)
@@ -177,15 +177,12 @@ def test_telegram_refusals_and_thumbs_down_reach_the_admins_without_user_ids(tel
     assert judged["citations"][0]["title"] and judged["citations"][0]["quote"]
     assert str(officer) not in str(judged)
 
-    # Nothing stored for admins names the officer: no chat id, no user id, no first name.
+    # Nothing stored names the officers: no chat or user id in any file of the data directory.
     rows = sqlite3.connect(telegram.settings.data_dir / "analytics.sqlite3").execute(
-        "SELECT channel, user_key, question FROM refused_questions").fetchall()
-    assert rows and all(str(officer) not in key and str(other) not in key and len(key) == 32
-                        for _, key, _ in rows)
-    with sqlite3.connect(telegram.feedback_db) as db:
-        [(chat_key, user_key)] = db.execute("SELECT chat_id, user_id FROM feedback").fetchall()
-    assert str(officer) not in chat_key + user_key
-    assert str(officer).encode() not in _raw_bytes(telegram.settings.data_dir / "analytics.sqlite3")
+        "SELECT user_key FROM refused_questions").fetchall()
+    assert len(rows) == 3 and all(len(key) == 32 for (key,) in rows)
+    stored = _stored_bytes(telegram.settings.data_dir)
+    assert str(officer).encode() not in stored and str(other).encode() not in stored
 
 
 def test_telegram_admins_list_the_unanswered_and_hear_which_an_upload_answers(telegram):
@@ -224,7 +221,7 @@ def test_zalo_refusals_are_listed_and_an_admins_file_names_those_now_answered(
     assert "không có thông tin" in refusal
     listed = served.client.get(served.live.url + "/admin/api/unanswered", headers=AUTH).json()
     assert [(q["question"], q["count"], q["channels"]) for q in listed] == [(LAI_CHAU, 1, ["zalo"])]
-    assert officer.encode() not in _raw_bytes(served.settings.data_dir / "analytics.sqlite3")
+    assert officer.encode() not in _stored_bytes(served.settings.data_dir)
 
     url = zalo.add_file("vien-tro-lai-chau-2032.txt", LAI_CHAU_FILE)
     served.post(file_event(ZALO_ADMIN, url, "vien-tro-lai-chau-2032.txt", len(LAI_CHAU_FILE)))
