@@ -44,7 +44,7 @@ _AFTER_BARE = set(fold(w) for w in (
     "tối hôm ngày").split())
 _HEAD_AT = re.compile(r"\b(?:" + _HEAD + r"|" + _ABBR + r")\b")
 _MENTION = re.compile(
-    r"(?P<head>" + _HEAD + r")(?P<name>(?:[ \t]+" + _NAME_WORD + r"){0,9}?)[ \t]*"
+    r"(?P<head>" + _HEAD + r")(?P<name>(?:[ \t]+" + _NAME_WORD + r"){0,9}?)[ \t]*\(?"
     r"(?:(?P<ordinal>" + _ORDINAL + r")|[ \t]+(?P<bare>\d{1,3})(?![\w/.,%]|[.,]\d))"
     r"|(?P<abbr>\b(?:" + _ABBR + r"))\b[ \t]*(?:(?P<abbr_ordinal>" + _ORDINAL + r")|(?P<abbr_bare>\d{1,3})(?![\w/.,%]))",
 )
@@ -73,6 +73,7 @@ _NOT_PLACE_BEFORE = re.compile(r"(?:Việt Nam|Đại sứ|Lãnh sự|đại di�
 _QUOTE = re.compile(r"[“\"«]([^”\"»]{4,300})[”\"»]")
 _THEME_CUE = re.compile(r"(?:chủ đề|khẩu hiệu|thông điệp)\s*(?:là|về|:)?\s*$", re.IGNORECASE)
 _THEME_UNQUOTED = re.compile(r"(?:với|có|mang|dưới)\s+chủ đề\s*(?:là|:)\s*([A-ZÀ-ỸĐ][^.;]{8,200})")
+_THEME_AFTER = re.compile(r"\s*(?:cũng\s+|chính\s+)?là\s+(?:chủ đề|khẩu hiệu)\s+(?:chính\s+)?(?:của|cho)\b", re.IGNORECASE)
 _THEME_OF = re.compile(r"^(?:Đó|Đây)\s+(?:chính\s+)?là\s+(?:chủ đề|khẩu hiệu)\s+(?:của|cho)\b", re.IGNORECASE)
 _FRAMEWORK = re.compile(r"(?:trong khuôn khổ|thuộc khuôn khổ|bên lề|trong chuỗi sự kiện|trong chuỗi hoạt động)\s*$",
                         re.IGNORECASE)
@@ -314,11 +315,19 @@ def _persons(sentence: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_VENUE = re.compile(r"(?:Trung tâm|trung tâm|Khách sạn|khách sạn|Trụ sở|trụ sở|Hội trường|hội trường|Nhà|Cung|"
+                    r"Văn phòng|Khu|khu)\s+(?=\w)")
+
+
 def _place_at(sentence: str, position: int) -> str:
-    """The capitalized place name that starts at position ("Hà Nội", "TP. Đà Nẵng"), or ""."""
-    for run in _capitalized_runs(sentence[position:position + 80]):
+    """The capitalized place name that starts at position ("Hà Nội", "TP. Đà Nẵng", "Trung tâm
+    Hội nghị Quốc gia"), or ""."""
+    venue = _VENUE.match(sentence, position)
+    start = venue.end() if venue else position
+    for run in _capitalized_runs(sentence[start:start + 80]):
         if run[0].start() == 0:
-            return " ".join(w.group(0) for w in run[:5]).rstrip(".,;:")
+            name = " ".join(w.group(0) for w in run[:6]).rstrip(".,;:")
+            return (venue.group(0) if venue else "") + name
         break
     return ""
 
@@ -418,6 +427,11 @@ def extract_events(document: Document) -> list[EventRecord]:
         for qm in _QUOTE.finditer(sentence):
             if _THEME_CUE.search(sentence[max(0, qm.start() - 25):qm.start()]):
                 owner = nearest(qm.start())
+                if owner is not None:
+                    record(owner, sentence).themes.append(Evidence(_quoted_or_whole(qm.group(1)), sentence))
+            elif _THEME_AFTER.match(sentence, qm.end()):
+                # "“…” là chủ đề của Hội nghị …": the event named after the quotation.
+                owner = next((m for m in known if m.start >= qm.end()), None)
                 if owner is not None:
                     record(owner, sentence).themes.append(Evidence(_quoted_or_whole(qm.group(1)), sentence))
         for um in _THEME_UNQUOTED.finditer(sentence):

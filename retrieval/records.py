@@ -32,6 +32,7 @@ _THEME_SEARCH = re.compile(r"\b(nao|which)\b.{0,60}\bchu de\b|\bchu de\b.{0,60}\
 _LIST = re.compile(r"\b(liet ke|ke ten|danh sach|cac (?:lan|ky|hoi nghi|dien dan|hoi thao|dai hoi)|"
                    r"nhung (?:lan|ky|hoi nghi|dien dan|hoi thao|dai hoi)|tung (?:lan|ky|hoi nghi)|moi (?:lan|ky)|"
                    r"qua cac (?:nam|lan|ky)|dong thoi gian|moc thoi gian|timeline|lich su|tong hop|so sanh|"
+                   r"tom tat|diem lai|nhin lai|"
                    r"list|compare)\b")
 _GENERIC_EVENT = re.compile(r"\b(hoi nghi|dien dan|hoi thao|dai hoi|lan nao|ky nao|conference|forum)\b")
 _QUESTION_ORDINAL = re.compile(r"(?<![\d/.,])(\d{1,3})(?![\d/]|[.,]\d)")
@@ -44,7 +45,8 @@ khi bao nhieu may lan tat ca tong cong tinh den nay hien hom day truoc sau qua t
 ve lien quan tu toi cho biet hay xin vui long giup minh ban ha a nhe vay thi sao
 which what when where who how many times conference conferences forum
 theme themes held date dates place of the and with in on was were did is are all each every between
-years year thuoc khuon kho trong hai ba bon kia nay do chinh
+years year thuoc khuon kho trong hai ba bon kia nay do chinh vao luc dip deu luot em anh chi oi lieu van
+ban bai viet noi rieng tung cu the lai
 """.split())
 
 
@@ -518,6 +520,8 @@ class SeriesAnswerer:
         self.book = book
 
     def answer(self, question: str) -> Answer | None:
+        if not _intent(_numbered(" ".join(re.findall(r"[\w/.,%-]+", series_key(question))))):
+            return None  # most questions: no need to look at the records at all
         series, documents = self.book.current()
         if not series:
             return None
@@ -589,7 +593,9 @@ class SeriesAnswerer:
         return self._answer(question, text, sources, events, fact=figure)
 
     def _interval(self, question, name, chosen, events, documents) -> Answer:
-        pair = chosen if len(chosen) >= 2 else events[-2:]
+        asked_pair = len(chosen) >= 2 and len(chosen) < len(events) or len(chosen) == 2
+        dated = [e for e in events if e.when()]
+        pair = chosen if asked_pair else (dated[-2:] if len(dated) >= 2 else events[-2:])
         if len(pair) < 2:
             return self._refuse(question, f"Tài liệu chỉ có một lần {name}: không có gì để so khoảng cách.")
         a, b = pair[0], pair[-1]
@@ -634,11 +640,15 @@ class SeriesAnswerer:
 
     @staticmethod
     def _fit_named(heading: str, events: list[Event], documents) -> tuple[str, _Sources]:
-        for level in range(4):
+        """Lines named in full (the events may be of several series), within ANSWER_LIMIT."""
+        attempts = [(level, len(events)) for level in range(4)] + [(3, keep) for keep in range(len(events) - 1, 0, -1)]
+        for level, keep in attempts:
             sources = _Sources(documents)
-            lines = [event_line(e, sources, level, label=e.name) for e in events]
+            lines = [event_line(e, sources, level, label=e.name) for e in events[:keep]]
+            if keep < len(events):
+                lines.append(f"(còn {len(events) - keep} hội nghị nữa; xem nguồn)")
             inferred = [INFERRED_NOTE] if any("*" in line for line in lines) else []
             text = "\n".join([heading] + lines + inferred)
-            if len(text) <= ANSWER_LIMIT or level == 3:
-                return text[:ANSWER_LIMIT], sources
-        raise AssertionError("unreachable")
+            if len(text) <= ANSWER_LIMIT:
+                return text, sources
+        return heading, _Sources(documents)
