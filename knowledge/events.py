@@ -41,7 +41,7 @@ _NOT_NAME = set((
 # After a bare number ("Hội nghị Ngoại giao 30 và …"): only words that close a name.
 _AFTER_BARE = set(fold(w) for w in (
     "và với của đã sẽ được diễn khai bế tại ở vào do nằm là có năm tổ kết tiếp chính thức sáng chiều "
-    "tối hôm ngày").split())
+    "tối hôm ngày khóa khoá").split())
 _HEAD_AT = re.compile(r"\b(?:" + _HEAD + r"|" + _ABBR + r")\b")
 _MENTION = re.compile(
     r"(?P<head>" + _HEAD + r")(?P<name>(?:[ \t]+" + _NAME_WORD + r"){0,9}?)[ \t]*\(?"
@@ -228,7 +228,7 @@ def find_mentions(text: str, own: _Mention | None = None) -> list[_Mention]:
 # After a bare head, words that show it is the sentence's subject or object, not the start of a name.
 _AFTER_BACK_REFERENCE = {"có", "đã", "sẽ", "được", "là", "diễn", "khai", "bế", "này", "với", "và", "nhằm", "cũng",
                          "kết", "thảo", "ghi", "đánh", "tiếp", "thống", "nghe", "tập", "lần", "năm", "nay", "hôm", "nằm",
-                         "thu", "đề", "bàn", "chủ", "tổ"}
+                         "thu", "đề", "bàn", "chủ", "tổ", "do", "còn", "dành", "gồm", "nhất", "ra", "thu", "quy"}
 
 
 def _back_references(sentence: str, own: _Mention) -> list[tuple[int, int]]:
@@ -240,10 +240,9 @@ def _back_references(sentence: str, own: _Mention) -> list[tuple[int, int]]:
     for head in _HEAD_AT.finditer(sentence):
         rest = sentence[head.end():head.end() + 80]
         words = re.findall(r"[^\W\d_][\w.-]*", rest.split(",")[0].split(".")[0])[:6]
-        for k in range(len(words), 0, -1):
-            if series_key(" ".join([head.group(0)] + words[:k])) == own.key:
-                spots.append((head.start(), head.end()))
-                break
+        phrase = series_key(" ".join([head.group(0)] + words))
+        if phrase == own.key or phrase.startswith(own.key + " "):
+            spots.append((head.start(), head.end()))
         else:
             is_own_head = head.group(0) == own_head or series_key(head.group(0)) == own.key
             follows = re.match(r"\s*(?:([^\W\d_]+)|([,.;:)]|$))", rest)
@@ -319,15 +318,23 @@ _VENUE = re.compile(r"(?:Trung tâm|trung tâm|Khách sạn|khách sạn|Trụ s
                     r"Văn phòng|Khu|khu)\s+(?=\w)")
 
 
+_VENUE_STOP = set("và với do nhằm để theo trong vào từ ngày sáng chiều tối đã sẽ được có là dưới thu hút".split())
+
+
 def _place_at(sentence: str, position: int) -> str:
     """The capitalized place name that starts at position ("Hà Nội", "TP. Đà Nẵng", "Trung tâm
     Hội nghị Quốc gia"), or ""."""
     venue = _VENUE.match(sentence, position)
-    start = venue.end() if venue else position
-    for run in _capitalized_runs(sentence[start:start + 80]):
+    if venue:  # "Trung tâm Hội nghị Quốc gia": up to the clause's end, as names of buildings mix cases
+        words = []
+        for word in re.findall(r"[^\s,.;:()]+", re.split(r"[,.;:(]", sentence[venue.end():venue.end() + 80])[0]):
+            if word in _VENUE_STOP:
+                break
+            words.append(word)
+        return venue.group(0) + " ".join(words[:6]) if words and words[0][0].isupper() else ""
+    for run in _capitalized_runs(sentence[position:position + 80]):
         if run[0].start() == 0:
-            name = " ".join(w.group(0) for w in run[:6]).rstrip(".,;:")
-            return (venue.group(0) if venue else "") + name
+            return " ".join(w.group(0) for w in run[:6]).rstrip(".,;:")
         break
     return ""
 
@@ -365,6 +372,8 @@ def own_event(document: Document, body: list[str]) -> tuple[_Mention, str] | Non
 
 def extract_events(document: Document) -> list[EventRecord]:
     """Every numbered event the document mentions, with the fields it states about each."""
+    if not _HEAD_AT.search(document.text) and not _HEAD_AT.search(document.title or ""):
+        return []  # most documents name no event at all
     body = _sentences_of(document.text)
     written = document_date(document.date)
     found = own_event(document, body)
@@ -382,6 +391,9 @@ def extract_events(document: Document) -> list[EventRecord]:
     previous = ""
     previous_events: list[_Mention] = []
     for sentence in body:
+        if not _HEAD_AT.search(sentence):
+            previous, previous_events = sentence, []
+            continue
         mentions = find_mentions(sentence, own)
         refs: list[_Mention] = list(mentions)
         if own:
@@ -416,7 +428,7 @@ def extract_events(document: Document) -> list[EventRecord]:
             placed: set[int] = set()
             for pm in _PLACE.finditer(sentence):
                 place = (sentence[pm.start():pm.end()].split(None, 1)[1:] or [""])[0] + _place_at(sentence, pm.end())
-                if not _place_at(sentence, pm.end()) or any(fold(place).startswith(fold(h)) for h in HEADS) or \
+                if not _place_at(sentence, pm.end()) or _HEAD_AT.match(sentence, pm.end()) or \
                         _NOT_PLACE_BEFORE.search(sentence[:pm.start()]):
                     continue
                 owner = nearest(pm.start())

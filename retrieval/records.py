@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from knowledge.events import EventDate, EventRecord, extract_events, ordinal_value, series_key
@@ -205,37 +204,31 @@ def _check_order(members: list[Event]) -> None:
 class RecordBook:
     """The event records of the live documents, cached per document content."""
 
-    def __init__(self, registry, cache_size: int = 4096) -> None:
+    def __init__(self, registry) -> None:
         self.registry = registry
         self._lock = threading.Lock()
-        self._per_document: OrderedDict[str, list[EventRecord]] = OrderedDict()
-        self._cache_size = cache_size
+        self._per_document: dict[str, list[EventRecord]] = {}  # live documents only
         self._generation = None
         self._documents: dict[str, dict] = {}
         self._series: dict[str, list[Event]] = {}
 
-    def _records_of(self, row: dict) -> list[EventRecord]:
-        cache_key = f"{row['doc_id']}:{row['content_hash']}:{row['date']}:{row['title']}"
-        cached = self._per_document.get(cache_key)
-        if cached is None:
-            document = Document(row["source"], row["text"], row["title"], row["publisher"], row["date"],
-                                row["doc_id"], row["version"])
-            cached = extract_events(document)
-            self._per_document[cache_key] = cached
-            while len(self._per_document) > self._cache_size:
-                self._per_document.popitem(last=False)
-        else:
-            self._per_document.move_to_end(cache_key)
-        return cached
-
     def current(self) -> tuple[dict[str, list[Event]], dict[str, dict]]:
-        """(events by series key, live documents by id), rebuilt when the registry changed."""
+        """(events by series key, live documents by id), rebuilt when the registry changed; a
+        document read before (same id, content and metadata) is not read again."""
         generation = self.registry.generation()
         with self._lock:
             if generation != self._generation:
                 documents = self.registry.active_documents()
-                records = [r for doc_id in sorted(documents) for r in self._records_of(documents[doc_id])]
-                self._series = merge(records)
+                cache: dict[str, list[EventRecord]] = {}
+                for doc_id in sorted(documents):
+                    row = documents[doc_id]
+                    key = f"{doc_id}:{row['content_hash']}:{row['date']}:{row['title']}"
+                    cached = self._per_document.get(key)
+                    cache[key] = cached if cached is not None else extract_events(Document(
+                        row["source"], row["text"], row["title"], row["publisher"], row["date"], doc_id,
+                        row["version"]))
+                self._per_document = cache
+                self._series = merge([r for records in cache.values() for r in records])
                 self._documents = {k: {key: v for key, v in d.items() if key != "text"} for k, d in documents.items()}
                 self._generation = generation
             return self._series, self._documents
@@ -563,10 +556,16 @@ class SeriesAnswerer:
                       fact=fact, records=records)
 
     def _list(self, question, name, chosen, events, documents) -> Answer:
-        heading = f"{name}: {len(chosen)} lần có trong tài liệu"
-        if len(chosen) == len(events) and len(events) > 1:
-            heading += f" (lần thứ {events[0].ordinal} đến {events[-1].ordinal})"
-        text, sources = _fit(heading + ":", chosen, lambda: _Sources(documents))
+        notes = []
+        if len(chosen) < len(events):  # the asked ones, e.g. to compare them
+            heading = f"{name} lần thứ {', '.join(str(e.ordinal) for e in chosen)}"
+            if len(chosen) == 2 and all(e.when() for e in chosen):
+                notes.append(f"Cách nhau {_interval_text(chosen[0].when(), chosen[1].when())}.")
+        else:
+            heading = f"{name}: {len(chosen)} lần có trong tài liệu"
+            if len(events) > 1:
+                heading += f" (lần thứ {events[0].ordinal} đến {events[-1].ordinal})"
+        text, sources = _fit(heading + ":", chosen, lambda: _Sources(documents), notes)
         return self._answer(question, text, sources, chosen)
 
     def _latest(self, question, name, chosen, events, documents) -> Answer:
@@ -598,11 +597,11 @@ class SeriesAnswerer:
         pair = chosen if asked_pair else (dated[-2:] if len(dated) >= 2 else events[-2:])
         if len(pair) < 2:
             return self._refuse(question, f"Tài liệu chỉ có một lần {name}: không có gì để so khoảng cách.")
-        a, b = pair[0], pair[-1]
+        a, b = sorted((pair[0], pair[-1]), key=lambda e: e.ordinal)
         undated = [e for e in (a, b) if e.when() is None]
         if undated:
             e = undated[0]
-            given = f" (chỉ ghi {date_text(e.dates[0].value)})" if e.dates else ""
+            given = f" (chỉ ghi {e.dates[0].value.text()})" if e.dates else ""
             return self._refuse(question, f"Không tính được: tài liệu không nêu đủ ngày tháng năm của "
                                           f"{e.name}{given}.")
         sources = _Sources(documents)
