@@ -220,3 +220,24 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
     if not candidates:
         return None
     return max(candidates, key=lambda fact: fact.score)
+
+
+# Words that end the noun phrase after a figure: "10 ngày làm việc kể từ …" stops at "kể".
+_PHRASE_END = set("""kể từ trước sau của và hoặc để cho theo đối với tại trong khi thì là được đã sẽ các những nhưng
+mà nếu do bởi về trên dưới đến tới cùng này đó kèm""".split())
+
+
+def with_unit(sentence: str, fact: Fact) -> str:
+    """A figure with what it counts: "10" becomes "10 ngày làm việc" when the words after it name
+    a unit (up to three words, to the next punctuation or function word)."""
+    if fact.unit_words or not re.fullmatch(r"[\d.,/]+", fact.text.split()[-1]):
+        return fact.text
+    words = re.match(r"((?:\s+[^\W\d_][\w-]*){1,3})", sentence[fact.end:])
+    if not words:
+        return fact.text
+    taken = []
+    for word in words.group(1).split():
+        if word.lower() in _PHRASE_END:
+            break
+        taken.append(word)
+    return " ".join([fact.text] + taken)

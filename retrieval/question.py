@@ -31,7 +31,7 @@ _KINDS = [
     ("date", r"\b(khi nao|ngay nao|nam nao|thang nao|thoi gian nao|thoi diem nao|bao gio|luc nao|"
              r"ngay bao nhieu|ngay may|tu ngay nao|when|what date|what year|which year|what day)\b"
              r"|^(ngay|nam|thoi gian|thoi diem) (ban hanh|thanh lap|to chuc|ky|dien ra|khai mac)\b"),
-    ("number", r"\b(bao nhieu|may|how many|how much|what percentage|what percent|what (?:\w+ )?rate|phan tram|ty le)\b"
+    ("number", r"\b(bao nhieu|may|bao lau|how many|how much|how long|what percentage|what percent|what (?:\w+ )?rate|phan tram|ty le)\b"
                r"|^(so luong|so)\b"),  # a keyword question: "Số cơ quan đại diện ở nước ngoài?"
     ("person", r"(^|\s)(ai|who|whom)\b"),
     ("place", r"\b(o dau|tai dau|noi nao|dia diem nao|where|in which city|in which province|"
@@ -46,6 +46,11 @@ _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
 _GENERIC_COUNTERS = {"diem", "noi", "van", "loai", "muc", "cai", "y", "phan"}
 _FOLDED_ABBREVIATION_KEYS = set(_FOLDED_ABBREVIATIONS)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
+# Questions that ask for a list of documents, steps or conditions (general wording, folded).
+_ASKS_FOR_LIST = re.compile(
+    r"\b(gom nhung|bao gom|gom gi|nhung gi|nhung (?:giay to|tai lieu|buoc|dieu kien|noi dung|nhiem vu|viec|"
+    r"truong hop|hanh vi|co quan|don vi|hinh thuc|loai)|cac buoc|trinh tu|thu tuc|quy trinh|dieu kien|ho so|"
+    r"liet ke|nhiem vu va quyen han|what documents|which documents|steps|procedure|list)\b")
 
 
 EXAMPLE = "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?"
@@ -101,6 +106,7 @@ class Question:
     unit: list[str] = field(default_factory=list)  # folded words after "bao nhiêu": what is counted
     entities: list[list[str]] = field(default_factory=list)  # names the evidence's document must mention
     subjects: list[list[str]] = field(default_factory=list)  # those that are not people (places, bodies)
+    wants_list: bool = False  # asks for documents, steps or conditions: the answer is a list
 
 
 def analyze(raw: str) -> Question:
@@ -163,8 +169,9 @@ def analyze(raw: str) -> Question:
     # A person's name is a family name and two or three more syllables ("Bùi Thanh Sơn"); two
     # syllables are more often a place ("Hà Nội", "Cao Bằng").
     subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)]
+    wants_list = kind == "procedure" or (kind in ("name", "other") and bool(_ASKS_FOR_LIST.search(folded)))
     return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
-                    list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects)
+                    list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list)
 
 
 def _entities(text: str) -> list[list[str]]:

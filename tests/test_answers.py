@@ -87,8 +87,13 @@ def test_tone_placement_and_nfd_do_not_change_the_answer(engine):
 ])
 def test_near_misses_are_refused_plainly(engine, question):
     answer = engine.ask(question)
-    assert answer.refused and not answer.citations
-    assert "không có thông tin" in answer.answer
+    assert answer.refused
+    assert answer.answer.startswith("Xin lỗi") and "không có thông tin" in answer.answer
+    # What it offers instead are leads, numbered, at most three, never the same passage twice.
+    assert len(answer.citations) <= 3
+    assert len({(c.doc_id, c.quote) for c in answer.citations}) == len(answer.citations)
+    if answer.citations:
+        assert "Tài liệu gần nhất có thể liên quan" in answer.answer and "[1]" in answer.answer
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -1,0 +1,105 @@
+"""The fitted scorer: which candidate answers, and whether to answer at all.
+
+Two logistic models whose coefficients ship as JSON (`retrieval/weights/answer_model.json`,
+written by `training/fit_answer_model.py`): `select` gives each candidate sentence the
+probability that it holds the answer; `confidence` gives the best candidate the probability that
+answering with it is right, from the selection scores and question-level evidence. The engine
+refuses below `threshold`, chosen on a fitting split for a stated trade-off.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+WEIGHTS = Path(__file__).parent / "weights" / "answer_model.json"
+
+# Question-level evidence for the confidence model, in this order.
+CONFIDENCE_FEATURES = (
+    "top_logit", "second_logit", "margin", "top_coverage", "top_coverage_own", "top_bigrams_own",
+    "top_dense", "best_dense", "top_pinned", "top_fact_found", "top_fact_missing_specific",
+    "unknown_share", "content_words", "english", "top_document_share", "top_elsewhere",
+    "kind_specific", "kind_procedure", "top_document_coverage", "top_document_bigrams", "top_bigrams_context",
+    "top_has_heading", "top_logit_structured", "top_document_coverage_structured",
+)
+
+
+@dataclass
+class Linear:
+    """A standardized logistic model: p = sigmoid(w · (x - mean) / scale + b)."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Linear":
+        return cls(tuple(data["features"]), np.asarray(data["mean"], dtype=np.float64),
+                   np.asarray(data["scale"], dtype=np.float64), np.asarray(data["coef"], dtype=np.float64),
+                   float(data["intercept"]))
+
+    def to_dict(self) -> dict:
+        return {"features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+                "coef": self.coef.tolist(), "intercept": self.intercept}
+
+    def logits(self, rows: np.ndarray) -> np.ndarray:
+        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logits(rows)))
+
+
+class Trees:
+    """A LightGBM binary classifier kept as LightGBM's own text model (version-stable, readable)."""
+
+    def __init__(self, features: tuple[str, ...], model_text: str) -> None:
+        import lightgbm
+
+        self.features = features
+        self.model_text = model_text
+        self.booster = lightgbm.Booster(model_str=model_text)
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster.predict(rows, num_threads=1), dtype=np.float64)
+
+
+@dataclass
+class AnswerModel:
+    select: Linear | Trees
+    confidence: Linear
+    threshold: float
+    info: dict
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> "AnswerModel":
+        path = Path(path)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        spec = data["select"]
+        if spec.get("kind") == "lightgbm":
+            select = Trees(tuple(spec["features"]), (path.parent / spec["file"]).read_text(encoding="utf-8"))
+        else:
+            select = Linear.from_dict(spec)
+        return cls(select, Linear.from_dict(data["confidence"]), float(data["threshold"]), data.get("info", {}))
+
+    def save(self, path: Path = WEIGHTS) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(self.select, Trees):
+            model_file = path.with_name(path.stem + ".select.txt")
+            model_file.write_text(self.select.model_text, encoding="utf-8")
+            select = {"kind": "lightgbm", "features": list(self.select.features), "file": model_file.name}
+        else:
+            select = self.select.to_dict()
+        data = {"select": select, "confidence": self.confidence.to_dict(), "threshold": self.threshold,
+                "info": self.info}
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
