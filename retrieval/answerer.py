@@ -31,6 +31,14 @@ REFUSAL_HINT = "Anh/chị có thể hỏi cách khác, hoặc đề nghị quả
 NEAREST = "Tài liệu gần nhất có thể liên quan:"
 
 
+def admissible(ranked: list[Candidate]) -> list[Candidate]:
+    """Candidates that may answer at all: every figure and name the question pins down ("năm
+    2015", "lần thứ 21", "Osaka") is in the sentence, its passage or (for names) its document.
+    An officer must be able to trust every figure, so a sentence about another year is never the
+    answer, however well it scores otherwise."""
+    return [c for c in ranked if c.values["pinned"]]
+
+
 def _shorten(text: str, limit: int, centre: int = 0) -> str:
     """At most `limit` characters around `centre`, cut at spaces, marked with "…"."""
     if len(text) <= limit:
@@ -228,9 +236,10 @@ class Answerer:
         snapshot, ranked = self.rank(q, query_vector, exclude)
         if not ranked:
             return Answer(question=question, answer=REFUSAL + "\n" + REFUSAL_HINT, refused=True)
-        confidence = self.confidence(q, snapshot, ranked)
+        pinned = admissible(ranked)
+        confidence = self.confidence(q, snapshot, pinned)
         if confidence < self.model.threshold:
             return self.refuse(q, snapshot, ranked, confidence)
-        answer = self.compose(q, snapshot, ranked)
+        answer = self.compose(q, snapshot, pinned)
         answer.confidence = confidence
         return answer

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge.vietnamese import normalize  # noqa: E402
-from retrieval.answerer import Answerer  # noqa: E402
+from retrieval.answerer import Answerer, admissible  # noqa: E402
 from retrieval.evaluation import judge, strip_diacritics  # noqa: E402
 from retrieval.features import CANDIDATE_FEATURES, Candidate  # noqa: E402
 from retrieval.question import analyze, clean_question  # noqa: E402
@@ -44,6 +44,7 @@ SEED = 13
 FOLDS = 3
 # The news set has ten times more questions than our regulation and seed sets; weigh each
 # regulation and seed question more so that structured documents are not drowned out.
+REFUSE_TARGET = 0.85
 STORE_WEIGHT = {"news": 1.0, "regulations": 4.0, "seeds": 2.0}
 
 
@@ -145,13 +146,15 @@ def candidate_matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray, n
     return np.asarray(rows, dtype=np.float64), np.asarray(labels), np.asarray(weights)
 
 
-def rank_with(select: Linear, example: Example) -> list[Candidate]:
+def rank_with(select, example: Example, pinned_only: bool = True) -> list[Candidate]:
+    """The candidates as the engine ranks them; only admissible ones, as the engine answers."""
     if not example.candidates:
         return []
     rows = np.asarray([c.vector() for c in example.candidates], dtype=np.float64)
     for candidate, p in zip(example.candidates, select.probabilities(rows)):
         candidate.probability = float(p)
-    return sorted(example.candidates, key=lambda c: c.probability, reverse=True)
+    ranked = sorted(example.candidates, key=lambda c: c.probability, reverse=True)
+    return admissible(ranked) if pinned_only else ranked
 
 
 def outcome(answerer: Answerer, example: Example, ranked: list[Candidate]) -> tuple[dict, bool]:
@@ -187,7 +190,7 @@ def cross_fit(answerers: dict[str, Answerer], examples: list[Example], learner: 
         for example in (e for e in examples if fold_of[e.item.group] == fold):
             ranked = rank_with(select, example)
             if not ranked:
-                continue
+                continue  # nothing admissible: refused whatever the weights
             if not example.left_out and example.labels.any():
                 top1 += example.labels[example.candidates.index(ranked[0])] > 0
             values, right = outcome(answerers[example.item.store], example, ranked)
@@ -224,23 +227,23 @@ def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[
     print(f"select ({learner}): {len(labels)} candidates, {int(labels.sum())} positive; "
           f"confidence: {len(confidence_y)} questions, {int(confidence_y.sum())} answerable right")
     print("threshold  answered-right  answered-wrong  refused  in-store-right  out-of-scope-refused  (cross-fitted, fit split)")
-    threshold, best_utility = 0.5, -1e9
+    # The shipped threshold: the lowest (most answers) that still refuses at least REFUSE_TARGET of the
+    # questions whose document is not in the store (leave-source-out and out-of-scope), on the
+    # cross-fitted fit split. A right answer beats a refusal; a refusal beats a wrong one.
+    threshold = None
     for candidate in np.arange(0.1, 0.91, 0.05):
         answered = probabilities >= candidate
         right = int((answered & (confidence_y == 1)).sum())
         wrong = int((answered & (confidence_y == 0)).sum())
-        weighted = float((confidence_w * (answered & (confidence_y == 1))).sum() - (confidence_w * (answered & (confidence_y == 0))).sum())
         refused = int((~answered).sum())
         in_store_right = right / max(int((~out_of_scope).sum()), 1)
         oos_refused = int((~answered & out_of_scope).sum()) / max(int(out_of_scope.sum()), 1)
-        # A right answer beats a refusal, a refusal beats a wrong one: +1 right, -1 wrong, 0 refused.
-        utility = weighted
         structured_right = int((answered & (confidence_y == 1) & structured).sum())
         print(f"  {candidate:.2f}     {right:6d}          {wrong:6d}        {refused:6d}    {in_store_right:.3f}     {oos_refused:.3f}"
               f"   structured: right {structured_right}/{int(((confidence_y == 1) & structured).sum())} "
               f"wrong {int((answered & (confidence_y == 0) & structured).sum())}")
-        if utility > best_utility:
-            threshold, best_utility = float(candidate), utility
+        if threshold is None and oos_refused >= REFUSE_TARGET:
+            threshold = float(candidate)
     print(f"chosen threshold: {threshold:.2f}")
     info = {"select": learner, "fitted_on": {"candidates": int(len(labels)), "questions": int(len(confidence_y))},
             "features": "retrieval/features.py CANDIDATE_FEATURES; retrieval/scorer.py CONFIDENCE_FEATURES",
