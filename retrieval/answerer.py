@@ -36,7 +36,9 @@ def admissible(ranked: list[Candidate]) -> list[Candidate]:
     2015", "lần thứ 21", "Osaka") is in the sentence, its passage or (for names) its document.
     An officer must be able to trust every figure, so a sentence about another year is never the
     answer, however well it scores otherwise."""
-    return [c for c in ranked if c.values["pinned"]]
+    figure_asked = lambda c: c.values.get("kind_number") or c.values.get("kind_date")  # noqa: E731
+    # A figure about another place or body than the one asked about is another figure.
+    return [c for c in ranked if c.values["pinned"] and not (figure_asked(c) and c.values["elsewhere"])]
 
 
 def _shorten(text: str, limit: int, centre: int = 0) -> str:

@@ -58,8 +58,8 @@ def figures_in(text: str) -> set[str]:
         parts = figure.split("/")
         if len(parts) == 3:
             figures.update({f"{parts[0]}/{parts[1]}", parts[2], f"{parts[1]}/{parts[2]}"})
-        elif len(parts) == 2 and len(parts[1]) == 4:
-            figures.add(parts[1])
+        elif len(parts) == 2 and len(parts[1]) == 4:  # "6/2020" states 2020; "244/2026" (a document) states 244
+            figures.update(parts)
         if "." in figure and figure.replace(".", "").isdigit():
             figures.add(figure.replace(".", ""))
     return figures

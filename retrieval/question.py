@@ -140,7 +140,10 @@ def analyze(raw: str) -> Question:
                    if "_" not in t and t not in stop and not t[0].isdigit() and t not in _FOLDED_ABBREVIATIONS]
     if english:
         content = [t for t in content if t not in _ENGLISH_STOPWORDS]
-    numbers = list(dict.fromkeys(_NUMBER.findall(text)))
+    # Figures the evidence must state. A small bare count ("mấy tháng 1 lần", "2 bộ trở lên") is
+    # phrasing, not what is asked about; an ordinal ("lần thứ 2") still pins.
+    numbers = [n for n in dict.fromkeys(_NUMBER.findall(text))
+               if not (n.isdigit() and int(n) < 10 and not re.search(r"\b(?:thứ|thu)\s+" + n + r"\b", text))]
     bigrams = [t for t in folded_tokens if "_" in t and not all(p in _FOLDED_STOPWORDS for p in t.split("_"))]
 
     unit: list[str] = []
@@ -195,6 +198,9 @@ def _entities(text: str) -> list[list[str]]:
             run = run[1:]  # a question's first word is capitalized anyway
             if not run:
                 continue
+        if all(word.isupper() or not word.isalpha() for word in run) and \
+                not any(fold(word).strip(".") in _FOLDED_ABBREVIATION_KEYS for word in run):
+            continue  # an abbreviation we cannot expand ("VN", "SĐT", "BNV") cannot be checked in the text
         phrase = " ".join(run)
         tokens = search_tokens(phrase)  # folded: the evidence may be typed either way
         if len(run) == 1 and fold(run[0]).strip(".") in _FOLDED_ABBREVIATION_KEYS:
