@@ -32,6 +32,7 @@ class Answer:
     fact: str = ""  # the asked-for figure, date, name or theme the answer leads with, if any
     latency_ms: float = 0.0
     confidence: float = 0.0  # the fitted probability that answering is right; below the threshold it refuses
+    records: list[dict] = field(default_factory=list)  # a series question's events (retrieval.records)
 
     def to_dict(self) -> dict:
         return {
@@ -40,5 +41,6 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "fact": self.fact,
             "confidence": round(self.confidence, 3),
+            "records": self.records,
             "latency_ms": round(self.latency_ms, 2),
         }
