@@ -38,7 +38,8 @@ def admissible(ranked: list[Candidate]) -> list[Candidate]:
     answer, however well it scores otherwise."""
     figure_asked = lambda c: c.values.get("kind_number") or c.values.get("kind_date")  # noqa: E731
     # A figure about another place or body than the one asked about is another figure.
-    return [c for c in ranked if c.values["pinned"] and not (figure_asked(c) and c.values["elsewhere"])]
+    return [c for c in ranked if c.values["pinned"] and not (figure_asked(c) and c.values["elsewhere"])
+            and not (figure_asked(c) and c.fact is None)]
 
 
 def _shorten(text: str, limit: int, centre: int = 0) -> str:

@@ -228,15 +228,18 @@ mà nếu do bởi về trên dưới đến tới cùng này đó kèm""".split
 
 
 def with_unit(sentence: str, fact: Fact) -> str:
-    """A figure with what it counts: "10" becomes "10 ngày làm việc" when the words after it name
-    a unit (up to three words, to the next punctuation or function word)."""
-    if fact.unit_words or not re.fullmatch(r"[\d.,/]+", fact.text.split()[-1]):
+    """A figure with what it counts: "10" or "10 ngày" becomes "10 ngày làm việc" when the words
+    after it continue the unit (up to four words after the number, to the next punctuation or
+    function word)."""
+    number = re.search(r"\d[\d.,/]*", fact.text)
+    if number is None:
         return fact.text
-    words = re.match(r"((?:\s+[^\W\d_][\w-]*){1,3})", sentence[fact.end:])
-    if not words:
+    already = len(fact.text[number.end():].split())
+    words = re.match(r"((?:\s+[^\W\d_][\w-]*){1,4})", sentence[fact.end:])
+    if not words or already >= 4:
         return fact.text
     taken = []
-    for word in words.group(1).split():
+    for word in words.group(1).split()[:4 - already]:
         if word.lower() in _PHRASE_END:
             break
         taken.append(word)

@@ -43,6 +43,7 @@ _KINDS = [
 _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
 _FOLDED_ABBREVIATIONS = {fold(k): fold(v) for k, v in ABBREVIATIONS.items()}
 _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
+_TIME_UNITS = {"ngay", "thang", "nam", "gio", "phut", "tuan", "lan"}
 _GENERIC_COUNTERS = {"diem", "noi", "van", "loai", "muc", "cai", "y", "phan"}
 _FOLDED_ABBREVIATION_KEYS = set(_FOLDED_ABBREVIATIONS)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
@@ -141,9 +142,9 @@ def analyze(raw: str) -> Question:
     if english:
         content = [t for t in content if t not in _ENGLISH_STOPWORDS]
     # Figures the evidence must state. A small bare count ("mấy tháng 1 lần", "2 bộ trở lên") is
-    # phrasing, not what is asked about; an ordinal ("lần thứ 2") still pins.
+    # phrasing, not what is asked about; an ordinal ("lần thứ 2") or a code ("05-HD") still pins.
     numbers = [n for n in dict.fromkeys(_NUMBER.findall(text))
-               if not (n.isdigit() and int(n) < 10 and not re.search(r"\b(?:thứ|thu)\s+" + n + r"\b", text))]
+               if not (len(n) == 1 and not re.search(r"\b(?:thứ|thu|số|so)\s+" + n + r"\b|\b" + n + r"[-/]", text))]
     bigrams = [t for t in folded_tokens if "_" in t and not all(p in _FOLDED_STOPWORDS for p in t.split("_"))]
 
     unit: list[str] = []
@@ -157,6 +158,7 @@ def analyze(raw: str) -> Question:
         for word, as_written in zip(folded_words, written if len(written) == len(folded_words) else folded_words):
             # Unaccented, "co" right after "bao nhiêu"/"số" is "cơ (quan)", never the verb "có".
             stop = as_written in _STOPWORDS if accented else (word in _FOLDED_STOPWORDS and word != "co")
+            stop = stop and word not in _TIME_UNITS  # "bao nhiêu ngày" counts days
             if stop or word in ("duoc", "da"):
                 break
             unit.extend(_FOLDED_ABBREVIATIONS.get(word, word).split())  # "CQĐD" counts "cơ quan đại diện"

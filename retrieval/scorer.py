@@ -68,10 +68,24 @@ class Trees:
         return np.asarray(self.booster.predict(rows, num_threads=1), dtype=np.float64)
 
 
+def _load_part(spec: dict, folder: Path) -> Linear | Trees:
+    if spec.get("kind") == "lightgbm":
+        return Trees(tuple(spec["features"]), (folder / spec["file"]).read_text(encoding="utf-8"))
+    return Linear.from_dict(spec)
+
+
+def _save_part(part: Linear | Trees, path: Path, name: str) -> dict:
+    if isinstance(part, Trees):
+        model_file = path.with_name(f"{path.stem}.{name}.txt")
+        model_file.write_text(part.model_text, encoding="utf-8")
+        return {"kind": "lightgbm", "features": list(part.features), "file": model_file.name}
+    return part.to_dict()
+
+
 @dataclass
 class AnswerModel:
     select: Linear | Trees
-    confidence: Linear
+    confidence: Linear | Trees
     threshold: float
     info: dict
 
@@ -79,24 +93,17 @@ class AnswerModel:
     def load(cls, path: Path = WEIGHTS) -> "AnswerModel":
         path = Path(path)
         data = json.loads(path.read_text(encoding="utf-8"))
-        spec = data["select"]
-        if spec.get("kind") == "lightgbm":
-            select = Trees(tuple(spec["features"]), (path.parent / spec["file"]).read_text(encoding="utf-8"))
-        else:
-            select = Linear.from_dict(spec)
-        return cls(select, Linear.from_dict(data["confidence"]), float(data["threshold"]), data.get("info", {}))
+        return cls(_load_part(data["select"], path.parent), _load_part(data["confidence"], path.parent),
+                   float(data["threshold"]), data.get("info", {}))
 
     def save(self, path: Path = WEIGHTS) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(self.select, Trees):
-            model_file = path.with_name(path.stem + ".select.txt")
-            model_file.write_text(self.select.model_text, encoding="utf-8")
-            select = {"kind": "lightgbm", "features": list(self.select.features), "file": model_file.name}
-        else:
-            select = self.select.to_dict()
-        data = {"select": select, "confidence": self.confidence.to_dict(), "threshold": self.threshold,
-                "info": self.info}
+        for stale in path.parent.glob(f"{path.stem}.*.txt"):
+            stale.unlink()
+        data = {"select": _save_part(self.select, path, "select"),
+                "confidence": _save_part(self.confidence, path, "confidence"),
+                "threshold": self.threshold, "info": self.info}
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

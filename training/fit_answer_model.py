@@ -8,7 +8,8 @@ Data (nothing of it ships; only the fitted coefficients do):
 - news: UIT-ViNewsQA test (../shared/datasets/vinewsqa-test), split BY ARTICLE: articles whose
   number ends in 0-6 are fitted on, 7-9 are held back. All 398 articles are in the store.
 - regulations: our own officer questions on ../shared/datasets/regulations-dev
-  (training/regulation_questions.jsonl), split BY DOCUMENT (field "split").
+  (training/regulation_questions.jsonl, split BY DOCUMENT in its field "split"; and
+  training/regulation_questions_more.jsonl, all on fitted documents).
 - seeds: our calibration questions on the shipped articles (tests/data/calibration.jsonl), fitted on.
   ../shared/eval/dev.jsonl is never fitted on.
 Refusal examples: every fitted question asked again with its source document(s) left out of the
@@ -68,9 +69,12 @@ def load_items() -> list[Item]:
         gold = json.loads(line)
         number = int(gold["sources"][0].split("_")[1].split(".")[0])
         items.append(Item(gold, "news", "fit" if number % 10 < 7 else "heldout", gold["sources"][0]))
-    for line in (ROOT / "training" / "regulation_questions.jsonl").read_text(encoding="utf-8").splitlines():
-        gold = json.loads(line)
-        items.append(Item(gold, "regulations", gold["split"], (gold["sources"] or ["none:" + gold["id"]])[0]))
+    for name in ("regulation_questions.jsonl", "regulation_questions_more.jsonl"):
+        path = ROOT / "training" / name
+        for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+            if line.strip():
+                gold = json.loads(line)
+                items.append(Item(gold, "regulations", gold["split"], (gold["sources"] or ["none:" + gold["id"]])[0]))
     for line in (ROOT / "tests" / "data" / "calibration.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
             gold = json.loads(line)
@@ -178,12 +182,43 @@ def fit_select(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, learne
     return fit_linear(rows, labels, CANDIDATE_FEATURES, weights)
 
 
+def fit_confidence(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, learner: str):
+    if learner == "lgbm":
+        import lightgbm
+
+        model = lightgbm.LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=7, min_child_samples=20,
+                                        subsample=0.8, subsample_freq=1, colsample_bytree=0.8, reg_lambda=1.0,
+                                        random_state=SEED, n_jobs=2, verbose=-1)
+        model.fit(rows, labels, sample_weight=weights)
+        return Trees(CONFIDENCE_FEATURES, model.booster_.model_to_string())
+    return fit_linear(rows, labels, CONFIDENCE_FEATURES, weights)
+
+
+def trade_off(probabilities: np.ndarray, right: np.ndarray, out_of_scope: np.ndarray, label: str) -> tuple[float, float]:
+    """Print answered/refused at each threshold; return the shipped threshold (the lowest, i.e. the
+    most answers, that still refuses REFUSE_TARGET of the questions whose document is not in the
+    store) and the share of in-store questions answered right there."""
+    print(f"confidence {label}: threshold  answered-right  answered-wrong  refused  in-store-right  "
+          f"out-of-scope-refused  (cross-validated, fit split)")
+    chosen = None
+    for threshold in np.arange(0.1, 0.91, 0.05):
+        answered = probabilities >= threshold
+        good = int((answered & (right == 1)).sum())
+        wrong = int((answered & (right == 0)).sum())
+        in_store_right = good / max(int((~out_of_scope).sum()), 1)
+        refused_share = int((~answered & out_of_scope).sum()) / max(int(out_of_scope.sum()), 1)
+        print(f"  {threshold:.2f}  {good:6d}  {wrong:6d}  {int((~answered).sum()):6d}  {in_store_right:.3f}  {refused_share:.3f}")
+        if chosen is None and refused_share >= REFUSE_TARGET:
+            chosen = (float(threshold), in_store_right)
+    return chosen or (0.9, 0.0)
+
+
 def cross_fit(answerers: dict[str, Answerer], examples: list[Example], learner: str) -> tuple[list, list, int]:
     """Confidence rows and labels from selection models that never saw the question's document."""
     groups = sorted({e.item.group for e in examples})
     random.Random(SEED).shuffle(groups)
     fold_of = {g: i % FOLDS for i, g in enumerate(groups)}
-    rows_out, labels_out, weights_out, left_out, top1 = [], [], [], [], 0
+    rows_out, labels_out, weights_out, left_out, groups_out, top1 = [], [], [], [], [], 0
     for fold in range(FOLDS):
         rows, labels, weights = candidate_matrix([e for e in examples if fold_of[e.item.group] != fold])
         select = fit_select(rows, labels, weights, learner)
@@ -198,7 +233,8 @@ def cross_fit(answerers: dict[str, Answerer], examples: list[Example], learner: 
             labels_out.append(float(right))
             weights_out.append(STORE_WEIGHT[example.item.store])
             left_out.append(example.left_out or not example.item.gold["answers"])
-    return rows_out, labels_out, (weights_out, left_out), top1
+            groups_out.append(fold_of[example.item.group])
+    return rows_out, labels_out, (weights_out, left_out, groups_out), top1
 
 
 def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[str]) -> AnswerModel:
@@ -214,38 +250,28 @@ def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[
               f"answered right if never refusing {right} ({right / max(len(answerable), 1):.3f}) (cross-fitted)")
         if best is None or right > best[0]:
             best = (right, learner, confidence_rows, confidence_labels, extra)
-    _, learner, confidence_rows, confidence_labels, (confidence_weights, out_of_scope) = best
+    _, learner, confidence_rows, confidence_labels, (confidence_weights, out_of_scope, folds) = best
     rows, labels, weights = candidate_matrix(examples)
     select = fit_select(rows, labels, weights, learner)
-    confidence_x = np.asarray(confidence_rows)
-    confidence_y = np.asarray(confidence_labels)
-    confidence_w = np.asarray(confidence_weights)
-    out_of_scope = np.asarray(out_of_scope)
-    confidence = fit_linear(confidence_x, confidence_y, CONFIDENCE_FEATURES, confidence_w)
-    probabilities = confidence.probabilities(confidence_x)
-    structured = confidence_x[:, CONFIDENCE_FEATURES.index("top_has_heading")] > 0
+    x, y = np.asarray(confidence_rows), np.asarray(confidence_labels)
+    w, out_of_scope, folds = np.asarray(confidence_weights), np.asarray(out_of_scope), np.asarray(folds)
     print(f"select ({learner}): {len(labels)} candidates, {int(labels.sum())} positive; "
-          f"confidence: {len(confidence_y)} questions, {int(confidence_y.sum())} answerable right")
-    print("threshold  answered-right  answered-wrong  refused  in-store-right  out-of-scope-refused  (cross-fitted, fit split)")
-    # The shipped threshold: the lowest (most answers) that still refuses at least REFUSE_TARGET of the
-    # questions whose document is not in the store (leave-source-out and out-of-scope), on the
-    # cross-fitted fit split. A right answer beats a refusal; a refusal beats a wrong one.
-    threshold = None
-    for candidate in np.arange(0.1, 0.91, 0.05):
-        answered = probabilities >= candidate
-        right = int((answered & (confidence_y == 1)).sum())
-        wrong = int((answered & (confidence_y == 0)).sum())
-        refused = int((~answered).sum())
-        in_store_right = right / max(int((~out_of_scope).sum()), 1)
-        oos_refused = int((~answered & out_of_scope).sum()) / max(int(out_of_scope.sum()), 1)
-        structured_right = int((answered & (confidence_y == 1) & structured).sum())
-        print(f"  {candidate:.2f}     {right:6d}          {wrong:6d}        {refused:6d}    {in_store_right:.3f}     {oos_refused:.3f}"
-              f"   structured: right {structured_right}/{int(((confidence_y == 1) & structured).sum())} "
-              f"wrong {int((answered & (confidence_y == 0) & structured).sum())}")
-        if threshold is None and oos_refused >= REFUSE_TARGET:
-            threshold = float(candidate)
-    print(f"chosen threshold: {threshold:.2f}")
-    info = {"select": learner, "fitted_on": {"candidates": int(len(labels)), "questions": int(len(confidence_y))},
+          f"confidence: {len(y)} questions, {int(y.sum())} answerable right")
+    chosen = None
+    for confidence_learner in ("lr", "lgbm"):
+        # Cross-validated by the same document folds: the threshold is chosen on probabilities
+        # the confidence model gave to questions it was not fitted on.
+        probabilities = np.zeros(len(y))
+        for fold in range(FOLDS):
+            part = fit_confidence(x[folds != fold], y[folds != fold], w[folds != fold], confidence_learner)
+            probabilities[folds == fold] = part.probabilities(x[folds == fold])
+        threshold, right_share = trade_off(probabilities, y, out_of_scope, confidence_learner)
+        if chosen is None or right_share > chosen[2]:
+            chosen = (confidence_learner, threshold, right_share)
+    confidence_learner, threshold, _ = chosen
+    confidence = fit_confidence(x, y, w, confidence_learner)
+    print(f"shipped: selection {learner}, confidence {confidence_learner}, threshold {threshold:.2f}")
+    info = {"select": learner, "confidence": confidence_learner, "fitted_on": {"candidates": int(len(labels)), "questions": int(len(y))},
             "features": "retrieval/features.py CANDIDATE_FEATURES; retrieval/scorer.py CONFIDENCE_FEATURES",
             "script": "training/fit_answer_model.py"}
     return AnswerModel(select, confidence, threshold, info)
@@ -279,6 +305,7 @@ def main() -> None:
     parser.add_argument("--stores", default="news,regulations,seeds", help="comma-separated (for quick trials)")
     parser.add_argument("--news-questions", type=int, default=900, help="news questions fitted on (sampled)")
     parser.add_argument("--dry-run", action="store_true", help="fit and measure, but do not write the weights")
+    parser.add_argument("--output", type=Path, default=WEIGHTS, help="where to write the weights")
     parser.add_argument("--learners", default="lr,lgbm", help="selection learners to compare (cross-fitted)")
     parser.add_argument("--held-limit", type=int, default=0, help="measure on at most this many held-out questions a set")
     args = parser.parse_args()
@@ -300,9 +327,9 @@ def main() -> None:
             for answerer in answerers.values():
                 answerer._model = model
         else:
-            model.save()
-            print(f"wrote {WEIGHTS.relative_to(ROOT)}")
-    model = AnswerModel.load() if args.measure or not args.dry_run else model
+            model.save(args.output)
+            print(f"wrote {args.output}")
+    model = AnswerModel.load(args.output) if args.measure or not args.dry_run else model
     answerers = {name: Answerer(engine.kb, model) for name, engine in stores.items()}
     held = [i for i in items if i.split == "heldout"]
     if args.held_limit:
