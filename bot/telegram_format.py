@@ -65,7 +65,7 @@ def answer_html(
     blocks.append(_record_lines_html(body) if answer.records else body)
     if note:
         blocks.append(f"<i>{escape(note)}</i>")
-    if answer.citations:
+    if answer.citations and not answer.refused:  # a refusal lists its leads in its own text
         lines = [f"<b>{escape(texts.SOURCES_HEADING)}</b>"]
         lines += [source_line(c) for c in answer.citations]
         blocks.append("\n".join(lines))

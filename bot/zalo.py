@@ -83,7 +83,7 @@ def answer_text(
     blocks.append(body)
     if note:
         blocks.append(note)
-    if answer.citations:
+    if answer.citations and not answer.refused:  # a refusal lists its leads in its own text
         lines = [texts.SOURCES_HEADING] + [source_line(c) for c in answer.citations]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

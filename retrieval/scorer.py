@@ -103,7 +103,7 @@ class AnswerModel:
             stale.unlink()
         data = {"select": _save_part(self.select, path, "select"),
                 "confidence": _save_part(self.confidence, path, "confidence"),
-                "threshold": self.threshold, "info": self.info}
+                "threshold": round(self.threshold, 3), "info": self.info}
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
