@@ -535,10 +535,12 @@ class ZaloBot:
             log.exception("Error while adding %s sent by Zalo user %s", attachment.name, user_id)
             await self.say(user_id, texts.APOLOGY)
             return
-        template = texts.FILE_UNCHANGED if result.status == "unchanged" else texts.FILE_ADDED
+        template = {"unchanged": texts.FILE_UNCHANGED, "replaced": texts.FILE_REPLACED}.get(
+            result.status, texts.FILE_ADDED)
         title = result.document.title or result.document.source
-        await self.say(user_id, template.format(title=title, chunks=result.chunks,
-                                                source=result.document.source))
+        await self.say(user_id, template.format(
+            title=title, chunks=result.chunks, source=result.document.source,
+            version=result.document.version, replaced=result.replaced))
 
     async def _download(self, user_id: str, attachment: Attachment) -> bytes | None:
         """The attachment's bytes, or None after telling the admin why not."""

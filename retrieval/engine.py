@@ -15,7 +15,6 @@ from retrieval.models import Answer
 from retrieval.question import InvalidQuestion, clean_question
 
 log = logging.getLogger(__name__)
-SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
 class AnswerEngine:
     """Answers questions from the knowledge base, with citations; refuses when evidence is weak."""
