@@ -106,6 +106,7 @@ class Answerer:
             "top_bigrams_context": values["bigrams_context"],
             # Regulations (passages under headings) and news read differently: let the weights tell.
             "top_has_heading": values["has_heading"],
+            "yes_no": float(q.yes_no),
             "top_logit_structured": logit(top.probability) * values["has_heading"],
             "top_document_coverage_structured": values["has_heading"] * sum(
                 idf(t) for t in q.content if t in document) / total,
