@@ -25,7 +25,8 @@ from retrieval.models import Answer
 
 log = logging.getLogger(__name__)
 
-REASK_LIMIT = 500  # open questions re-asked per upload, most asked first (about 15 ms each)
+REASK_LIMIT = 500  # open questions re-asked per upload, most asked first …
+REASK_SECONDS = 20.0  # … for at most this long (an answer takes 15-130 ms: the REST upload waits)
 PRUNE_EVERY_SECONDS = 3600.0  # retention is in days: an hourly clean-up is plenty
 _WORDS = re.compile(r"\w+", re.UNICODE)
 
@@ -125,10 +126,16 @@ class QuestionLog:
         return judged
 
     # -- closing the loop --------------------------------------------------------------------
-    def reask(self, ask: Callable[[str], Answer], limit: int = REASK_LIMIT) -> list[str]:
-        """Ask the open questions again; those answered now leave the list. Returns them."""
+    def reask(self, ask: Callable[[str], Answer], limit: int = REASK_LIMIT,
+              budget_seconds: float = REASK_SECONDS) -> list[str]:
+        """Ask the open questions again, most asked first, within the time budget; those answered
+        now leave the list. Returns them."""
         now_answered: list[UnansweredQuestion] = []
+        deadline = time.monotonic() + budget_seconds
         for question in self.unanswered(limit):
+            if time.monotonic() > deadline:
+                log.info("Re-asking stopped after %.0f s; the rest wait for the next upload", budget_seconds)
+                break
             if not ask(question.question).refused:
                 now_answered.append(question)
         if now_answered:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import time
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ from bot.analytics import QuestionLog, question_key
 from bot.store import ConversationStore
 from ngoaivu.settings import Settings
 from retrieval.engine import AnswerEngine
+from retrieval.models import Answer
 from tests import admin_files as files
 from tests.telegram_fixtures import (  # noqa: F401 - fixtures
     callback_update, fake_api, new_chat_id, serve_app,
@@ -229,3 +231,22 @@ def test_zalo_refusals_are_listed_and_an_admins_file_names_those_now_answered(
     assert confirmation.startswith("Đã thêm tài liệu")
     assert f"{texts.NOW_ANSWERED.format(count=1)}\n• {LAI_CHAU}" in confirmation
     assert served.client.get(served.live.url + "/admin/api/unanswered", headers=AUTH).json() == []
+
+
+def test_re_asking_stops_at_its_time_budget(tmp_path):
+    conversation = ConversationStore.in_dir(tmp_path)
+    log = QuestionLog.in_dir(tmp_path, conversation)
+    for n in range(5):
+        log.record_refusal("api", None, f"Câu hỏi số {n} về thị thực?")
+    asked: list[str] = []
+
+    def slow_answer(question: str) -> Answer:
+        asked.append(question)
+        time.sleep(0.2)
+        return Answer(question=question, answer="…", refused=False)
+
+    answered = log.reask(slow_answer, budget_seconds=0.3)
+    assert answered == asked and 1 <= len(asked) <= 2  # the third would start after 0.4 s
+    assert len(log.unanswered()) == 5 - len(asked)  # the rest wait for the next upload
+    log.close()
+    conversation.close()
