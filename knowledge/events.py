@@ -138,6 +138,7 @@ class EventRecord:
     ordinal: int
     doc_id: str
     mention: str  # the first sentence naming it
+    about: bool = False  # the document is about this event (its title or opening names it)
     dates: list[Evidence] = field(default_factory=list)
     places: list[Evidence] = field(default_factory=list)
     themes: list[Evidence] = field(default_factory=list)
@@ -387,7 +388,7 @@ def extract_events(document: Document) -> list[EventRecord]:
         return records[key]
 
     if found:
-        record(*found)
+        record(*found).about = True
     previous = ""
     previous_events: list[_Mention] = []
     for sentence in body:

@@ -71,6 +71,7 @@ class Event:
     series: str
     ordinal: int
     mentions: list[tuple[str, str]] = field(default_factory=list)
+    primary: tuple[str, str] = ("", "")  # (doc_id, sentence) of the document about it, cited first
     dates: list[Sourced] = field(default_factory=list)  # more than one: the documents disagree
     places: list[Sourced] = field(default_factory=list)
     themes: list[Sourced] = field(default_factory=list)
@@ -171,12 +172,21 @@ def merge(records: list[EventRecord]) -> dict[str, list[Event]]:
                 _merge_sourced(event.parents, parent.name, record.doc_id, e.sentence)
                 _merge_sourced(parent.children, event.name, record.doc_id, e.sentence)
         _merge_dates(event, group)
+        event.primary = _primary(group)
     series: dict[str, list[Event]] = {}
     for (key, _), event in sorted(events.items()):
         series.setdefault(key, []).append(event)
     for members in series.values():
         _check_order(members)
     return series
+
+
+def _primary(records: list[EventRecord]) -> tuple[str, str]:
+    """The document to cite first for an event: the one about it, else the one that says most."""
+    def said(r: EventRecord) -> int:
+        return len(r.dates) + len(r.places) + len(r.themes) + len(r.people) + len(r.parents)
+    best = max(records, key=lambda r: (r.about, said(r)))
+    return best.doc_id, best.mention
 
 
 def _merge_sourced(groups: list[Sourced], value: str, doc_id: str, sentence: str) -> None:
@@ -361,6 +371,12 @@ class _Sources:
         self.numbers: dict[str, int] = {}
         self.quotes: dict[str, list[str]] = {}
 
+    def reserve(self, events: list[Event]) -> "_Sources":
+        """Number first the document about each event, in the order of the lines: those are the
+        sources a reader (and the first citations) should meet first."""
+        self.cite([e.primary for e in events if e.primary[0]])
+        return self
+
     def cite(self, sources: list[tuple[str, str]]) -> list[int]:
         out = []
         for doc_id, sentence in sources:
@@ -426,7 +442,7 @@ def record_dict(event: Event, sources: _Sources) -> dict:
 def event_line(event: Event, sources: _Sources, level: int = 0, label: str = "") -> str:
     """One plain line: "• Lần thứ 21 — 18/12/2023*; chủ đề “…”; … [1]". Higher levels say less."""
     label = label or f"Lần thứ {event.ordinal}"
-    used: list[tuple[str, str]] = list(event.mentions[:1])
+    used: list[tuple[str, str]] = [event.primary] if event.primary[0] else list(event.mentions[:1])
     parts, unknown = [], []
 
     def joined(groups: list[Sourced], render) -> str:
@@ -473,8 +489,8 @@ def _fit(heading: str, events: list[Event], sources_factory, notes: list[str] = 
     """The answer text within ANSWER_LIMIT: say less per line first, then leave lines out with a note."""
     for level in range(5):
         for keep in range(len(events), 0, -1):
-            sources = sources_factory()
             shown = events[:keep] if level < 4 else events[-keep:]
+            sources = sources_factory().reserve(shown)
             lines = [event_line(e, sources, min(level, 3)) for e in shown]
             rest = [e for e in events if e not in shown]
             extra = [TRIMMED_NOTE.format(count=len(rest), ordinals=", ".join(str(e.ordinal) for e in rest))] if rest else []
@@ -675,7 +691,7 @@ class SeriesAnswerer:
         """Lines named in full (the events may be of several series), within ANSWER_LIMIT."""
         attempts = [(level, len(events)) for level in range(4)] + [(3, keep) for keep in range(len(events) - 1, 0, -1)]
         for level, keep in attempts:
-            sources = _Sources(documents)
+            sources = _Sources(documents).reserve(events[:keep])
             lines = [event_line(e, sources, level, label=e.name) for e in events[:keep]]
             if keep < len(events):
                 lines.append(f"(còn {len(events) - keep} hội nghị nữa; xem nguồn)")
