@@ -253,7 +253,6 @@ class SeriesQuestion:
     keys: list[str]  # series the question names, best first
     ordinals: list[int]
     topic: str = ""  # for "theme": the folded words the theme should contain
-    generic: bool = False  # names no series, only "hội nghị" and the like
     field: str = ""  # the one field asked about ("latest … có chủ đề gì"): "theme", "date", "place", "people"
     span: bool = False  # "từ lần thứ 15 đến lần thứ 21": the ordinals are the ends of a range
     in_documents: bool = False  # "… được nhắc đến trong tài liệu": count what the documents hold
@@ -346,7 +345,7 @@ def read_question(question: str, known_keys: list[str]) -> SeriesQuestion | None
         return None
     span = len(ordinals) == 2 and re.search(r"\d+ (?:den|toi|-) (?:lan thu |lan |thu )?\d+", q) is not None
     in_documents = re.search(r"\b(nhac den|nhac toi|de cap|trong tai lieu|co trong)\b", q) is not None
-    return SeriesQuestion(intent, keys, ordinals, topic, generic, _asked_field(q), span, in_documents)
+    return SeriesQuestion(intent, keys, ordinals, topic, _asked_field(q), span, in_documents)
 
 
 def _asked_field(q: str) -> str:
@@ -580,7 +579,7 @@ class SeriesAnswerer:
             return self._held(question, name, events, documents)
         answer = getattr(self, "_" + asked.intent)(question, name, chosen, events, documents)
         if asked.field and not answer.refused and asked.intent in ("latest", "first") and answer.records:
-            values = answer.records[0][{"people": "people"}.get(asked.field, asked.field)]
+            values = answer.records[0][asked.field]
             answer.fact = "; ".join(v["value"] for v in values) or answer.fact
             if not values:  # the event is known, the asked field is not: say so, do not guess
                 answer.answer = (f"Tài liệu không nêu {_FIELD_NAMES[asked.field]} của {answer.records[0]['event']}."
