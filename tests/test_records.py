@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot.telegram_format import answer_html
-from bot.zalo import answer_text
+from bot.zalo_format import answer_text
 from knowledge.chunking import chunk_document
 from knowledge.events import extract_events
 from knowledge.loaders import load_bytes
