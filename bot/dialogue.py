@@ -71,8 +71,8 @@ class Dialogue:
     ) -> None:
         self.engine = engine
         self.settings = settings
-        # The state lives in SQLite so that restarts and several server processes agree.
-        self.store = store or ConversationStore.in_dir(settings.data_dir)
+        # The state lives in the database so that restarts and several server processes agree.
+        self.store = store or ConversationStore.in_dir(settings.data_dir, settings.database_url)
         self.clock = clock
 
     @staticmethod

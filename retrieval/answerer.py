@@ -15,10 +15,11 @@ import numpy as np
 
 from knowledge.vietnamese import fold, normalize
 from retrieval.facts import Fact, find_fact, names_others
-from retrieval.knowledge_base import KnowledgeBase, Sentence, Snapshot
+from retrieval.knowledge_base import KnowledgeBase
 from retrieval.lexical import ACCENT_MARK, index_tokens
 from retrieval.models import Answer, Citation
 from retrieval.question import Question, analyze
+from retrieval.snapshot import Sentence, Snapshot, searchable_text
 
 MAX_ANSWER_CHARS = 700
 MAX_QUOTE_CHARS = 420
@@ -84,7 +85,7 @@ class Answerer:
     # -- scoring --------------------------------------------------------------------------------
     def _cached(self, snapshot: Snapshot, key: str, build: Callable[[], set[str]]) -> set[str]:
         """Token and figure sets of sentences, passages and documents, built once per generation."""
-        cache_key = (snapshot.generation, key)
+        cache_key = (snapshot.serial, key)  # serial: compaction renumbers within a generation
         cached = self._token_cache.get(cache_key)
         if cached is None:
             if len(self._token_cache) > 20_000:
@@ -104,8 +105,7 @@ class Answerer:
         return self._cached(snapshot, "figures:" + key, lambda: _figures_in(text_of()))
 
     def _context(self, snapshot: Snapshot, sentence: Sentence) -> str:
-        passage = snapshot.passages[sentence.passage]
-        return passage.document["title"] + "\n" + passage.text
+        return searchable_text(snapshot.passages[sentence.passage])
 
     def _previous(self, snapshot: Snapshot, index: int) -> Sentence | None:
         """The sentence an anaphoric one ("Đó là chủ đề của ...") refers back to."""
