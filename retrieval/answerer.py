@@ -19,7 +19,7 @@ from retrieval.knowledge_base import KnowledgeBase
 from retrieval.lexical import ACCENT_MARK, index_tokens
 from retrieval.models import Answer, Citation
 from retrieval.question import Question, analyze
-from retrieval.snapshot import Sentence, Snapshot, searchable_text
+from retrieval.snapshot import Sentence, Snapshot
 
 MAX_ANSWER_CHARS = 700
 MAX_QUOTE_CHARS = 420
@@ -105,7 +105,7 @@ class Answerer:
         return self._cached(snapshot, "figures:" + key, lambda: _figures_in(text_of()))
 
     def _context(self, snapshot: Snapshot, sentence: Sentence) -> str:
-        return searchable_text(snapshot.passages[sentence.passage])
+        return snapshot.passages[sentence.passage].search_text
 
     def _previous(self, snapshot: Snapshot, index: int) -> Sentence | None:
         """The sentence an anaphoric one ("Đó là chủ đề của ...") refers back to."""

@@ -12,7 +12,7 @@ from typing import Protocol
 from langchain_core.embeddings import Embeddings
 
 from knowledge.chunking import chunk_document
-from knowledge.models import Document
+from knowledge.models import Document, search_text
 from knowledge.seeds import seed_documents
 from retrieval.registry import Registry
 from retrieval.snapshot import Passage, Sentence, Snapshot  # noqa: F401  (the nouns answerers import from here)
@@ -75,7 +75,8 @@ class KnowledgeBase:
             documents = self.registry.active_documents() if missing else {}
             for start in range(0, len(missing), BATCH):
                 batch = missing[start:start + BATCH]
-                self.vectors.add_texts([r["text"] for r in batch],
+                self.vectors.add_texts([search_text(documents[r["doc_id"]]["title"], r.get("heading") or "", r["text"])
+                                        for r in batch],
                                        metadatas=[self._metadata(documents[r["doc_id"]]) for r in batch],
                                        ids=[r["chunk_id"] for r in batch])
                 if progress:
@@ -115,7 +116,8 @@ class KnowledgeBase:
             try:
                 for start in range(0, len(chunks), BATCH):
                     batch = chunks[start:start + BATCH]
-                    self.vectors.add_texts([c.text for c in batch], metadatas=[metadata] * len(batch),
+                    self.vectors.add_texts([search_text(document.title, c.heading, c.text) for c in batch],
+                                           metadatas=[metadata] * len(batch),
                                            ids=[c.chunk_id for c in batch])
                     if progress:
                         progress(len(batch))

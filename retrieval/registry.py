@@ -36,6 +36,7 @@ chunks = Table(
     Column("idx", Integer, nullable=False), Column("text", Text, nullable=False),
     Column("start", Integer, nullable=False), Column("end", Integer, nullable=False),
     Column("sentences", Text, nullable=False),  # JSON list of [start, end] offsets in the document text
+    Column("heading", Text, nullable=False, server_default=""),  # heading path inside the document
     Index("chunks_doc", "doc_id"),
 )
 audit = Table(
@@ -46,7 +47,7 @@ audit = Table(
     sqlite_autoincrement=True,
 )
 _CHUNK_COLUMNS = [chunks.c.chunk_id, chunks.c.doc_id, chunks.c.idx, chunks.c.text, chunks.c.start, chunks.c.end,
-                  chunks.c.sentences]
+                  chunks.c.sentences, chunks.c.heading]
 _IN_BATCH = 500  # ids per IN (...) list
 
 
@@ -111,7 +112,7 @@ class Registry:
             if chunk_list:
                 db.execute(chunks.insert(), [
                     {"chunk_id": c.chunk_id, "doc_id": c.doc_id, "idx": c.index, "text": c.text, "start": c.start,
-                     "end": c.end, "sentences": json.dumps(c.sentences)} for c in chunk_list])
+                     "end": c.end, "sentences": json.dumps(c.sentences), "heading": c.heading} for c in chunk_list])
             self._audit(db, actor, "add", document.doc_id,
                         f"{document.source} v{document.version} ({len(chunk_list)} đoạn)" + (f", thay {replaces}" if replaces else ""))
 
@@ -148,7 +149,7 @@ class Registry:
         rows = []
         for batch in _batches(doc_ids):
             selected = query if batch is None else query.where(chunks.c.doc_id.in_(batch))
-            rows.extend(db.execute(selected.order_by(documents.c.source, chunks.c.idx)))
+            rows.extend(db.execute(selected.order_by(documents.c.source, chunks.c.doc_id, chunks.c.idx)))
         return [{**dict(row._mapping), "sentences": json.loads(row.sentences)} for row in rows]
 
     @staticmethod

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from knowledge.models import search_text
 from retrieval.lexical import BM25Index
 
 _serials = itertools.count(1)
@@ -23,11 +24,12 @@ class Passage:
     start: int
     sentences: list[tuple[int, int]]  # offsets within the document text
     document: dict
+    heading: str = ""  # heading path inside the document
 
-
-def searchable_text(passage: Passage) -> str:
-    """What a passage is found by (its BM25 row, the answerer's context): title and text."""
-    return passage.document["title"] + "\n" + passage.text
+    @property
+    def search_text(self) -> str:
+        """What it is found by (its BM25 row, its vector, the answerer's context)."""
+        return search_text(self.document["title"], self.heading, self.text)
 
 
 @dataclass
@@ -93,7 +95,7 @@ class Snapshot:
         for row in chunks:
             document = documents[row["doc_id"]]
             passage = Passage(row["chunk_id"], row["doc_id"], row["text"], row["start"],
-                              [tuple(s) for s in row["sentences"]], document)
+                              [tuple(s) for s in row["sentences"]], document, row.get("heading") or "")
             position = len(passages)
             by_chunk_id[passage.chunk_id] = position
             if passage.doc_id not in self.rows_of:  # new documents only: their lists are our own
@@ -104,7 +106,7 @@ class Snapshot:
                 new_sentences.append(sentences[-1].text)
             owners.append(np.full(len(passage.sentences), position, dtype=np.int64))
             passages.append(passage)
-            new_passages.append(searchable_text(passage))
+            new_passages.append(passage.search_text)
         first_sentence.append(len(sentences))
         return Snapshot(
             generation, passages, sentences, by_chunk_id,
