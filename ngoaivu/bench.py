@@ -170,8 +170,10 @@ def tier_rows(settings: Settings, tiers: list[int], repeat: int) -> list[str]:
 
 def upload_to_answerable(settings: Settings, directory: Path, writer: KnowledgeBase, embeddings: Embeddings) -> str:
     """A second, warm worker (its own knowledge base object and indexes on the same store): the
-    time from an upload through the first until the second answers from it and cites it, the
-    time until a removal stops it citing, and the background compaction afterwards."""
+    time from an upload through the first until the second answers from it and cites it (split
+    into the upload itself, the second worker's index update and its first answer), the time
+    until a removal stops it citing, and the background compaction afterwards. Twice: the first
+    upload after the bulk build also pays Chroma's flush of the bulk-built vectors."""
     reader = AnswerEngine(KnowledgeBase(_tier_place(settings, directory), embeddings))
     reader.kb.snapshot()  # warm, as a serving worker is
 
@@ -179,23 +181,31 @@ def upload_to_answerable(settings: Settings, directory: Path, writer: KnowledgeB
         answer = reader.ask(UPLOAD_QUESTION)
         return not answer.refused and any(c.source == UPLOAD.source for c in answer.citations)
 
-    assert not cited()
-    started = time.perf_counter()
-    added = writer.add(replace(UPLOAD), actor="bench")
-    while not cited():
-        if time.perf_counter() - started > 600:
-            return "not answered within 600 s"
-    answerable = time.perf_counter() - started
-    started = time.perf_counter()
-    writer.remove(added.document.doc_id, actor="bench")
-    while cited():
-        pass
-    removed = time.perf_counter() - started
+    if cited():
+        return "the upload's question was answered before the upload: no measure"
+    parts = []
+    for attempt in ("first upload after the bulk build", "next upload"):
+        started = time.perf_counter()
+        added = writer.add(replace(UPLOAD, doc_id=""), actor="bench")
+        uploaded = time.perf_counter()
+        reader.kb.snapshot()
+        updated = time.perf_counter()
+        while not cited():
+            if time.perf_counter() - started > 600:
+                return "not answered within 600 s"
+        answerable = time.perf_counter()
+        writer.remove(added.document.doc_id, actor="bench")
+        removed_at = time.perf_counter()
+        while cited():
+            pass
+        gone = time.perf_counter() - removed_at
+        parts.append(f"{attempt}: upload→answerable on a second warm worker {answerable - started:.2f} s (upload "
+                     f"{uploaded - started:.2f} s, index update {1000 * (updated - uploaded):.0f} ms, first answer "
+                     f"{answerable - updated:.2f} s); removal→never cited {gone:.2f} s")
     started = time.perf_counter()
     reader.kb.snapshot().compacted()
-    compaction = time.perf_counter() - started
-    return (f"upload→answerable on a second warm worker {answerable:.2f} s, removal→never cited {removed:.2f} s, "
-            f"background compaction {compaction:.1f} s")
+    parts.append(f"compaction (background) {time.perf_counter() - started:.1f} s")
+    return "; ".join(parts)
 
 
 def build_throughput(settings: Settings) -> tuple[int, float, float]:
