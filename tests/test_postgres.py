@@ -138,3 +138,24 @@ def test_engine_on_postgres_shares_documents_with_another_data_dir(database_url,
     assert second.remove(added.document.doc_id)
     assert all(c.source != "tiep-khach.txt" for c in first.ask(QUESTION).citations)
     assert Path(tmp_path / "a" / "registry.lock").exists() is False
+
+
+def test_zalo_tokens_are_shared_through_the_database(database_url, tmp_path):
+    from bot.zalo import TokenPair, initial_tokens
+    from webhook.zalo import token_store
+
+    settings = Settings(data_dir=tmp_path / "a", database_url=database_url, zalo_access_token="env-a",
+                        zalo_refresh_token="env-r")
+    first, second = token_store(settings), token_store(Settings(data_dir=tmp_path / "b", database_url=database_url))
+    assert first.load() is None and initial_tokens(settings, first) == TokenPair("env-a", "env-r")
+    handle = first.lock()
+    taken = []
+    waiter = threading.Thread(target=lambda: (taken.append(second.lock()), second.unlock(taken[0])))
+    waiter.start()
+    time.sleep(0.5)
+    assert not taken  # the other machine waits while this one refreshes
+    first.save(TokenPair("a2", "r2", 1e10), "fingerprint")
+    first.unlock(handle)
+    waiter.join(timeout=10)
+    assert taken and second.load() == (TokenPair("a2", "r2", 1e10), "fingerprint")
+    assert not list(tmp_path.glob("*/zalo_tokens.json"))

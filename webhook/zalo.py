@@ -24,9 +24,19 @@ HANDLED_EVENTS = frozenset({"user_send_text", "follow", "user_send_file"})
 router = APIRouter()
 
 
+def token_store(settings: Settings):
+    """A file under the data directory, or the shared database when several machines serve."""
+    if not settings.database_url:
+        return TokenStore.in_dir(settings.data_dir)
+    from bot.zalo_tokens import DatabaseTokenStore
+    from storage.database import Database
+
+    return DatabaseTokenStore(Database(settings.database_url))
+
+
 def include_zalo(app: FastAPI, settings: Settings) -> None:
     """Add the Zalo channel to the app: its webhook route and its API client (tokens loaded now)."""
-    app.state.zalo = ZaloBot(settings, ZaloApi(settings, TokenStore.in_dir(settings.data_dir)))
+    app.state.zalo = ZaloBot(settings, ZaloApi(settings, token_store(settings)))
     app.include_router(router)
 
 
