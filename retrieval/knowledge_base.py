@@ -15,7 +15,7 @@ from knowledge.chunking import chunk_document
 from knowledge.models import Document, search_text
 from knowledge.seeds import seed_documents
 from retrieval.registry import Registry
-from retrieval.snapshot import Passage, Sentence, Snapshot  # noqa: F401  (the nouns answerers import from here)
+from retrieval.snapshot import Snapshot
 from retrieval.vectors import open_vectors
 from retrieval.write_lock import WriteLock
 
