@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint, delete, select
+from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint, delete, func,
+                        select)
 
 from retrieval.models import Answer, Citation
 from storage.database import Database
@@ -134,10 +135,12 @@ class ConversationStore:
                              .order_by(answers.c.id.desc()).limit(1)).first()
         return _stored(row) if row else None
 
-    def save_vote(self, stored: StoredAnswer, user_id: str, vote: int) -> None:
+    def save_vote(self, stored: StoredAnswer, user_id: str, vote: int, chat_id: str | None = None) -> None:
+        """Keep a vote; `user_id`/`chat_id` are what to write (the dialogue passes pseudonyms)."""
         citations = json.dumps([c.to_dict() for c in stored.answer.citations], ensure_ascii=False)
         insert = self.db.insert(feedback).values(
-            answer_id=stored.id, channel=stored.channel, chat_id=stored.chat_id, user_id=user_id, vote=vote,
+            answer_id=stored.id, channel=stored.channel, chat_id=stored.chat_id if chat_id is None else chat_id,
+            user_id=user_id, vote=vote,
             question=stored.question, answer=stored.answer.answer, citations=citations, created_at=_now())
         with self.db.write() as db:
             db.execute(insert.on_conflict_do_update(
@@ -204,6 +207,22 @@ class ConversationStore:
         """Every vote, oldest first (for review and tests)."""
         with self.db.read() as db:
             return [dict(row._mapping) for row in db.execute(select(feedback).order_by(feedback.c.id))]
+
+    def down_votes(self, limit: int) -> list[dict]:
+        """The answers given 👎, newest vote first: question, answer, citations (JSON), channel,
+        votes (how many 👎) and last_at (ISO time of the latest)."""
+        last_at = func.max(feedback.c.created_at).label("last_at")
+        grouped = (feedback.c.answer_id, feedback.c.channel, feedback.c.question, feedback.c.answer,
+                   feedback.c.citations)
+        query = (select(*grouped, func.count().label("votes"), last_at).where(feedback.c.vote < 0)
+                 .group_by(*grouped).order_by(last_at.desc(), feedback.c.answer_id.desc()).limit(limit))
+        with self.db.read() as db:
+            return [dict(row._mapping) for row in db.execute(query)]
+
+    def delete_votes_before(self, cutoff: str) -> int:
+        """Delete votes cast before `cutoff` (an ISO time like `_now()`'s); the number deleted."""
+        with self.db.write() as db:
+            return db.execute(delete(feedback).where(feedback.c.created_at < cutoff)).rowcount
 
 
 def _stored(found) -> StoredAnswer:

@@ -198,13 +198,13 @@ def test_two_machines_share_postgresql_and_a_chroma_server(database_url, tmp_pat
             tapped = httpx.post(a + WEBHOOK_PATH, json=callback_update(answer_call.result, buttons["👎"], user_id=chat),
                                 headers={SECRET_HEADER: SECRET}, timeout=60)
             assert tapped.status_code == 200
-            # … is in the shared database, where B (another data directory) reads it
-            from bot.store import ConversationStore
-
-            votes = ConversationStore.in_dir(tmp_path / "b", database_url).feedback()
-            assert [(v["vote"], v["question"]) for v in votes] == \
-                [(-1, "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?")]
-            assert not (tmp_path / "b" / "conversation.sqlite3").exists()
+            # … is listed by B's admin API (another data directory: it reads the shared database)
+            listed = httpx.get(b + "/admin/api/feedback", headers=admin, timeout=60)
+            assert listed.status_code == 200, listed.text
+            assert [(v["question"], v["votes"], v["channel"]) for v in listed.json()] == \
+                [("Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?", 1, "telegram")]
+            assert listed.json()[0]["citations"][0]["source"]
+            assert not list((tmp_path / "a").glob("*.sqlite3")) and not list((tmp_path / "b").glob("*.sqlite3"))
             assert not (tmp_path / "a" / "registry.sqlite3").exists() and not (tmp_path / "a" / "chroma").exists()
         finally:
             for process, _ in servers:

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+API_CHANNEL = "api"  # how refusals of POST /api/ask are listed for admins
 MAX_UPDATE_BYTES = 1_000_000  # Telegram updates are a few KB; anything bigger is not one
 
 
@@ -64,7 +65,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             if telegram is not None:
                 await telegram.stop()
                 await telegram.shutdown()
-            dialogue.store.close()
+            dialogue.close()
 
     app = FastAPI(title="ngoaivu", lifespan=lifespan)
     include_zalo(app, settings)  # POST /zalo/webhook and the Zalo API client
@@ -104,6 +105,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         except InvalidQuestion as invalid:
             raise HTTPException(status_code=400, detail=invalid.message) from None
         answer = await asyncio.to_thread(app.state.engine.ask, question)
+        if answer.refused:  # admins see it; the API has no user to name
+            await asyncio.to_thread(app.state.dialogue.record_refusal, API_CHANNEL, None, question)
         return answer.to_dict()
 
     @app.get("/healthz")
