@@ -158,3 +158,20 @@ def test_zalo_tokens_are_shared_through_the_database(database_url, tmp_path):
     waiter.join(timeout=10)
     assert taken and second.load() == (TokenPair("a2", "r2", 1e10), "fingerprint")
     assert not list(tmp_path.glob("*/zalo_tokens.json"))
+
+
+def test_refused_questions_and_pseudonyms_are_shared(database_url, tmp_path):
+    from bot.analytics_store import AnalyticsStore, RefusedQuestion
+    from bot.pseudonyms import Pseudonyms
+
+    here, there = AnalyticsStore.in_dir(tmp_path / "a", database_url), AnalyticsStore.in_dir(tmp_path / "b",
+                                                                                          database_url)
+    # every machine gives an officer the same pseudonym, and it is not the id
+    same = {Pseudonyms.in_database(store.db).of("telegram", 4242) for store in (here, there)}
+    assert len(same) == 1 and "4242" not in same.pop()
+    here.add(RefusedQuestion("telegram", "u1", "Giá vàng?", "gia vang", 100.0))
+    there.add(RefusedQuestion("zalo", "u2", "Giá vàng?", "gia vang", 200.0))
+    assert [q.channel for q in there.open_questions()] == ["zalo", "telegram"]
+    assert here.mark_answered(["gia vang"], 300.0) == 2 and there.open_questions() == []
+    assert there.delete_before(150.0) == 1 and len(here.all_rows()) == 1
+    assert not list(tmp_path.rglob("*.sqlite3")) and not list(tmp_path.rglob("analytics.key"))
