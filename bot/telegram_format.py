@@ -43,6 +43,15 @@ def source_line(citation: Citation) -> str:
     return f"{line} — {escape(where)}" if where else line
 
 
+_RECORD_LINE = re.compile(r"^• (.{1,90}?) — ")
+
+
+def _record_lines_html(html_body: str) -> str:
+    """A series answer's lines ("• Lần thứ 21 — …") as a compact list with the event in bold."""
+    return "\n".join(_RECORD_LINE.sub(lambda m: f"• <b>{m.group(1)}</b> — ", line, count=1)
+                     for line in html_body.split("\n"))
+
+
 def answer_html(
     answer: Answer, *, question: str = "", rewritten: bool = False, note: str = ""
 ) -> str:
@@ -50,7 +59,8 @@ def answer_html(
     blocks = []
     if rewritten and question:
         blocks.append(f"<i>{escape(texts.UNDERSTOOD_AS.format(question=question))}</i>")
-    blocks.append(_bold_fact(answer.answer, "" if answer.refused else answer.fact))
+    body = _bold_fact(answer.answer, "" if answer.refused else answer.fact)
+    blocks.append(_record_lines_html(body) if answer.records else body)
     if note:
         blocks.append(f"<i>{escape(note)}</i>")
     if answer.citations:

@@ -30,6 +30,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     fact: str = ""  # the asked-for figure, date, name or theme the answer leads with, if any
     latency_ms: float = 0.0
+    records: list[dict] = field(default_factory=list)  # a series question's events (retrieval.records)
 
     def to_dict(self) -> dict:
         return {
@@ -37,5 +38,6 @@ class Answer:
             "refused": self.refused,
             "citations": [c.to_dict() for c in self.citations],
             "fact": self.fact,
+            "records": self.records,
             "latency_ms": round(self.latency_ms, 2),
         }
