@@ -176,7 +176,8 @@ class Registry:
         generation, _live, found, found_chunks = self.live_changes(None)
         return generation, found, found_chunks
 
-    def live_changes(self, known: frozenset[str] | None) -> tuple[int, frozenset[str], dict[str, dict], list[dict]]:
+    def live_changes(self, known: frozenset[str] | None, with_chunks: bool = True
+                     ) -> tuple[int, frozenset[str], dict[str, dict], list[dict]]:
         """(generation, ids of the live documents, the live documents not in `known` with their
         chunks), in one transaction: what a searcher holding `known` must add and drop."""
         with self.db.read() as db:
@@ -185,7 +186,8 @@ class Registry:
             wanted = None if known is None else sorted(live - known)
             if wanted == []:
                 return int(value or 0), live, {}, []
-            return int(value or 0), live, self._documents_of(db, wanted), self._chunks_of(db, wanted)
+            return (int(value or 0), live, self._documents_of(db, wanted),
+                    self._chunks_of(db, wanted) if with_chunks else [])
 
     def audit_log(self, limit: int = 100) -> list[dict]:
         with self.db.read() as db:
