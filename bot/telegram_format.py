@@ -38,6 +38,8 @@ def _bold_fact(body: str, fact: str) -> str:
 def source_line(citation: Citation) -> str:
     """"[1] Title — Publisher, 03/01/2020", escaped."""
     title = citation.title or citation.source or citation.doc_id
+    if citation.location:  # "Điều 5, khoản 2 — Nghị định …"
+        title = f"{citation.location} — {title}"
     where = ", ".join(part for part in (citation.publisher, citation.date) if part)
     line = f"[{citation.n}] {escape(title)}"
     return f"{line} — {escape(where)}" if where else line
@@ -63,7 +65,7 @@ def answer_html(
     blocks.append(_record_lines_html(body) if answer.records else body)
     if note:
         blocks.append(f"<i>{escape(note)}</i>")
-    if answer.citations:
+    if answer.citations and not answer.refused:  # a refusal lists its leads in its own text
         lines = [f"<b>{escape(texts.SOURCES_HEADING)}</b>"]
         lines += [source_line(c) for c in answer.citations]
         blocks.append("\n".join(lines))

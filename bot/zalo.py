@@ -58,6 +58,8 @@ text_length = utf16_len  # Zalo's limit, counted safely for any character
 def source_line(citation: Citation) -> str:
     """"[1] Title — Publisher, 03/01/2020 (file.txt)"; the file name only when not the title."""
     title = citation.title or citation.source or citation.doc_id
+    if citation.location:  # "Điều 5, khoản 2 — Nghị định …"
+        title = f"{citation.location} — {title}"
     where = ", ".join(part for part in (citation.publisher, citation.date) if part)
     line = f"[{citation.n}] {title}"
     if where:
@@ -81,7 +83,7 @@ def answer_text(
     blocks.append(body)
     if note:
         blocks.append(note)
-    if answer.citations:
+    if answer.citations and not answer.refused:  # a refusal lists its leads in its own text
         lines = [texts.SOURCES_HEADING] + [source_line(c) for c in answer.citations]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -535,10 +537,12 @@ class ZaloBot:
             log.exception("Error while adding %s sent by Zalo user %s", attachment.name, user_id)
             await self.say(user_id, texts.APOLOGY)
             return
-        template = texts.FILE_UNCHANGED if upload.status == "unchanged" else texts.FILE_ADDED
+        template = {"unchanged": texts.FILE_UNCHANGED, "replaced": texts.FILE_REPLACED}.get(
+            upload.status, texts.FILE_ADDED)
         document = upload.document
         title = document.get("title") or document.get("source", "")
-        reply = template.format(title=title, chunks=document.get("chunks", 0), source=document.get("source", ""))
+        reply = template.format(title=title, chunks=document.get("chunks", 0), source=document.get("source", ""),
+                                version=document.get("version", 1), replaced=upload.replaced)
         if upload.now_answered:  # the refused questions this document answers now
             reply += "\n\n" + now_answered_text(upload.now_answered)
         await self.say(user_id, reply)

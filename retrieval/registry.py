@@ -29,6 +29,7 @@ documents = Table(
     Column("content_hash", Text, nullable=False), Column("text", Text, nullable=False),
     Column("status", Text, nullable=False), Column("replaces", Text), Column("created_at", Float, nullable=False),
     Index("documents_hash", "content_hash"),
+    Index("documents_source", "source"),
 )
 chunks = Table(
     "chunks", metadata,
@@ -84,8 +85,9 @@ class Registry:
         return self._one(select(documents).where(documents.c.content_hash == content_hash,
                                                  documents.c.status == ACTIVE))
 
-    def find_active_by_title(self, title: str) -> dict | None:
-        return self._one(select(documents).where(documents.c.title == title, documents.c.status == ACTIVE)
+    def find_active_by_source(self, source: str) -> dict | None:
+        """The live document uploaded under this file name (its newest version)."""
+        return self._one(select(documents).where(documents.c.source == source, documents.c.status == ACTIVE)
                          .order_by(documents.c.version.desc()))
 
     def document(self, doc_id: str) -> dict | None:

@@ -59,6 +59,15 @@ class Snapshot:
     def sentences_of(self, passage: int) -> range:
         return range(self.first_sentence[passage], self.first_sentence[passage + 1])
 
+    def passage_excluded(self, passage: int, documents: frozenset[str]) -> bool:
+        document = self.passages[passage].document
+        return document["doc_id"] in documents or document["source"] in documents
+
+    def passage_mask(self, documents: frozenset[str]) -> np.ndarray:
+        """True for each passage of the named documents (doc_id or file name)."""
+        return np.fromiter((self.passage_excluded(i, documents) for i in range(len(self.passages))),
+                           dtype=bool, count=len(self.passages))
+
     @property
     def live_documents(self) -> frozenset[str]:
         return frozenset(self.rows_of)
