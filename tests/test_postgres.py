@@ -140,7 +140,7 @@ def test_engines_on_postgres_see_each_others_changes(database_url, tmp_path):
 
 
 def test_zalo_tokens_are_shared_through_the_database(database_url, tmp_path):
-    from bot.zalo import TokenPair, initial_tokens
+    from bot.zalo_tokens import TokenPair, initial_tokens
     from webhook.zalo import token_store
 
     settings = Settings(data_dir=tmp_path / "a", database_url=database_url, zalo_access_token="env-a",
