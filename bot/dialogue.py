@@ -76,12 +76,12 @@ class Dialogue:
     ) -> None:
         self.engine = engine
         self.settings = settings
-        # The state lives in SQLite so that restarts and several server processes agree.
-        self.store = store or ConversationStore.in_dir(settings.data_dir)
+        # The state lives in the database so that restarts and several server processes agree.
+        self.store = store or ConversationStore.in_dir(settings.data_dir, settings.database_url)
         self.clock = clock
         # Refused questions and 👎, for admins (bot/analytics.py).
         self.questions = questions or QuestionLog.in_dir(
-            settings.data_dir, self.store, settings.analytics_days, clock)
+            settings.data_dir, self.store, settings.analytics_days, clock, settings.database_url)
 
     def close(self) -> None:
         """Close the files the dialogue keeps open."""
