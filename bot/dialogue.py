@@ -8,17 +8,21 @@ and expiring), a per-user rate limit, dedupe of retried deliveries, the answers 
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Protocol, TypeVar
 
 from bot import texts
 from bot.followup import resolve
 from bot.store import ConversationStore, StoredAnswer
-from ngoaivu.settings import Settings
+from ngoaivu.settings import Settings, cores
 from retrieval.models import Answer, Citation
 from retrieval.question import InvalidQuestion, clean_question  # noqa: F401 - re-exported
+
+T = TypeVar("T")
 
 
 class Engine(Protocol):
@@ -74,6 +78,27 @@ class Dialogue:
         # The state lives in SQLite so that restarts and several server processes agree.
         self.store = store or ConversationStore.in_dir(settings.data_dir)
         self.clock = clock
+        # Nothing blocking runs on the event loop. Answering is CPU-bound, so one thread per core:
+        # more would only queue inside the interpreter instead of in front of the pool. The store
+        # serializes on its own lock, so its short calls get one thread of their own and never
+        # wait behind an answer.
+        self._answering = ThreadPoolExecutor(cores(), thread_name_prefix="ngoaivu-answer")
+        self._storing = ThreadPoolExecutor(1, thread_name_prefix="ngoaivu-store")
+
+    def close(self) -> None:
+        """Stop the worker threads (after the calls already queued) and close the store."""
+        self._answering.shutdown(wait=True)
+        self._storing.shutdown(wait=True)
+        self.store.close()
+
+    async def off_loop(self, call: Callable[..., T], *args, **kwargs) -> T:
+        """Run a short blocking call (the store, the registry) on the store thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._storing, functools.partial(call, *args, **kwargs))
+
+    async def answer_only(self, question: str) -> Answer:
+        """The engine's answer with no conversation around it (the JSON API), off the loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._answering, self.engine.ask, question)
 
     @staticmethod
     def _key(channel: str, ident: object) -> str:
@@ -113,17 +138,21 @@ class Dialogue:
             asked = self.validate(text)
         except InvalidQuestion as invalid:
             return Reply(kind="invalid", text=invalid.message)
+        # One hop off the loop for the whole turn: rate limit, context, engine, stores.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._answering, self._turn, channel, chat_id, user_id, asked)
+
+    def _turn(self, channel: str, chat_id: object, user_id: object, asked: str) -> Reply:
+        """A checked question's reply (blocking: runs on an answering thread)."""
         wait = self._rate_wait(channel, user_id)
         if wait:
             return Reply(kind="rate_limited", text=texts.RATE_LIMITED.format(seconds=wait))
-
         previous = self.previous_question(channel, chat_id)
         reading = resolve(previous, asked)
-        answer = await asyncio.to_thread(self.engine.ask, reading.question)
+        answer = self.engine.ask(reading.question)
         self.store.remember(self._key(channel, chat_id), reading.question, self.clock())
-        answer_id = await asyncio.to_thread(
-            self.store.save_answer, channel, str(chat_id), str(user_id), asked,
-            reading.question, reading.rewritten, answer,
+        answer_id = self.store.save_answer(
+            channel, str(chat_id), str(user_id), asked, reading.question, reading.rewritten, answer,
         )
         note = ""
         if reading.follow_up and previous is None and answer.refused:

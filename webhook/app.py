@@ -62,7 +62,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             if telegram is not None:
                 await telegram.stop()
                 await telegram.shutdown()
-            dialogue.store.close()
+            dialogue.close()
 
     app = FastAPI(title="ngoaivu", lifespan=lifespan)
     include_zalo(app, settings)  # POST /zalo/webhook and the Zalo API client
@@ -101,7 +101,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             question = app.state.dialogue.validate(body.question)
         except InvalidQuestion as invalid:
             raise HTTPException(status_code=400, detail=invalid.message) from None
-        answer = await asyncio.to_thread(app.state.engine.ask, question)
+        answer = await app.state.dialogue.answer_only(question)
         return answer.to_dict()
 
     @app.get("/healthz")

@@ -1,7 +1,6 @@
 """The Zalo OA webhook: signature check first, an answer within Zalo's 2 seconds, work after."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -110,7 +109,7 @@ async def zalo_webhook(request: Request) -> Response:
     dialogue: Dialogue = request.app.state.dialogue
     key = _delivery_key(event, user_id)
     # Decided before answering 200, so a replay is dropped before any work is scheduled.
-    if key and not await asyncio.to_thread(dialogue.first_delivery, CHANNEL, key):
+    if key and not await dialogue.off_loop(dialogue.first_delivery, CHANNEL, key):
         log.info("Dropping replayed Zalo event %s", key)
         return Response(status_code=200)
     bot.schedule(_work(bot, dialogue, event, user_id), f"{name} from {user_id}")
