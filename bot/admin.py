@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot import texts
+from bot.analytics import QuestionLog
 from knowledge.chunking import paragraphs, sentences
 from retrieval.knowledge_base import AddResult
 from retrieval.models import Answer
@@ -53,6 +55,7 @@ class Upload:
     document: dict  # the registry's row: doc_id, source, title, publisher, date, version, status, chunks, …
     replaced: str = ""  # doc_id of the version this one retired
     sample_question: str = ""  # a question answered from this document, or "" when none was found
+    now_answered: tuple[str, ...] = ()  # questions refused before this upload, answered now
 
 
 def _question_from(sentence: str) -> str | None:
@@ -104,12 +107,28 @@ def sample_question(engine: Engine, doc_id: str, text: str) -> str:
     return ""
 
 
+NOW_ANSWERED_SHOWN = 10  # questions named in a chat reply; the admin page lists them all
+
+
+def now_answered_text(questions: tuple[str, ...] | list[str], shown: int = NOW_ANSWERED_SHOWN) -> str:
+    """Plain text naming the questions an upload made answerable ("" for none); channels escape it."""
+    if not questions:
+        return ""
+    lines = [texts.NOW_ANSWERED.format(count=len(questions))]
+    lines += [f"• {question}" for question in questions[:shown]]
+    if len(questions) > shown:
+        lines.append(texts.NOW_ANSWERED_MORE.format(count=len(questions) - shown))
+    return "\n".join(lines)
+
+
 class DocumentAdmin:
     """Upload, list and delete documents; every change is audited under the actor given."""
 
-    def __init__(self, engine: Engine, admin_ids: frozenset[str] = frozenset()) -> None:
+    def __init__(self, engine: Engine, admin_ids: frozenset[str] = frozenset(),
+                 questions: QuestionLog | None = None) -> None:
         self.engine = engine
         self.admin_ids = admin_ids
+        self.questions = questions  # the refused questions, asked again after each upload
 
     def is_admin(self, user_id: object) -> bool:
         """Whether a chat user (e.g. a Telegram user id) may manage documents."""
@@ -134,7 +153,17 @@ class DocumentAdmin:
                 question = sample_question(self.engine, result.document.doc_id, result.document.text)
             except Exception:  # the upload stands; an example question is a nicety
                 log.exception("could not make a sample question for %s", result.document.doc_id)
-        return Upload(result.status, row, result.replaced, question)
+        return Upload(result.status, row, result.replaced, question, self._now_answered(result.status))
+
+    def _now_answered(self, status: str) -> tuple[str, ...]:
+        """Ask the refused questions again after a change; those answered now leave the list."""
+        if self.questions is None or status == "unchanged":
+            return ()
+        try:
+            return tuple(self.questions.reask(self.engine.ask))
+        except Exception:  # the upload stands; the list is brought up to date on the next one
+            log.exception("could not ask the refused questions again")
+            return ()
 
     async def upload(self, data: bytes, file_name: str, actor: str, replaces: str = "",
                      **metadata: str) -> Upload:

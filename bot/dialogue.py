@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol, TypeVar
 
 from bot import texts
+from bot.analytics import QuestionLog
 from bot.followup import resolve
 from bot.store import ConversationStore, StoredAnswer
 from ngoaivu.settings import Settings, cores
@@ -23,6 +25,7 @@ from retrieval.models import Answer, Citation
 from retrieval.question import InvalidQuestion, clean_question  # noqa: F401 - re-exported
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Engine(Protocol):
@@ -72,12 +75,16 @@ class Dialogue:
         settings: Settings,
         store: ConversationStore | None = None,
         clock: Callable[[], float] = time.time,  # wall time: shared with other processes
+        questions: QuestionLog | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         # The state lives in SQLite so that restarts and several server processes agree.
         self.store = store or ConversationStore.in_dir(settings.data_dir)
         self.clock = clock
+        # Refused questions and 👎, for admins (bot/analytics.py).
+        self.questions = questions or QuestionLog.in_dir(
+            settings.data_dir, self.store, settings.analytics_days, clock)
         # Nothing blocking runs on the event loop. Answering is CPU-bound, so one thread per core:
         # more would only queue inside the interpreter instead of in front of the pool. The store
         # serializes on its own lock, so its short calls get one thread of their own and never
@@ -86,9 +93,10 @@ class Dialogue:
         self._storing = ThreadPoolExecutor(1, thread_name_prefix="ngoaivu-store")
 
     def close(self) -> None:
-        """Stop the worker threads (after the calls already queued) and close the store."""
+        """Stop the worker threads (after the calls already queued) and close the files kept open."""
         self._answering.shutdown(wait=True)
         self._storing.shutdown(wait=True)
+        self.questions.close()
         self.store.close()
 
     async def off_loop(self, call: Callable[..., T], *args, **kwargs) -> T:
@@ -154,6 +162,8 @@ class Dialogue:
         answer_id = self.store.save_answer(
             channel, str(chat_id), str(user_id), asked, reading.question, reading.rewritten, answer,
         )
+        if answer.refused:
+            self.record_refusal(channel, user_id, reading.question)
         note = ""
         if reading.follow_up and previous is None and answer.refused:
             note = texts.FOLLOW_UP_WITHOUT_CONTEXT
@@ -161,6 +171,13 @@ class Dialogue:
             kind="answer", text=answer.answer, answer=answer, asked=asked,
             question=reading.question, rewritten=reading.rewritten, answer_id=answer_id, note=note,
         )
+
+    def record_refusal(self, channel: str, user_id: object, question: str) -> None:
+        """Note a question the documents could not answer (admins see it; the user is a pseudonym)."""
+        try:
+            self.questions.record_refusal(channel, user_id, question)
+        except Exception:  # noqa: BLE001 - the officer still gets the reply; the log gets the cause
+            log.exception("Could not record a refused question")
 
     def stored_answer(self, channel: str, chat_id: object, answer_id: int) -> StoredAnswer | None:
         """An answer given in this chat (None for unknown ids or another chat's answer)."""
@@ -176,10 +193,12 @@ class Dialogue:
     def vote(
         self, channel: str, chat_id: object, user_id: object, answer_id: int, up: bool
     ) -> StoredAnswer | None:
-        """Store 👍/👎 for an answer given in this chat; None when the answer is unknown."""
+        """Store 👍/👎 for an answer given in this chat; None when the answer is unknown.
+        The vote is kept under pseudonyms of the user and the chat, never their ids."""
         stored = self.stored_answer(channel, chat_id, answer_id)
         if stored is not None:
-            self.store.save_vote(stored, str(user_id), 1 if up else -1)
+            self.store.save_vote(stored, self.questions.user_key(channel, user_id), 1 if up else -1,
+                                 chat_id=self.questions.user_key(channel, f"chat:{chat_id}"))
         return stored
 
     def documents(self) -> list[dict]:

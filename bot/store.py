@@ -69,6 +69,19 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def open_shared(path: Path, schema: str) -> sqlite3.Connection:
+    """A connection to an SQLite file that server processes share (autocommit, WAL, waiting for
+    each other's locks), for use from several threads under the caller's lock; schema created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA busy_timeout=5000")  # other server processes share the file
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.executescript(schema)
+    return db
+
+
 @dataclass(frozen=True)
 class StoredAnswer:
     """An answer as it was given in a chat."""
@@ -89,18 +102,11 @@ class ConversationStore:
     FILE_NAME = "conversation.sqlite3"
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # One connection shared by the event loop and worker threads, serialized by a lock.
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
+        self._db = open_shared(path, _SCHEMA)
         self._lock = threading.Lock()
         self._writes = 0
-        with self._lock:
-            self._db.execute("PRAGMA busy_timeout=5000")  # other server processes share the file
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> "ConversationStore":
@@ -138,7 +144,8 @@ class ConversationStore:
             ).fetchone()
         return _stored(row) if row else None
 
-    def save_vote(self, stored: StoredAnswer, user_id: str, vote: int) -> None:
+    def save_vote(self, stored: StoredAnswer, user_id: str, vote: int, chat_id: str | None = None) -> None:
+        """Keep a vote; `user_id`/`chat_id` are what to write (the dialogue passes pseudonyms)."""
         citations = json.dumps([c.to_dict() for c in stored.answer.citations], ensure_ascii=False)
         with self._lock:
             self._db.execute(
@@ -146,7 +153,8 @@ class ConversationStore:
                 " answer, citations, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (answer_id, user_id) DO UPDATE SET vote = excluded.vote,"
                 " created_at = excluded.created_at",
-                (stored.id, stored.channel, stored.chat_id, user_id, vote, stored.question,
+                (stored.id, stored.channel, stored.chat_id if chat_id is None else chat_id, user_id, vote,
+                 stored.question,
                  stored.answer.answer, citations, _now()),
             )
 
@@ -224,6 +232,25 @@ class ConversationStore:
         with self._lock:
             rows = self._db.execute("SELECT * FROM feedback ORDER BY id").fetchall()
         return [dict(row) for row in rows]
+
+    def down_votes(self, limit: int) -> list[dict]:
+        """The answers given 👎, newest vote first: question, answer, citations (JSON), channel,
+        votes (how many 👎) and last_at (ISO time of the latest)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT answer_id, channel, question, answer, citations, COUNT(*) AS votes,"
+                " MAX(created_at) AS last_at FROM feedback WHERE vote < 0"
+                " GROUP BY answer_id, channel, question, answer, citations"
+                " ORDER BY last_at DESC, answer_id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [dict(row) for row in rows]
+
+    def delete_votes_before(self, cutoff: str) -> int:
+        """Delete votes cast before `cutoff` (an ISO time like `_now()`'s); the number deleted."""
+        with self._lock:
+            cursor = self._db.execute("DELETE FROM feedback WHERE created_at < ?", (cutoff,))
+            return cursor.rowcount
 
 
 def _stored(row: sqlite3.Row) -> StoredAnswer:

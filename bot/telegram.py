@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 
 from telegram import (
     BotCommand, InlineKeyboardMarkup, LinkPreviewOptions, Message, MessageEntity, Update,
@@ -26,7 +27,8 @@ from bot.dialogue import Dialogue, Reply
 from bot.store import StoredAnswer
 from bot.telegram_format import (
     admin_documents_html, answer_html, answer_keyboard, delete_keyboard, documents_html,
-    plain_html, quote_html, quote_keyboard, sources_html, split_message, upload_html, welcome_html,
+    plain_html, quote_html, quote_keyboard, sources_html, split_message, unanswered_html, upload_html,
+    welcome_html,
 )
 from knowledge.loaders import MAX_FILE_BYTES, IngestError, clean_source_name
 from ngoaivu.settings import Settings
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 # The update types the handlers below use; setWebhook and getUpdates ask for just these.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+UNANSWERED_SHOWN = 15  # /chuatraloi lists this many; the admin page lists them all
 TYPING_AFTER_SECONDS = 1.0  # answers take ~15 ms: "typing…" would be one Bot API call for nothing
 TYPING_REFRESH_SECONDS = 4.5  # Telegram shows "typing…" for 5 s per sendChatAction
 
@@ -266,6 +269,20 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await _edit(query, plain_html(text.format(title=title, doc_id=doc_id)), None)
 
 
+async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/chuatraloi: the questions officers asked most that the documents could not answer."""
+    message = update.effective_message
+    if not _is_admin(update, context):
+        await message.reply_text(plain_html(texts.ADMIN_ONLY))
+        return
+    questions = await asyncio.to_thread(_dialogue(context).questions.unanswered, UNANSWERED_SHOWN)
+    await _send_html(message, unanswered_html(questions, _local_time))
+
+
+def _local_time(timestamp: float) -> str:
+    return time.strftime("%d/%m/%Y %H:%M", time.localtime(timestamp))
+
+
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/nguon: the last answer's sources in full, with their quoted passages."""
     message = update.effective_message
@@ -407,7 +424,7 @@ def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool =
         builder = builder.updater(None)  # the webhook server feeds updates itself
     application = builder.build()
     application.bot_data["dialogue"] = dialogue
-    application.bot_data["admin"] = DocumentAdmin(dialogue.engine, settings.telegram_admin_ids)
+    application.bot_data["admin"] = DocumentAdmin(dialogue.engine, settings.telegram_admin_ids, dialogue.questions)
 
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
@@ -420,6 +437,7 @@ def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool =
         CommandHandler("nguon", sources_command),
         CommandHandler("hoi", ask_command),
         CommandHandler("xoa", delete_command),
+        CommandHandler("chuatraloi", unanswered_command),
         # Not blocking: the webhook answers Telegram at once while a long ingest runs.
         MessageHandler(filters.UpdateType.MESSAGE & private & filters.Document.ALL, document_upload,
                        block=False),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
+from bot.admin import now_answered_text
 from bot.splitting import fitting, split_paragraphs, utf16_len
 from retrieval.models import Answer, Citation
 
@@ -247,7 +249,20 @@ def upload_html(upload) -> str:
         blocks.append(escape(texts.UPLOAD_SAMPLE.format(question=upload.sample_question)))
     else:
         blocks.append(escape(texts.UPLOAD_NO_SAMPLE))
+    if upload.now_answered:
+        blocks.append(escape(now_answered_text(upload.now_answered)))
     return "\n\n".join(blocks)
+
+
+def unanswered_html(questions: list, when: Callable[[float], str]) -> str:
+    """/chuatraloi: the top unanswered questions (bot.analytics.UnansweredQuestion) with counts."""
+    if not questions:
+        return escape(texts.UNANSWERED_NONE)
+    lines = [f"<b>{escape(texts.UNANSWERED_HEADING.format(count=len(questions)))}</b>"]
+    for n, question in enumerate(questions, 1):
+        lines.append(escape(texts.UNANSWERED_LINE.format(
+            n=n, question=question.question, count=question.count, last=when(question.last_asked))))
+    return "\n".join(lines) + "\n\n" + escape(texts.UNANSWERED_FOOTER)
 
 
 def delete_keyboard(doc_id: str) -> InlineKeyboardMarkup:

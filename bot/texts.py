@@ -112,5 +112,14 @@ ADMIN_HELP = (
     "• Gửi tệp PDF, DOCX, TXT, MD hoặc HTML (tối đa 20 MB) để nạp vào kho; ghi chú “thay MÃ” "
     "để nạp làm phiên bản mới của tài liệu có mã đó.\n"
     "/tailieu – danh sách tài liệu kèm mã và lịch sử\n"
-    "/xoa MÃ – xóa một tài liệu (có nút xác nhận)"
+    "/xoa MÃ – xóa một tài liệu (có nút xác nhận)\n"
+    "/chuatraloi – các câu hỏi tài liệu chưa trả lời được"
 )
+
+# What officers asked and the documents could not answer (admins only).
+NOW_ANSWERED = "Câu hỏi trước đây chưa trả lời được, nay đã trả lời được ({count}):"
+NOW_ANSWERED_MORE = "… và {count} câu khác."
+UNANSWERED_HEADING = "Câu hỏi chưa trả lời được ({count}), hỏi nhiều nhất trước:"
+UNANSWERED_LINE = "{n}. {question} — {count} lần, gần nhất {last}"
+UNANSWERED_NONE = "Hiện không có câu hỏi nào chưa trả lời được."
+UNANSWERED_FOOTER = "Gửi tài liệu có câu trả lời: các câu hỏi sẽ được hỏi lại tự động."

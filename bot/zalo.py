@@ -24,6 +24,7 @@ from typing import IO, Any, AsyncIterator, Awaitable, Callable
 import httpx
 
 from bot import texts
+from bot.admin import DocumentAdmin, now_answered_text
 from bot.splitting import split_paragraphs, utf16_len
 from bot.dialogue import Dialogue, Reply
 from knowledge.loaders import MAX_FILE_BYTES, IngestError
@@ -524,10 +525,9 @@ class ZaloBot:
         data = await self._download(user_id, attachment)
         if data is None:
             return
+        admin = DocumentAdmin(dialogue.engine, self.settings.zalo_admin_ids, dialogue.questions)
         try:
-            result = await asyncio.to_thread(
-                dialogue.engine.ingest_bytes, data, attachment.name, f"zalo:{user_id}"
-            )
+            upload = await admin.upload(data, attachment.name, f"zalo:{user_id}")
         except IngestError as error:
             await self.say(user_id, texts.FILE_REFUSED.format(reason=str(error)))
             return
@@ -535,10 +535,13 @@ class ZaloBot:
             log.exception("Error while adding %s sent by Zalo user %s", attachment.name, user_id)
             await self.say(user_id, texts.APOLOGY)
             return
-        template = texts.FILE_UNCHANGED if result.status == "unchanged" else texts.FILE_ADDED
-        title = result.document.title or result.document.source
-        await self.say(user_id, template.format(title=title, chunks=result.chunks,
-                                                source=result.document.source))
+        template = texts.FILE_UNCHANGED if upload.status == "unchanged" else texts.FILE_ADDED
+        document = upload.document
+        title = document.get("title") or document.get("source", "")
+        reply = template.format(title=title, chunks=document.get("chunks", 0), source=document.get("source", ""))
+        if upload.now_answered:  # the refused questions this document answers now
+            reply += "\n\n" + now_answered_text(upload.now_answered)
+        await self.say(user_id, reply)
 
     async def _download(self, user_id: str, attachment: Attachment) -> bytes | None:
         """The attachment's bytes, or None after telling the admin why not."""

@@ -1,12 +1,20 @@
-"""Sentence-aware chunking: whole sentences, grouped within paragraphs, with character offsets."""
+"""Sentence-aware chunking along the document's structure.
+
+Every passage is whole sentences of one section, with character offsets, and knows its heading
+path ("Chương II › Điều 5. Thẩm quyền … › khoản 2"), which is searched with it and shown in its
+citation. A list with its lead-in line (a clause and its points, "Hồ sơ gồm: a) … b) …") stays one
+passage when it fits.
+"""
 from __future__ import annotations
 
 import re
 
 from knowledge.models import Chunk, Document
+from knowledge.structure import MAX_LIST_CHARS, Block, blocks
 
 TARGET_CHARS = 450
-MAX_CHARS = 700
+PROSE_MAX_CHARS = 700
+MAX_CHARS = MAX_LIST_CHARS  # a list with its lead-in ("Hồ sơ gồm: a) … b) …") stays one passage up to this
 LONG_SENTENCE = 480
 
 # Abbreviations whose dot does not end a sentence ("TP. Đà Nẵng", "Tp. HCM", "ThS. Lê").
@@ -62,28 +70,57 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
     return out
 
 
-def chunk_document(document: Document) -> list[Chunk]:
-    """Cut a document into chunks of whole sentences; a chunk never spans two paragraphs unless
-    the first is a short line (a heading or caption) that belongs with what follows."""
-    text = document.text
-    chunks: list[Chunk] = []
+def _sentence_chunks(text: str, spans: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Prose paragraphs cut into runs of whole sentences; a short line (a caption or a lead-in)
+    stays with what follows."""
+    groups: list[list[tuple[int, int]]] = []
     current: list[tuple[int, int]] = []
-
-    def flush() -> None:
-        if current:
-            chunks.append(Chunk(document.doc_id, len(chunks), text[current[0][0]:current[-1][1]],
-                                current[0][0], current[-1][1], list(current)))
-            current.clear()
-
-    for p_start, p_end in paragraphs(text):
+    for p_start, p_end in spans:
         short_line = current and (current[-1][1] - current[0][0]) < 160 and len(current) <= 2
         if current and not short_line:
-            flush()
+            groups.append(current)
+            current = []
         for span in sentences(text, p_start, p_end):
-            if current and span[1] - current[0][0] > MAX_CHARS:
-                flush()
+            if current and span[1] - current[0][0] > PROSE_MAX_CHARS:
+                groups.append(current)
+                current = []
             current.append(span)
             if current[-1][1] - current[0][0] >= TARGET_CHARS:
-                flush()
-    flush()
+                groups.append(current)
+                current = []
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _list_chunks(text: str, block: Block) -> list[list[tuple[int, int]]]:
+    """A list unit: whole when it fits, else its items grouped in order (the lead-in goes to the
+    heading path, so every part still says what it lists)."""
+    whole = [span for p_start, p_end in block.paragraphs for span in sentences(text, p_start, p_end)]
+    if block.paragraphs[-1][1] - block.paragraphs[0][0] <= MAX_CHARS:
+        return [whole]
+    groups: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    for span in whole:
+        if current and span[1] - current[0][0] > PROSE_MAX_CHARS:
+            groups.append(current)
+            current = []
+        current.append(span)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def chunk_document(document: Document) -> list[Chunk]:
+    """Cut a document into passages of whole sentences that never cross a heading."""
+    text = document.text
+    chunks: list[Chunk] = []
+    for block in blocks(text, document.headings):
+        groups = _list_chunks(text, block) if block.is_list else _sentence_chunks(text, block.paragraphs)
+        for group in groups:
+            heading = block.heading
+            if block.is_list and block.lead and group[0][0] > block.paragraphs[0][1]:
+                heading = " › ".join(part for part in (heading, block.lead) if part)
+            chunks.append(Chunk(document.doc_id, len(chunks), text[group[0][0]:group[-1][1]],
+                                group[0][0], group[-1][1], list(group), heading))
     return chunks

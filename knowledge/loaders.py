@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from knowledge.clean import clean_text
+from knowledge.markup import read_markup
 from knowledge.models import Document
 from knowledge.vietnamese import normalize
 
@@ -122,7 +123,7 @@ def _join_wrapped_lines(page: str) -> str:
     return "".join(out).strip()
 
 
-def _docx_text(data: bytes) -> str:
+def _docx_text(data: bytes) -> tuple[str, dict[str, int]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         # Declared sizes bound what zipfile will inflate (it stops there and checks the CRC).
@@ -142,6 +143,7 @@ def _docx_text(data: bytes) -> str:
     from docx.text.paragraph import Paragraph
 
     lines: list[str] = []
+    headings: dict[str, int] = {}
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
@@ -151,6 +153,9 @@ def _docx_text(data: bytes) -> str:
                 continue
             style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
             numbered = block.pPr is not None and block.pPr.numPr is not None  # a list without a list style
+            level = re.match(r"^(?:heading|title)\s*(\d?)", style)
+            if level:
+                headings.setdefault(text, int(level.group(1) or 1))
             lines.append(("- " + text) if "list" in style or numbered else text)
         elif tag == "tbl":
             for row in Table(block, document).rows:
@@ -161,10 +166,10 @@ def _docx_text(data: bytes) -> str:
                         cells.append(value)
                 if cells:
                     lines.append(" | ".join(cells) + ".")
-    return "\n".join(lines)
+    return "\n".join(lines), headings
 
 
-def _html_text(data: bytes) -> tuple[str, str]:
+def _html_text(data: bytes) -> tuple[str, str, dict[str, int]]:
     from bs4 import BeautifulSoup
 
     try:  # UTF-8 when it decodes as such: left to guess, bs4 may read Vietnamese as Shift-JIS
@@ -191,6 +196,7 @@ def _html_text(data: bytes) -> tuple[str, str]:
     if heading and heading.get_text(strip=True):
         title = heading.get_text(" ", strip=True)
     blocks = []
+    headings: dict[str, int] = {}
     for element in main.find_all(["h1", "h2", "h3", "h4", "p", "li", "tr", "figcaption", "blockquote", "pre"]):
         if element.find_parent(["p", "li", "tr", "blockquote"]) is not None:
             continue
@@ -201,14 +207,17 @@ def _html_text(data: bytes) -> tuple[str, str]:
             text = element.get_text(" ", strip=True)
         if element.name == "li" and text:
             text = "- " + text
+        if element.name in ("h1", "h2", "h3", "h4") and text:
+            headings.setdefault(text, int(element.name[1]))
         if text:
             blocks.append(text)
     if not blocks:
         blocks = [main.get_text("\n", strip=True)]
-    return "\n".join(blocks), title
+    return "\n".join(blocks), title, headings
 
 
-_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\b")
+_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\b"
+                   r"|\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 _PUBLISHER = re.compile(r"^\s*([A-ZĐ][A-Za-z0-9Đ&.]*\.(?:VN|vn|COM|com))\s*[-–—]")
 
 
@@ -222,7 +231,7 @@ def guess_metadata(text: str, fallback_title: str) -> dict:
     for line in lines[:6]:
         match = _DATE.search(line)
         if match:
-            day, month, year = match.groups()
+            day, month, year = [g for g in match.groups() if g is not None]
             date = f"{int(day):02d}/{int(month):02d}/{year}"
             break
     publisher = ""
@@ -252,27 +261,33 @@ def load_bytes(data: bytes, source: str, **metadata: str) -> Document:
     if len(data) > MAX_FILE_BYTES:
         raise IngestError(f"Tệp “{source}” lớn hơn giới hạn {MAX_FILE_BYTES // (1024 * 1024)} MB.")
     kind = sniff(data)
-    html_title = ""
+    stated: dict[str, str] = {}  # what the file itself says it is (front matter, <h1>)
+    headings: dict[str, int] = {}
     if kind == "pdf":
         raw = _pdf_text(data)
     elif kind == "docx":
-        raw = _docx_text(data)
+        raw, headings = _docx_text(data)
     elif kind == "html":
-        raw, html_title = _html_text(data)
+        raw, html_title, headings = _html_text(data)
+        stated["title"] = html_title
     else:
-        raw = _decode(data)
+        markup = read_markup(normalize(_decode(data)))
+        raw, headings = markup.text, markup.headings
+        stated = {"title": markup.title, "date": markup.date}
     raw = normalize(raw)
     _reject_legacy_encoding(raw)
-    stem = Path(source).stem
-    guessed = guess_metadata(raw, html_title or stem)
-    if html_title:
-        guessed["title"] = html_title
-    text = clean_text(raw, guessed["title"])
+    guessed = guess_metadata(raw, Path(source).stem)
+    fields = {**guessed, **{k: v for k, v in stated.items() if v}, **{k: v for k, v in metadata.items() if v}}
+    text = clean_text(raw, fields["title"])
     if len(text.strip()) < MIN_TEXT_CHARS:
         raise IngestError(f"Tệp “{source}” không có đủ nội dung văn bản để lưu.")
-    fields = {**guessed, **{k: v for k, v in metadata.items() if v}}
     return Document(source=source, text=text, title=fields["title"], publisher=fields["publisher"],
-                    date=fields["date"])
+                    date=fields["date"], headings={_line(h): level for h, level in headings.items()})
+
+
+def _line(text: str) -> str:
+    """A heading as it reads in the cleaned text."""
+    return re.sub(r"[ \t\u00a0]+", " ", normalize(text)).strip()
 
 
 def load_file(path: str | Path, **metadata: str) -> Document:

@@ -16,6 +16,8 @@ class Document:
     date: str = ""  # as the text gives it, dd/mm/yyyy where known
     doc_id: str = ""
     version: int = 1
+    headings: dict[str, int] = field(default_factory=dict, repr=False)  # heading line -> level, from markup
+
 
     def __post_init__(self) -> None:
         if not self.doc_id:
@@ -28,6 +30,7 @@ class Document:
     def metadata(self) -> dict:
         data = asdict(self)
         data.pop("text")
+        data.pop("headings")
         return data
 
 
@@ -41,7 +44,14 @@ class Chunk:
     start: int
     end: int
     sentences: list[tuple[int, int]] = field(default_factory=list)  # offsets within the document text
+    heading: str = ""  # heading path, e.g. "Chương II › Điều 5. Thẩm quyền … › khoản 2"
 
     @property
     def chunk_id(self) -> str:
         return f"{self.doc_id}:{self.index}"
+
+
+def search_text(title: str, heading: str, text: str) -> str:
+    """What a passage is searched by, lexically and densely: its document's title and its heading
+    path with its own text, since a clause rarely repeats the article it belongs to."""
+    return "\n".join(part for part in (title, heading, text) if part)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -195,10 +194,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # The embedder's OpenMP threads otherwise spin while they wait for work: on a busy machine
-    # one question then burns 10-25x its CPU time (measured: 350-700 ms instead of 28 ms).
-    # Read once, when the model loads, so it is set before any command opens the engine.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")

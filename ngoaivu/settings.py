@@ -67,6 +67,8 @@ class Settings:
     rate_limit_seconds: int = 60  # … within this many seconds
     context_ttl_seconds: int = 600  # a follow-up is read with the chat's previous question this long
     max_question_chars: int = 1000  # longer messages are refused with a clear reply
+    # Refused questions and 👎 votes (bot/analytics.py) are deleted after this many days
+    analytics_days: int = 180
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -99,4 +101,5 @@ class Settings:
             rate_limit_seconds=int(env("NGOAIVU_RATE_LIMIT_SECONDS", "60")),
             context_ttl_seconds=int(env("NGOAIVU_CONTEXT_TTL_SECONDS", "600")),
             max_question_chars=int(env("NGOAIVU_MAX_QUESTION_CHARS", "1000")),
+            analytics_days=max(1, int(env("NGOAIVU_ANALYTICS_DAYS", "180"))),
         )

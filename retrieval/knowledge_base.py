@@ -16,7 +16,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from knowledge.chunking import chunk_document
-from knowledge.models import Document
+from knowledge.models import Document, search_text
 from knowledge.seeds import seed_documents
 from ngoaivu.settings import Settings
 from retrieval.lexical import BM25Index
@@ -36,6 +36,11 @@ class Passage:
     start: int
     sentences: list[tuple[int, int]]  # offsets within the document text
     document: dict
+    heading: str = ""  # heading path inside the document
+
+    @property
+    def search_text(self) -> str:
+        return search_text(self.document["title"], self.heading, self.text)
 
 
 @dataclass
@@ -69,7 +74,7 @@ class Snapshot:
         for row in chunks:
             document = documents[row["doc_id"]]
             passage = Passage(row["chunk_id"], row["doc_id"], row["text"], row["start"],
-                              [tuple(s) for s in row["sentences"]], document)
+                              [tuple(s) for s in row["sentences"]], document, row.get("heading") or "")
             snapshot.by_chunk_id[passage.chunk_id] = len(snapshot.passages)
             snapshot.first_sentence.append(len(snapshot.sentences))
             for a, b in passage.sentences:
@@ -79,7 +84,7 @@ class Snapshot:
         snapshot.owner = np.fromiter((s.passage for s in snapshot.sentences), dtype=np.int64,
                                      count=len(snapshot.sentences))
         snapshot.sentence_index = BM25Index([s.text for s in snapshot.sentences])
-        snapshot.passage_index = BM25Index([p.document["title"] + "\n" + p.text for p in snapshot.passages])
+        snapshot.passage_index = BM25Index([p.search_text for p in snapshot.passages])
         return snapshot
 
 
@@ -169,7 +174,8 @@ class KnowledgeBase:
             documents = self.registry.active_documents() if missing else {}
             for start in range(0, len(missing), BATCH):
                 batch = missing[start:start + BATCH]
-                self.vectors.add_texts([r["text"] for r in batch],
+                self.vectors.add_texts([search_text(documents[r["doc_id"]]["title"], r.get("heading") or "", r["text"])
+                                        for r in batch],
                                        metadatas=[self._metadata(documents[r["doc_id"]]) for r in batch],
                                        ids=[r["chunk_id"] for r in batch])
                 if progress:
@@ -209,7 +215,8 @@ class KnowledgeBase:
             try:
                 for start in range(0, len(chunks), BATCH):
                     batch = chunks[start:start + BATCH]
-                    self.vectors.add_texts([c.text for c in batch], metadatas=[metadata] * len(batch),
+                    self.vectors.add_texts([search_text(document.title, c.heading, c.text) for c in batch],
+                                           metadatas=[metadata] * len(batch),
                                            ids=[c.chunk_id for c in batch])
                     if progress:
                         progress(len(batch))

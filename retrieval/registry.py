@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id), idx INTEGER NOT NULL,
-    text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, sentences TEXT NOT NULL
+    text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, sentences TEXT NOT NULL,
+    heading TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS audit (
@@ -42,6 +43,9 @@ class Registry:
         self.path = path
         with self._connect() as db:
             db.executescript(SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(chunks)")}
+            if "heading" not in columns:  # a registry written before passages had heading paths
+                db.execute("ALTER TABLE chunks ADD COLUMN heading TEXT NOT NULL DEFAULT ''")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -89,8 +93,10 @@ class Registry:
             )
             db.execute("DELETE FROM chunks WHERE doc_id = ?", (document.doc_id,))
             db.executemany(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(c.chunk_id, c.doc_id, c.index, c.text, c.start, c.end, json.dumps(c.sentences)) for c in chunks],
+                "INSERT INTO chunks (chunk_id, doc_id, idx, text, start, end, sentences, heading) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(c.chunk_id, c.doc_id, c.index, c.text, c.start, c.end, json.dumps(c.sentences), c.heading)
+                 for c in chunks],
             )
             self._audit(db, actor, "add", document.doc_id,
                         f"{document.source} v{document.version} ({len(chunks)} đoạn)" + (f", thay {replaces}" if replaces else ""))
@@ -126,7 +132,7 @@ class Registry:
     @staticmethod
     def _active_chunks(db: sqlite3.Connection) -> list[dict]:
         rows = db.execute(
-            "SELECT c.chunk_id, c.doc_id, c.idx, c.text, c.start, c.end, c.sentences FROM chunks c "
+            "SELECT c.chunk_id, c.doc_id, c.idx, c.text, c.start, c.end, c.sentences, c.heading FROM chunks c "
             "JOIN documents d ON d.doc_id = c.doc_id WHERE d.status = ? ORDER BY d.source, c.idx",
             (ACTIVE,)).fetchall()
         return [{**dict(row), "sentences": json.loads(row["sentences"])} for row in rows]

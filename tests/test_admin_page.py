@@ -1,17 +1,22 @@
 """The admin page in a real headless Chromium (Debian's `chromium`, driven by Playwright): log in
 with the token, upload with the progress bar, see the document listed, ask and see it cited,
-replace it and delete it with the confirm dialog, and see it no longer cited.
+replace it and delete it with the confirm dialog, and see it no longer cited; see the questions
+the documents could not answer and the 👎 answers, ask one again, and see an upload answer one.
 
 Needs /usr/bin/chromium (`apt-get install -y chromium`) and the `playwright` package; Playwright's
 own browser download is never used."""
 from __future__ import annotations
 
+import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.analytics import question_key
+from bot.dialogue import Dialogue
 from ngoaivu.settings import Settings
 from retrieval.engine import AnswerEngine
 from tests import admin_files as files
@@ -29,13 +34,17 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 
 
 @pytest.fixture(scope="module")
-def site(seed_data_dir, tmp_path_factory):
+def app_settings(tmp_path_factory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("admin-page-app"), admin_token=TOKEN,
+                    rate_limit_questions=1000)
+
+
+@pytest.fixture(scope="module")
+def site(seed_data_dir, tmp_path_factory, app_settings):
     """The app under uvicorn with a real engine on its own copy of the seeded index."""
     data = files.copy_data_dir(seed_data_dir, tmp_path_factory.mktemp("admin-page") / "data")
     engine = AnswerEngine.open(Settings(data_dir=data))
-    settings = Settings(data_dir=tmp_path_factory.mktemp("admin-page-app"), admin_token=TOKEN,
-                        rate_limit_questions=1000)
-    with LiveServer(create_app(settings, engine)) as live:
+    with LiveServer(create_app(app_settings, engine)) as live:
         yield live.url, engine
 
 
@@ -177,3 +186,57 @@ def test_document_text_is_escaped_on_the_page(site, page, tmp_path):
     assert "<img src=x onerror=alert(1)>.txt" in row.inner_text()  # shown as text, not run
     assert "<script>alert(1)</script>" in row.inner_text()
     assert page.locator("#documents img, #documents script").count() == 0
+
+
+DIEN_BIEN = "Năm 2033 tỉnh Điện Biên cử bao nhiêu đoàn cán bộ sang Lào học tập kinh nghiệm?"
+DIEN_BIEN_FILE = ("Báo cáo hợp tác đào tạo cán bộ của tỉnh Điện Biên năm 2033\n\n"
+                  "Năm 2033, tỉnh Điện Biên đã cử 17 đoàn cán bộ sang Lào học tập kinh nghiệm "
+                  "quản lý biên giới.\n")
+VISA = "Phóng viên nước ngoài xin thị thực vào Việt Nam phải nộp hồ sơ trước bao nhiêu ngày?"
+JUDGED = "Hội nghị Ngoại vụ toàn quốc lần thứ 18 có chủ đề gì?"
+
+
+def test_unanswered_questions_and_thumbs_down_on_the_page(site, app_settings, page, tmp_path):
+    url, engine = site
+    assert _ask(url, "nam 2033 tinh dien bien cu bao nhieu doan can bo sang lao hoc tap kinh nghiem")["refused"]
+    assert _ask(url, DIEN_BIEN)["refused"]
+    assert _ask(url, VISA)["refused"]
+    # An officer's 👎 in Telegram, and a question refused before its answer arrived by a way that
+    # does not re-ask (the CLI), recorded through a second dialogue on the same data directory.
+    other = Dialogue(engine, app_settings)
+    with ThreadPoolExecutor(1) as thread:  # Playwright's loop runs in this one
+        judged = thread.submit(asyncio.run, other.ask("telegram", 4242, 4242, JUDGED)).result()
+    assert other.vote("telegram", 4242, 4242, judged.answer_id, up=False) is not None
+    answerable = JUDGED.replace("?", " vậy?")
+    other.record_refusal("zalo", "99", answerable)
+    other.close()
+
+    _log_in(page, url)
+    page.locator("#unanswered").wait_for(timeout=WAIT_MS)
+    dien_bien = page.locator(f'#unanswered tr[data-key="{question_key(DIEN_BIEN)}"]')
+    assert dien_bien.locator("td.count").inner_text() == "2"  # both spellings, one question
+    assert dien_bien.locator("td").first.inner_text() == DIEN_BIEN  # the latest wording
+    visa_row = page.locator("#unanswered tr", has_text=VISA)
+    assert visa_row.locator("td.count").inner_text() == "1" and "api" in visa_row.inner_text()
+    feedback = page.inner_text("#feedback")
+    assert JUDGED in feedback and judged.answer.citations[0].title in feedback
+    assert page.inner_text("#feedback-count") == "1"
+    assert "4242" not in page.inner_text("#questions")
+
+    # "Hỏi lại": still unanswered stays; answerable now leaves the list.
+    visa_row.locator("button.ask-again").click()
+    page.locator("#ask-result.error").wait_for(timeout=WAIT_MS)
+    assert "vẫn chưa trả lời được" in page.inner_text("#ask-result")
+    page.locator("#unanswered tr", has_text=answerable).locator("button.ask-again").click()
+    page.locator("#ask-result.ok").wait_for(timeout=WAIT_MS)
+    assert "Nay đã trả lời được" in page.inner_text("#ask-result")
+    assert page.locator("#unanswered tr", has_text=answerable).count() == 0
+
+    document = tmp_path / "dao-tao-dien-bien-2033.txt"
+    document.write_text(DIEN_BIEN_FILE, encoding="utf-8")
+    result = _upload(page, document)
+    assert result.startswith("Đã nạp"), result
+    assert page.locator("#now-answered li").all_inner_texts() == [DIEN_BIEN]
+    page.locator("#unanswered tr", has_text=VISA).wait_for(timeout=WAIT_MS)
+    assert dien_bien.count() == 0
+    assert not _ask(url, DIEN_BIEN)["refused"]

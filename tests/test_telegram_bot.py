@@ -113,11 +113,13 @@ def test_feedback_is_stored_with_question_answer_and_citations(served, engine):
 
     with sqlite3.connect(served.feedback_db) as db:
         db.row_factory = sqlite3.Row
-        rows = db.execute("SELECT * FROM feedback WHERE chat_id = ?", (str(chat),)).fetchall()
+        answer_id = int(votes["👎"].split(":")[1])
+        rows = db.execute("SELECT * FROM feedback WHERE answer_id = ?", (answer_id,)).fetchall()
     assert len(rows) == 1  # the second tap changed the vote
     row = rows[0]
     assert row["vote"] == -1
-    assert row["user_id"] == str(chat)
+    # Kept under keyed pseudonyms: neither the user nor the chat is named in clear.
+    assert len(row["user_id"]) == 32 and str(chat) not in row["user_id"] + row["chat_id"]
     assert row["question"] == QUESTION
     assert row["answer"] == engine.ask(QUESTION).answer
     citations = json.loads(row["citations"])

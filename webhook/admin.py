@@ -61,6 +61,7 @@ class UploadOut(DocumentOut):
     result: str  # "added", "replaced" or "unchanged" (identical content: nothing changed)
     replaced: str = ""  # doc_id of the version retired by this upload
     sample_question: str = ""  # a question now answered from this document
+    now_answered: list[str] = []  # questions refused before this upload that are answered now
 
 
 class AuditEntry(BaseModel):
@@ -124,7 +125,8 @@ def _limited(receive):
 
 
 def _admin(request: Request) -> DocumentAdmin:
-    return DocumentAdmin(request.app.state.engine)  # stateless: one per request costs nothing
+    # Stateless: one per request costs nothing. Uploads re-ask the dialogue's refused questions.
+    return DocumentAdmin(request.app.state.engine, questions=request.app.state.dialogue.questions)
 
 
 def _actor(request: Request) -> str:
@@ -139,7 +141,8 @@ async def _read_capped(upload: UploadFile) -> bytes:
 
 
 def admin_router(settings: Settings) -> APIRouter:
-    """/admin/api/documents (POST, GET), /admin/api/documents/{id} (GET, DELETE), /admin/api/audit."""
+    """/admin/api/documents (POST, GET), /admin/api/documents/{id} (GET, DELETE), /admin/api/audit.
+    (/admin/api/unanswered and /admin/api/feedback are in webhook/admin_questions.py.)"""
     router = APIRouter(prefix=API_PREFIX, tags=["admin"], route_class=guarded_route(settings),
                        dependencies=[Depends(bearer)])  # shows the Bearer scheme in the OpenAPI docs
 
@@ -171,7 +174,7 @@ def admin_router(settings: Settings) -> APIRouter:
         if upload.status == "unchanged":
             response.status_code = 200
         return {**upload.document, "result": upload.status, "replaced": upload.replaced,
-                "sample_question": upload.sample_question}
+                "sample_question": upload.sample_question, "now_answered": list(upload.now_answered)}
 
     # The read routes are plain functions: FastAPI runs them on its thread pool, so their SQLite
     # reads never hold up the event loop.
@@ -215,6 +218,8 @@ def admin_router(settings: Settings) -> APIRouter:
 def include_admin(app: FastAPI, settings: Settings) -> None:
     """Mount the admin API and the admin page (both use the engine the app opens at start-up)."""
     from webhook.admin_page import admin_page_router
+    from webhook.admin_questions import questions_router
 
     app.include_router(admin_router(settings))
+    app.include_router(questions_router(settings))
     app.include_router(admin_page_router(settings))

@@ -6,8 +6,10 @@ and fetched as an HTML fragment; uploads go to the admin API by XMLHttpRequest f
 """
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
+from datetime import datetime
 from html import escape
 
 from fastapi import APIRouter, Request
@@ -19,6 +21,8 @@ from webhook.admin import API_PREFIX, PAGE_CLIENT_HEADER, guarded_route
 
 PAGE_PATH = "/admin"
 FRAGMENT_PATH = "/admin/fragments/documents"
+QUESTIONS_FRAGMENT_PATH = "/admin/fragments/questions"
+QUESTIONS_ROWS = 200  # unanswered questions and 👎 answers shown
 AUDIT_ROWS = 30
 STATUS_NAMES = {"active": "đang dùng", "superseded": "đã thay bằng bản mới", "deleted": "đã xóa"}
 ACTION_NAMES = {"add": "thêm", "remove": "xóa"}
@@ -73,6 +77,45 @@ def documents_fragment(documents: list[dict], audit: list[dict]) -> str:
     return "\n".join(parts)
 
 
+def questions_fragment(unanswered: list, judged: list[dict]) -> str:
+    """The unanswered questions (with "ask again" buttons) and the 👎 answers, escaped."""
+    parts = [f'<h2>Câu hỏi chưa trả lời được (<span id="unanswered-count">{len(unanswered)}</span>)</h2>',
+             "<p>Cán bộ đã hỏi nhưng tài liệu chưa có câu trả lời; hỏi nhiều nhất trước. Tải lên tài liệu có "
+             "câu trả lời, các câu hỏi sẽ được hỏi lại tự động.</p>"]
+    if unanswered:
+        parts.append('<table id="unanswered"><thead><tr><th>Câu hỏi</th><th>Số lần hỏi</th><th>Số người hỏi</th>'
+                     '<th>Kênh</th><th>Hỏi gần nhất</th><th></th></tr></thead><tbody>')
+        for question in unanswered:
+            text = escape(question.question)
+            parts.append(f'<tr data-key="{escape(question.key)}">{_cell(question.question)}'
+                         f'<td class="count">{question.count}</td>{_cell(question.users)}'
+                         f'{_cell(", ".join(question.channels))}{_cell(_when(question.last_asked))}'
+                         f'<td><button type="button" class="ask-again" data-question="{text}">Hỏi lại</button></td></tr>')
+        parts.append("</tbody></table>")
+    else:
+        parts.append("<p>Không có câu hỏi nào chưa trả lời được.</p>")
+    parts.append('<p id="ask-result" role="status" hidden></p>')
+    parts.append(f'<h2>Câu trả lời bị chê 👎 (<span id="feedback-count">{len(judged)}</span>)</h2>')
+    if judged:
+        parts.append('<table id="feedback"><thead><tr><th>Câu hỏi</th><th>Câu trả lời</th><th>Nguồn</th>'
+                     '<th>Số 👎</th><th>Lần gần nhất</th><th>Kênh</th></tr></thead><tbody>')
+        for item in judged:
+            sources = "; ".join(f"[{c['n']}] {c.get('title') or c.get('source', '')}" for c in item["citations"])
+            parts.append(f"<tr>{_cell(item['question'])}{_cell(item['answer'])}{_cell(sources)}"
+                         f"{_cell(item['votes'])}{_cell(_iso_when(item['last_voted']))}{_cell(item['channel'])}</tr>")
+        parts.append("</tbody></table>")
+    else:
+        parts.append("<p>Chưa có câu trả lời nào bị chê.</p>")
+    return "\n".join(parts)
+
+
+def _iso_when(iso: str) -> str:
+    try:
+        return _when(datetime.fromisoformat(iso).timestamp())
+    except ValueError:
+        return iso
+
+
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
 header{background:#0b4f8a;color:#fff;padding:.8rem 1.2rem;display:flex;justify-content:space-between;align-items:center}
@@ -87,6 +130,7 @@ table{border-collapse:collapse;width:100%;font-size:.9rem;margin-bottom:1rem}
 th,td{border-bottom:1px solid #e3e6ea;padding:.35rem .4rem;text-align:left;vertical-align:top}
 progress{width:100%;max-width:28rem;height:1.1rem}
 .error{color:#a40000}.ok{color:#0a6b2d}
+#now-answered{color:#0a6b2d}
 .fields{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:0 1rem}
 """
 
@@ -95,6 +139,7 @@ _SCRIPT = """
 const KEY = "ngoaivu-admin-token";
 const API = "__API__";
 const FRAGMENT = "__FRAGMENT__";
+const QUESTIONS = "__QUESTIONS__";
 const $ = (id) => document.getElementById(id);
 const token = () => sessionStorage.getItem(KEY) || "";
 const auth = () => ({"Authorization": "Bearer " + token(), "__CLIENT_HEADER__": "admin-page"});
@@ -131,7 +176,28 @@ async function loadDocuments() {
     return false;
   }
   $("documents").innerHTML = await response.text();  // rendered and escaped by the server
+  await loadQuestions();
   return true;
+}
+
+async function loadQuestions() {
+  const response = await fetch(QUESTIONS, {headers: auth(), cache: "no-store"});
+  if (!response.ok) {
+    say("app-error", "Không tải được danh sách câu hỏi chưa trả lời (lỗi " + response.status + ").", "error");
+    return;
+  }
+  $("questions").innerHTML = await response.text();  // rendered and escaped by the server
+}
+
+function showNowAnswered(questions) {
+  const list = $("now-answered");
+  list.textContent = "";
+  for (const question of questions || []) {
+    const item = document.createElement("li");
+    item.textContent = question;
+    list.appendChild(item);
+  }
+  $("now-answered-box").hidden = !(questions && questions.length);
 }
 
 $("login-form").addEventListener("submit", async (event) => {
@@ -145,6 +211,8 @@ $("login-form").addEventListener("submit", async (event) => {
 $("logout").addEventListener("click", () => {
   sessionStorage.removeItem(KEY);
   $("documents").textContent = "";
+  $("questions").textContent = "";
+  showNowAnswered([]);
   showApp(false);
 });
 
@@ -186,6 +254,7 @@ $("upload-form").addEventListener("submit", (event) => {
         if (body.sample_question) text += " Có thể hỏi: " + body.sample_question;
       }
       say("upload-status", text, "ok");
+      showNowAnswered(body.now_answered);
       form.reset();
       await loadDocuments();
     } else if (xhr.status === 401) {
@@ -214,6 +283,29 @@ $("documents").addEventListener("click", async (event) => {
   await loadDocuments();
 });
 
+$("questions").addEventListener("click", async (event) => {
+  const button = event.target.closest("button.ask-again");
+  if (!button) return;
+  button.disabled = true;
+  const question = button.dataset.question;
+  const response = await fetch(API + "/unanswered/ask", {
+    method: "POST", headers: {...auth(), "Content-Type": "application/json"},
+    body: JSON.stringify({question: question}),
+  });
+  let body = null;
+  try { body = await response.json(); } catch (e) { body = null; }
+  if (response.ok && body.now_answered) {
+    await loadQuestions();
+    say("ask-result", "Nay đã trả lời được “" + question + "”: " + body.answer, "ok");
+  } else if (response.ok) {
+    button.disabled = false;
+    say("ask-result", "“" + question + "” vẫn chưa trả lời được từ các tài liệu hiện có.", "error");
+  } else {
+    button.disabled = false;
+    say("ask-result", "Không hỏi lại được: " + detail(body, "lỗi " + response.status), "error");
+  }
+});
+
 if (token()) loadDocuments().then((ok) => showApp(ok));
 """
 
@@ -221,6 +313,7 @@ if (token()) loadDocuments().then((ok) => showApp(ok));
 def page_html(nonce: str) -> str:
     """The page: login form, upload form with a progress bar, and a place for the document tables."""
     script = (_SCRIPT.replace("__API__", API_PREFIX).replace("__FRAGMENT__", FRAGMENT_PATH)
+              .replace("__QUESTIONS__", QUESTIONS_FRAGMENT_PATH)
               .replace("__CLIENT_HEADER__", PAGE_CLIENT_HEADER).replace("__MAX_BYTES__", str(MAX_FILE_BYTES))
               .replace("__MAX_MB__", str(MAX_FILE_BYTES // (1024 * 1024))))
     return f"""<!doctype html>
@@ -262,7 +355,10 @@ def page_html(nonce: str) -> str:
 </form>
 <progress id="upload-progress" max="100" value="0" hidden></progress> <span id="upload-percent"></span>
 <p id="upload-status" role="status" hidden></p>
+<div id="now-answered-box" hidden><p>Các câu hỏi trước đây chưa trả lời được, nay đã trả lời được:</p>
+<ul id="now-answered"></ul></div>
 </section>
+<section id="questions" aria-live="polite"></section>
 <section id="documents" aria-live="polite"></section>
 </main>
 <script nonce="{nonce}">{script}</script>
@@ -298,6 +394,15 @@ def admin_page_router(settings: Settings) -> APIRouter:
         """The document tables as escaped HTML, for the page to show."""
         engine = request.app.state.engine
         html = documents_fragment(engine.documents(include_history=True), engine.audit_log(AUDIT_ROWS))
+        return HTMLResponse(html, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+    @guarded.get(QUESTIONS_FRAGMENT_PATH, response_class=HTMLResponse)
+    async def questions_tables(request: Request) -> HTMLResponse:
+        """The unanswered questions and the 👎 answers as escaped HTML, for the page to show."""
+        questions = request.app.state.dialogue.questions
+        unanswered = await asyncio.to_thread(questions.unanswered, QUESTIONS_ROWS)
+        judged = await asyncio.to_thread(questions.down_votes, QUESTIONS_ROWS)
+        html = questions_fragment(unanswered, judged)
         return HTMLResponse(html, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
     router.include_router(guarded)

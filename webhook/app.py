@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+API_CHANNEL = "api"  # how refusals of POST /api/ask are listed for admins
 MAX_UPDATE_BYTES = 1_000_000  # Telegram updates are a few KB; anything bigger is not one
 
 
@@ -101,7 +102,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             question = app.state.dialogue.validate(body.question)
         except InvalidQuestion as invalid:
             raise HTTPException(status_code=400, detail=invalid.message) from None
-        answer = await app.state.dialogue.answer_only(question)
+        dialogue = app.state.dialogue
+        answer = await dialogue.answer_only(question)
+        if answer.refused:  # admins see it; the API has no user to name
+            await dialogue.off_loop(dialogue.record_refusal, API_CHANNEL, None, question)
         return answer.to_dict()
 
     @app.get("/healthz")

@@ -1,0 +1,135 @@
+"""The structure of regulations and guidance: Phần / Chương / Mục / Điều / khoản / điểm, headings,
+and lists with their lead-in line.
+
+A document's text is cut into blocks; each block knows its heading path. A clause ("khoản") with
+its points ("điểm"), or a lead-in line ending in ":" with the items after it, is one list block,
+so "Hồ sơ gồm: a) … b) …" is never torn from what it lists.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from knowledge.markup import ITEM_START
+
+SEPARATOR = " › "
+MAX_LABEL_CHARS = 120
+MAX_HEADING_CHARS = 200
+# Ranks of the legal hierarchy; markdown headings that are none of these rank by their level.
+_STRUCTURAL = [
+    (1, re.compile(r"^(?:PHẦN|Phần)\s+(?:THỨ\s+\S+|thứ\s+\S+|[IVXLC]+|\d+)\b")),
+    (2, re.compile(r"^(?:CHƯƠNG|Chương)\s+(?:[IVXLC]+|\d+)\b")),
+    (3, re.compile(r"^(?:MỤC|Mục)\s+(?:[IVXLC]+|\d+)\b(?![.,]\d)")),
+    (4, re.compile(r"^(?:ĐIỀU|Điều)\s+\d+[a-zđ]?\s*(?:\.|:|$)")),
+]
+ARTICLE_RANK = 4
+MAX_LIST_CHARS = 1400  # a list longer than this is cut into passages anyway
+_BARE_LABEL = re.compile(r"^(?:PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục|ĐIỀU|Điều)\s+\S+\s*[.:]?$")
+_CLAUSE = re.compile(r"^(\d{1,2})\.\s+\S")
+_ENDS_SENTENCE = re.compile(r"[.;!?…]\s*$")
+
+
+@dataclass
+class Block:
+    heading: str  # heading path, outermost first
+    paragraphs: list[tuple[int, int]] = field(default_factory=list)
+    is_list: bool = False
+    lead: str = ""  # a list's lead-in line
+
+
+def _label(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_LABEL_CHARS else text[:MAX_LABEL_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _rank(line: str, headings: dict[str, int], stack: list[tuple[int, str]]) -> int:
+    """The heading rank of a line, or 0 when it is not a heading."""
+    if len(line) > MAX_HEADING_CHARS:
+        return 0
+    for rank, pattern in _STRUCTURAL:
+        if pattern.match(line):
+            return rank
+    level = headings.get(line)
+    if level is None:
+        return 0
+    inside_article = any(rank >= ARTICLE_RANK for rank, _ in stack)
+    return ARTICLE_RANK + 1 if inside_article else min(level, ARTICLE_RANK - 1)
+
+
+def _is_title_line(line: str, headings: dict[str, int]) -> bool:
+    """The line after a bare "Điều 1." or "Chương I" that names it ("Phạm vi điều chỉnh")."""
+    return (0 < len(line) <= MAX_LABEL_CHARS and not ITEM_START.match(line) and line not in headings
+            and not _ENDS_SENTENCE.search(line) and not any(p.match(line) for _, p in _STRUCTURAL))
+
+
+def blocks(text: str, headings: dict[str, int] | None = None) -> list[Block]:
+    """The document cut into prose and list blocks, each with its heading path."""
+    headings = headings or {}
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group(0).strip()]
+    lines = [text[a:b].strip() for a, b in spans]
+    stack: list[tuple[int, str]] = []
+    out: list[Block] = []
+
+    def path(*extra: str) -> str:
+        return SEPARATOR.join([label for _, label in stack] + [e for e in extra if e])
+
+    def prose(span: tuple[int, int]) -> None:
+        heading = path()
+        if out and not out[-1].is_list and out[-1].heading == heading:
+            out[-1].paragraphs.append(span)
+        else:
+            out.append(Block(heading, [span]))
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        rank = _rank(line, headings, stack)
+        if rank:
+            label = line.rstrip(":")
+            if _BARE_LABEL.match(line) and i + 1 < len(lines) and _is_title_line(lines[i + 1], headings):
+                label = f"{line.rstrip('.:')}. {lines[i + 1]}"
+                i += 1
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+            stack.append((rank, _label(label)))
+            i += 1
+            continue
+        inside_article = any(r >= ARTICLE_RANK for r, _ in stack)
+        clause = _CLAUSE.match(line) if inside_article else None
+        lead_in = bool(line.endswith(":") and i + 1 < len(lines) and ITEM_START.match(lines[i + 1]))
+        if lead_in and inside_article and _CLAUSE.match(lines[i + 1]):
+            # "…như sau:" then numbered clauses: one list only when the whole fits in a passage
+            end = i + 1
+            while end < len(lines) and ITEM_START.match(lines[end]) and not _rank(lines[end], headings, stack):
+                end += 1
+            if spans[end - 1][1] - spans[i][0] > MAX_LIST_CHARS:
+                lead_in = False
+        if clause or lead_in:
+            members = [spans[i]]
+            j = i + 1
+            while j < len(lines) and not _rank(lines[j], headings, stack):
+                if clause and _CLAUSE.match(lines[j]):
+                    break  # the next clause
+                if not clause and not ITEM_START.match(lines[j]):
+                    break  # the list has ended
+                members.append(spans[j])
+                j += 1
+            extra = f"khoản {clause.group(1)}" if clause else ""
+            out.append(Block(path(extra), members, is_list=len(members) > 1 or bool(clause), lead=_label(line)))
+            i = j
+            continue
+        prose(spans[i])
+        i += 1
+    return out
+
+
+def location(heading: str) -> str:
+    """The short place of a passage for its citation: "Điều 5, khoản 2" from its heading path;
+    the innermost heading when the document has no articles."""
+    parts = heading.split(SEPARATOR) if heading else []
+    article = next((p for p in reversed(parts) if _STRUCTURAL[3][1].match(p)), "")
+    if article:
+        number = re.match(r"^\S+\s+\d+[a-zđ]?", article).group(0)
+        clause = next((p for p in parts if p.startswith("khoản ")), "")
+        return number + (f", {clause}" if clause else "")
+    return parts[-1] if parts else ""
