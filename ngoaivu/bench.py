@@ -235,8 +235,9 @@ def webhook_rows() -> list[str]:
                 f"server CPU {r['server_cpu_ms_per_update']:.0f} ms/update |")
         rss = ", ".join(f"{mb:.0f}" for mb in memory["peak_rss_mb"])
         pss = ", ".join(f"{mb:.0f}" for mb in memory["pss_mb"])
-        rows.append(f"| `ngoaivu serve` memory after the runs ({where}) | peak RSS {rss} MB; "
-                    f"PSS {pss} MB (shared pages split between the workers) |")
+        private = ", ".join(f"{mb:.0f}" for mb in memory["private_mb"])
+        rows.append(f"| `ngoaivu serve` memory per worker after the runs ({where}) | peak RSS {rss} MB; "
+                    f"PSS {pss} MB; private {private} MB |")
     return rows
 
 

@@ -10,8 +10,8 @@ conversation store (SQLite), the Bot API requests, the reply formatting and PTB'
 from __future__ import annotations
 
 import argparse
-import asyncio
 import functools
+import os
 import statistics
 import sys
 import tempfile
@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # as `ngoaivu serve` runs the embedder
 
 import httpx  # noqa: E402
 

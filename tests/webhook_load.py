@@ -116,12 +116,15 @@ class Server:
         return total
 
     def memory(self) -> dict:
-        """Per worker: peak RSS (VmHWM) and current PSS, which splits shared pages (the mmapped
-        model, the interpreter) between the processes that map them. In MB."""
+        """Per worker, in MB: peak RSS (VmHWM); PSS, which splits shared pages (the memory-mapped
+        model file, the interpreter's libraries) between the processes that map them; and the
+        private pages no other process shares."""
         pids = self.worker_pids()
+        rollups = [f"/proc/{pid}/smaps_rollup" for pid in pids]
         return {"workers": len(pids),
                 "peak_rss_mb": [_kb(f"/proc/{pid}/status", "VmHWM") for pid in pids],
-                "pss_mb": [_kb(f"/proc/{pid}/smaps_rollup", "Pss") for pid in pids]}
+                "pss_mb": [_kb(path, "Pss") for path in rollups],
+                "private_mb": [_kb(path, "Private_Clean") + _kb(path, "Private_Dirty") for path in rollups]}
 
 
 def prepare_data_dir(directory: Path, extra_env: dict | None = None) -> None:
