@@ -38,9 +38,20 @@ def _bold_fact(body: str, fact: str) -> str:
 def source_line(citation: Citation) -> str:
     """"[1] Title — Publisher, 03/01/2020", escaped."""
     title = citation.title or citation.source or citation.doc_id
+    if citation.location:  # "Điều 5, khoản 2 — Nghị định …"
+        title = f"{citation.location} — {title}"
     where = ", ".join(part for part in (citation.publisher, citation.date) if part)
     line = f"[{citation.n}] {escape(title)}"
     return f"{line} — {escape(where)}" if where else line
+
+
+_RECORD_LINE = re.compile(r"^• (.{1,90}?) — ")
+
+
+def _record_lines_html(html_body: str) -> str:
+    """A series answer's lines ("• Lần thứ 21 — …") as a compact list with the event in bold."""
+    return "\n".join(_RECORD_LINE.sub(lambda m: f"• <b>{m.group(1)}</b> — ", line, count=1)
+                     for line in html_body.split("\n"))
 
 
 def answer_html(
@@ -50,10 +61,11 @@ def answer_html(
     blocks = []
     if rewritten and question:
         blocks.append(f"<i>{escape(texts.UNDERSTOOD_AS.format(question=question))}</i>")
-    blocks.append(_bold_fact(answer.answer, "" if answer.refused else answer.fact))
+    body = _bold_fact(answer.answer, "" if answer.refused else answer.fact)
+    blocks.append(_record_lines_html(body) if answer.records else body)
     if note:
         blocks.append(f"<i>{escape(note)}</i>")
-    if answer.citations:
+    if answer.citations and not answer.refused:  # a refusal lists its leads in its own text
         lines = [f"<b>{escape(texts.SOURCES_HEADING)}</b>"]
         lines += [source_line(c) for c in answer.citations]
         blocks.append("\n".join(lines))

@@ -58,6 +58,8 @@ text_length = utf16_len  # Zalo's limit, counted safely for any character
 def source_line(citation: Citation) -> str:
     """"[1] Title — Publisher, 03/01/2020 (file.txt)"; the file name only when not the title."""
     title = citation.title or citation.source or citation.doc_id
+    if citation.location:  # "Điều 5, khoản 2 — Nghị định …"
+        title = f"{citation.location} — {title}"
     where = ", ".join(part for part in (citation.publisher, citation.date) if part)
     line = f"[{citation.n}] {title}"
     if where:
@@ -81,7 +83,7 @@ def answer_text(
     blocks.append(body)
     if note:
         blocks.append(note)
-    if answer.citations:
+    if answer.citations and not answer.refused:  # a refusal lists its leads in its own text
         lines = [texts.SOURCES_HEADING] + [source_line(c) for c in answer.citations]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

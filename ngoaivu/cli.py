@@ -37,7 +37,8 @@ def _print_answer(answer) -> None:
         print("\nNguồn:")
         for citation in answer.citations:
             details = ", ".join(x for x in (citation.publisher, citation.date) if x)
-            print(f"[{citation.n}] {citation.title}" + (f" ({details})" if details else "") + f" — {citation.source}")
+            place = f"{citation.location} — " if citation.location else ""
+            print(f"[{citation.n}] {place}{citation.title}" + (f" ({details})" if details else "") + f" — {citation.source}")
 
 
 def cmd_ask(args, settings: Settings) -> int:

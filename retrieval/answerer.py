@@ -1,270 +1,248 @@
-"""Pick the sentence that answers, lead with the asked-for fact, cite, or refuse.
+"""Choose the answering sentence with the fitted scorer, lead with the asked-for fact, cite, or refuse.
 
-Hybrid retrieval: BM25 over sentences and over passages (accent-folded) fused with dense passage
-similarity. Each candidate sentence is then judged on how much of the question it covers (rare
-words count more), whether it holds a fact of the asked-for kind, and whether it mentions every
-figure the question pins down ("năm 2020", "lần thứ 21"). Weak evidence means a refusal.
+Selection and refusal are fitted (`retrieval.scorer`); composing the reply is rules: the fact
+with its unit first, then the quote, or the list or steps when the question asks for them; one
+citation per passage; at most 700 characters, since it is read on a phone. A refusal still
+offers the nearest passages as numbered citations.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 
-from knowledge.vietnamese import fold, normalize
-from retrieval.facts import Fact, find_fact, names_others
-from retrieval.knowledge_base import KnowledgeBase, Sentence, Snapshot
-from retrieval.lexical import ACCENT_MARK, index_tokens
+from knowledge.markup import ITEM_START
+from knowledge.structure import location
+from retrieval.facts import with_unit
+from retrieval.features import SPECIFIC_KINDS, Candidate, Describer
+from retrieval.knowledge_base import KnowledgeBase
 from retrieval.models import Answer, Citation
 from retrieval.question import Question, analyze
+from retrieval.scorer import AnswerModel, logit
+from retrieval.snapshot import Snapshot
 
 MAX_ANSWER_CHARS = 700
 MAX_QUOTE_CHARS = 420
-LEXICAL_CANDIDATES = 40
-FACT_CANDIDATES = 15
-DENSE_PASSAGES = 8
-# Calibrated on the dev set and on near-miss questions of our own (see tests/test_answers.py).
-MIN_COVERAGE = 0.62
-MIN_COVERAGE_ENGLISH = 0.55
-MIN_COVERAGE_ENGLISH_WITHOUT_FACT = 0.7
-MIN_COVERAGE_WITH_FIGURES = 0.45
-MIN_PHRASES_WITHOUT_FACT = 0.5
-ENTITY_ABSENT_FACTOR = 0.85
-SPECIFIC_KINDS = ("number", "date", "person", "place", "theme")
-_FIGURE = re.compile(r"\d+(?:[.,/-]\d+)*")
-_COMPARISON = re.compile(r"\bso với[^,.;:)]*")
-_ANAPHORA = re.compile(r"^(?:Đó là|Đây là|Điều này|Con số này|Theo đó|Như vậy|Kết quả này)\b")
-
-REFUSAL = ("Xin lỗi, tài liệu hiện có không có thông tin để trả lời câu hỏi này. "
-           "Anh/chị có thể hỏi cách khác, hoặc đề nghị quản trị viên bổ sung tài liệu.")
+MAX_LEAD_CHARS = 160
+SUPPORT_RATIO = 0.1  # a further sentence is quoted when its probability is at least this share of the best
+MAX_SUPPORT_CHARS = 260
+MAX_CITATIONS = 3
+SHORT_QUOTE = 240  # a quote this short also gets the sentence after it: reasons and results often follow
+REFUSAL = "Xin lỗi, tài liệu hiện có không có thông tin đủ chắc chắn để trả lời câu hỏi này."
+REFUSAL_HINT = "Anh/chị có thể hỏi cách khác, hoặc đề nghị quản trị viên bổ sung tài liệu."
+NEAREST = "Tài liệu gần nhất có thể liên quan:"
 
 
-@dataclass
-class Judged:
-    index: int  # into Snapshot.sentences
-    score: float
-    coverage: float
-    pinned: bool  # every figure of the question is in the sentence or its context
-    figures_in_sentence: bool  # the question has figures and the sentence itself states them all
-    fact: Fact | None
-    bigrams: float = 0.0  # share of the question's word pairs found in the evidence
-    elsewhere: bool = False  # the sentence is about another name than the one asked about
+def admissible(ranked: list[Candidate]) -> list[Candidate]:
+    """Candidates that may answer at all: every figure and name the question pins down ("năm
+    2015", "lần thứ 21", "Osaka") is in the sentence, its passage or (for names) its document.
+    An officer must be able to trust every figure, so a sentence about another year is never the
+    answer, however well it scores otherwise."""
+    figure_asked = lambda c: c.values.get("kind_number") or c.values.get("kind_date")  # noqa: E731
+    # A figure about another place or body than the one asked about is another figure.
+    return [c for c in ranked if c.values["pinned"] and not (figure_asked(c) and c.values["elsewhere"])
+            and not (figure_asked(c) and c.fact is None)]
 
 
-def _figures_in(text: str) -> set[str]:
-    figures: set[str] = set()
-    for match in _FIGURE.finditer(_COMPARISON.sub(" ", normalize(text))):
-        figure = match.group(0)
-        figures.add(figure)
-        parts = figure.split("/")
-        if len(parts) == 3:
-            figures.update({f"{parts[0]}/{parts[1]}", parts[2], f"{parts[1]}/{parts[2]}"})
-        elif len(parts) == 2 and len(parts[1]) == 4:  # "tháng 6/2020" states the year 2020
-            figures.add(parts[1])
-        if "." in figure and figure.replace(".", "").isdigit():
-            figures.add(figure.replace(".", ""))
-    return figures
-
-
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indexes of the k highest scores, best first, without sorting everything."""
-    if len(scores) > k:
-        part = np.argpartition(-scores, k)[:k]
-        return part[np.argsort(-scores[part])]
-    return np.argsort(-scores)
+def _shorten(text: str, limit: int, centre: int = 0) -> str:
+    """At most `limit` characters around `centre`, cut at spaces, marked with "…"."""
+    if len(text) <= limit:
+        return text
+    begin = max(0, min(centre - limit // 3, len(text) - limit))
+    begin = text.rfind(" ", 0, begin) + 1 if begin else 0
+    end = text.rfind(" ", 0, begin + limit) if begin + limit < len(text) else len(text)
+    return ("…" if begin else "") + text[begin:end].strip() + ("…" if end < len(text) else "")
 
 
 class Answerer:
-    def __init__(self, knowledge_base: KnowledgeBase) -> None:
+    def __init__(self, knowledge_base: KnowledgeBase, model: AnswerModel | None = None) -> None:
         self.kb = knowledge_base
-        self._token_cache: dict[tuple[int, str], set[str]] = {}
+        self._model = model
+        self.describer = Describer()
 
-    # -- scoring --------------------------------------------------------------------------------
-    def _cached(self, snapshot: Snapshot, key: str, build: Callable[[], set[str]]) -> set[str]:
-        """Token and figure sets of sentences, passages and documents, built once per generation."""
-        cache_key = (snapshot.generation, key)
-        cached = self._token_cache.get(cache_key)
-        if cached is None:
-            if len(self._token_cache) > 20_000:
-                self._token_cache.clear()
-            cached = self._token_cache[cache_key] = build()
-        return cached
+    @property
+    def model(self) -> AnswerModel:
+        if self._model is None:  # loaded on first use: fitting builds answerers before weights exist
+            self._model = AnswerModel.load()
+        return self._model
 
-    def _tokens(self, snapshot: Snapshot, key: str, text_of: Callable[[], str]) -> set[str]:
-        """Search tokens of a text; `text_of` only runs on a cache miss."""
-        return self._cached(snapshot, "tokens:" + key, lambda: set(index_tokens(text_of())))
-
-    def _figures(self, snapshot: Snapshot, key: str, text_of: Callable[[], str]) -> set[str]:
-        """The figures a text states about its subject: whole numbers, plus the day/month and the
-        year of dates ("12/8/2018" states "12/8" and "2018", "6/2020" states "2020"; neither
-        states "12"). A baseline after "so với" is not what the text is about ("119 ... tăng 20%
-        so với năm 2019")."""
-        return self._cached(snapshot, "figures:" + key, lambda: _figures_in(text_of()))
-
-    def _context(self, snapshot: Snapshot, sentence: Sentence) -> str:
-        passage = snapshot.passages[sentence.passage]
-        return passage.document["title"] + "\n" + passage.text
-
-    def _previous(self, snapshot: Snapshot, index: int) -> Sentence | None:
-        """The sentence an anaphoric one ("Đó là chủ đề của ...") refers back to."""
-        sentence = snapshot.sentences[index]
-        if index == 0 or not _ANAPHORA.match(sentence.text):
-            return None
-        previous = snapshot.sentences[index - 1]
-        same_document = snapshot.passages[previous.passage].doc_id == snapshot.passages[sentence.passage].doc_id
-        return previous if same_document else None
-
-    def evidence_text(self, snapshot: Snapshot, index: int) -> str:
-        previous = self._previous(snapshot, index)
-        text = snapshot.sentences[index].text
-        return previous.text + " " + text if previous else text
-
-    def _judge(self, q: Question, snapshot: Snapshot, index: int, dense: float, lexical: float) -> Judged:
-        sentence = snapshot.sentences[index]
-        text = self.evidence_text(snapshot, index)
-        own = self._tokens(snapshot, f"evidence{index}", lambda: text)
-        context = self._tokens(snapshot, f"passage{sentence.passage}", lambda: self._context(snapshot, sentence))
-        passage = snapshot.passages[sentence.passage]
-        document = self._tokens(snapshot, f"document{passage.doc_id}",
-                                lambda: passage.document["title"] + "\n" + passage.document["text"])
-        idf = snapshot.sentence_index.idf
-        total = found = 0.0
-        for token in q.content:
-            weight = idf(token)
-            total += weight
-            found += weight if token in own else 0.7 * weight if token in context else 0.0
-        coverage = found / total if total else 0.0
-        elsewhere = False
-        if q.subjects:
-            # A name the question gives ("Hà Nội") that neither the sentence, the one before it nor
-            # the title mentions, while the sentence names someone or somewhere else ("Tp. HCM"):
-            # the sentence is likely about that other one.
-            local = own | self._tokens(snapshot, f"title{passage.doc_id}", lambda: passage.document["title"])
-            if index > 0:
-                local = local | self._tokens(snapshot, f"sentence{index - 1}",
-                                             lambda: snapshot.sentences[index - 1].text)
-            absent = sum(not all(t in local for t in entity) for entity in q.subjects)
-            if absent and names_others(text, fold(q.text)):
-                coverage *= ENTITY_ABSENT_FACTOR ** absent
-                elsewhere = True
-        bigrams = sum(b in own for b in q.bigrams) / len(q.bigrams) if q.bigrams else 0.0
-        own_figures = self._figures(snapshot, f"evidence{index}", lambda: text)
-        context_figures = self._figures(snapshot, f"passage{sentence.passage}",
-                                        lambda: self._context(snapshot, sentence))
-        pinned = all(n in own_figures or n in context_figures for n in q.numbers) and \
-            all(all(t in document for t in entity) for entity in q.entities)
-        score = coverage + 0.4 * bigrams + 0.35 * dense + 0.1 * lexical - (0.0 if pinned else 0.6)
-        figures_in_sentence = bool(q.numbers) and all(n in own_figures for n in q.numbers)
-        return Judged(index, score, coverage, pinned, figures_in_sentence, None, bigrams, elsewhere)
-
-    def _add_fact(self, q: Question, snapshot: Snapshot, judged: Judged) -> None:
-        """Look for the asked-for fact (the costly part, so only for the leading candidates)."""
-        if q.kind not in SPECIFIC_KINDS + ("name",):
-            return
-        judged.fact = find_fact(q.kind, self.evidence_text(snapshot, judged.index), fold(q.text), q.numbers,
-                                q.unit, [fold(t.lstrip(ACCENT_MARK)) for t in q.content],
-                                strict_unit=not q.english)  # English word order hides the counted noun
-        if q.kind in SPECIFIC_KINDS:
-            judged.score += 0.25 if judged.fact else -0.3
-            if judged.fact and judged.fact.owner is not None:  # the date of the document asked about
-                judged.score += 0.15 if judged.fact.owner else -0.15
-        elif judged.fact:
-            judged.score += 0.35 if judged.fact.copula else 0.1
-
-    def rank(self, q: Question, query_vector: list[float]) -> tuple[Snapshot, list[Judged]]:
+    # -- selection ------------------------------------------------------------------------------
+    def rank(self, q: Question, query_vector, exclude: frozenset[str] = frozenset()) -> tuple[Snapshot, list[Candidate]]:
+        """Candidates best first, each with the fitted probability that it holds the answer."""
         snapshot = self.kb.snapshot()
-        if not snapshot.sentences:
-            return snapshot, []
-        sentence_scores = snapshot.sentence_index.scores(q.tokens)
-        passage_scores = snapshot.passage_index.scores(q.tokens)
-        fused = sentence_scores + 0.5 * passage_scores[snapshot.owner]
-        top = _top(fused, LEXICAL_CANDIDATES)
-        lexical_max = float(fused[top[0]]) or 1.0
+        candidates = self.describer.candidates(q, query_vector, snapshot, self.kb.dense_search, exclude)
+        if candidates:
+            names = self.model.select.features  # the weights name the features they were fitted on
+            rows = np.asarray([c.vector(names) for c in candidates], dtype=np.float64)
+            for candidate, probability in zip(candidates, self.model.select.probabilities(rows)):
+                candidate.probability = float(probability)
+            candidates.sort(key=lambda c: c.probability, reverse=True)
+        return snapshot, candidates
 
-        dense_by_passage: dict[int, float] = {}
-        for chunk_id, similarity in self.kb.dense_search(query_vector, DENSE_PASSAGES):
-            position = snapshot.by_chunk_id.get(chunk_id)
-            if position is not None:  # a vector whose document is no longer live is ignored
-                dense_by_passage[position] = similarity
-        candidates = {int(i) for i in top if fused[i] > 0}
-        for position in dense_by_passage:
-            candidates.update(snapshot.sentences_of(position))
-        if dense_by_passage:
-            best_dense = max(dense_by_passage.values())
-            floor = min(dense_by_passage.values())
-        judged = []
-        for index in candidates:
-            similarity = dense_by_passage.get(snapshot.sentences[index].passage)
-            dense = 0.0 if similarity is None else (similarity - floor) / max(best_dense - floor, 1e-6)
-            judged.append(self._judge(q, snapshot, index, dense, float(fused[index]) / lexical_max))
-        judged.sort(key=lambda j: j.score, reverse=True)
-        # Looking for the fact is the costly part, so only the leading candidates get it.
-        for candidate in judged[:FACT_CANDIDATES]:
-            self._add_fact(q, snapshot, candidate)
-        judged.sort(key=lambda j: j.score, reverse=True)
-        return snapshot, judged
+    def evidence(self, q: Question, snapshot: Snapshot, ranked: list[Candidate]) -> dict[str, float]:
+        """What the confidence model weighs about the best candidate and the question."""
+        top = ranked[0]
+        passage_of = lambda c: snapshot.sentences[c.index].passage  # noqa: E731
+        document_of = lambda c: snapshot.passages[passage_of(c)].doc_id  # noqa: E731
+        second = next((c.probability for c in ranked[1:] if passage_of(c) != passage_of(top)), 0.0)
+        idf = snapshot.sentence_index.idf
+        total = sum(idf(t) for t in q.content) or 1.0
+        unknown = sum(idf(t) for t in q.content if t not in snapshot.sentence_index) / total
+        leading = ranked[:5]
+        values = top.values
+        document = self.describer.document_tokens(snapshot, snapshot.sentences[top.index].passage)
+        return {
+            "top_logit": logit(top.probability), "second_logit": logit(second),
+            "margin": top.probability - second, "top_coverage": values["coverage"],
+            "top_coverage_own": values["coverage_own"], "top_bigrams_own": values["bigrams_own"],
+            "top_dense": values["dense"], "best_dense": max(c.values["dense"] for c in ranked),
+            "top_pinned": values["pinned"], "top_fact_found": values["fact_found"],
+            "top_fact_missing_specific": values["fact_missing_specific"], "unknown_share": unknown,
+            "content_words": float(len(q.content)), "english": float(q.english),
+            "top_document_share": sum(document_of(c) == document_of(top) for c in leading) / len(leading),
+            "top_elsewhere": values["elsewhere"], "kind_specific": float(q.kind in SPECIFIC_KINDS),
+            "kind_procedure": float(q.kind == "procedure"),
+            # Is the best document about what was asked? Its own words, wherever they stand in it.
+            "top_document_coverage": sum(idf(t) for t in q.content if t in document) / total,
+            "top_document_bigrams": sum(b in document for b in q.bigrams) / len(q.bigrams) if q.bigrams else 0.0,
+            "top_bigrams_context": values["bigrams_context"],
+            # Regulations (passages under headings) and news read differently: let the weights tell.
+            "top_has_heading": values["has_heading"],
+            "top_logit_structured": logit(top.probability) * values["has_heading"],
+            "top_document_coverage_structured": values["has_heading"] * sum(
+                idf(t) for t in q.content if t in document) / total,
+        }
+
+    def confidence(self, q: Question, snapshot: Snapshot, ranked: list[Candidate]) -> float:
+        if not ranked:
+            return 0.0
+        values = self.evidence(q, snapshot, ranked)
+        row = np.asarray([[values[name] for name in self.model.confidence.features]], dtype=np.float64)
+        return float(self.model.confidence.probabilities(row)[0])
 
     # -- composing ------------------------------------------------------------------------------
-    def _quote(self, snapshot: Snapshot, judged: Judged) -> str:
-        text = self.evidence_text(snapshot, judged.index)
-        if len(text) <= MAX_QUOTE_CHARS:
-            return text
-        # Keep the part around the fact (or the start) within the phone-sized budget.
-        centre = judged.fact.start if judged.fact else 0
-        begin = max(0, min(centre - MAX_QUOTE_CHARS // 3, len(text) - MAX_QUOTE_CHARS))
-        begin = text.rfind(" ", 0, begin) + 1 if begin else 0
-        end = text.rfind(" ", 0, begin + MAX_QUOTE_CHARS) if begin + MAX_QUOTE_CHARS < len(text) else len(text)
-        return ("…" if begin else "") + text[begin:end].strip() + ("…" if end < len(text) else "")
-
-    def _citation(self, snapshot: Snapshot, judged: Judged, n: int, quote: str) -> Citation:
-        document = snapshot.passages[snapshot.sentences[judged.index].passage].document
+    def _citation(self, snapshot: Snapshot, candidate: Candidate, n: int, quote: str) -> Citation:
+        passage = snapshot.passages[snapshot.sentences[candidate.index].passage]
+        document = passage.document
         return Citation(n=n, source=document["source"], title=document["title"], publisher=document["publisher"],
-                        date=document["date"], quote=quote, doc_id=document["doc_id"])
+                        date=document["date"], quote=quote, doc_id=document["doc_id"],
+                        location=location(passage.heading))
 
-    def answer(self, question: str, query_vector: list[float]) -> Answer:
+    def _quote(self, snapshot: Snapshot, candidate: Candidate, limit: int = MAX_QUOTE_CHARS,
+               extend: bool = False) -> str:
+        text = self.describer.evidence_text(snapshot, candidate.index)
+        following = candidate.index + 1
+        if extend and len(text) < SHORT_QUOTE and following < len(snapshot.sentences) and \
+                snapshot.sentences[following].passage == snapshot.sentences[candidate.index].passage:
+            text += " " + snapshot.sentences[following].text
+        return _shorten(text, limit, candidate.fact.start if candidate.fact else 0)
+
+    def _list_quote(self, snapshot: Snapshot, candidate: Candidate, limit: int) -> str | None:
+        """The list or steps around the best sentence: its passage's lead-in and items, when the
+        passage is a list; None otherwise."""
+        passage = snapshot.passages[snapshot.sentences[candidate.index].passage]
+        lines = [line.strip() for line in passage.text.split("\n") if line.strip()]
+        if sum(bool(ITEM_START.match(line)) for line in lines) < 2:
+            return None
+        text = "\n".join(lines)
+        if len(text) <= limit:
+            return text
+        kept, used = [], 0
+        for line in lines:
+            if used + len(line) + 1 > limit - 2:
+                break
+            kept.append(line)
+            used += len(line) + 1
+        return "\n".join(kept) + "\n…" if kept else _shorten(text, limit)
+
+    def _lead(self, snapshot: Snapshot, candidate: Candidate) -> str:
+        if candidate.fact is None:
+            return ""
+        text = self.describer.evidence_text(snapshot, candidate.index)
+        return _shorten(with_unit(text, candidate.fact), MAX_LEAD_CHARS)
+
+    def compose(self, q: Question, snapshot: Snapshot, ranked: list[Candidate]) -> Answer:
+        best = ranked[0]
+        lead = self._lead(snapshot, best)
+        budget = MAX_ANSWER_CHARS - len(lead) - 12
+        first_passage = snapshot.sentences[best.index].passage
+        quote = self._list_quote(snapshot, best, budget) if q.wants_list else None
+        used = set(snapshot.sentences_of(first_passage)) if quote else {best.index, best.index + 1}
+        quote = quote or self._quote(snapshot, best, extend=True)
+        citations = [self._citation(snapshot, best, 1, quote)]
+        quotes = {first_passage: [quote]}
+        order = [first_passage]
+
+        def render() -> str:
+            parts = []
+            for n, passage in enumerate(order, 1):
+                joined = " … ".join(quotes[passage])
+                parts.append((f"{lead} — " if lead else "") + f"“{joined}” [1]" if n == 1 else f"Xem thêm: “{joined}” [{n}]")
+            return "\n".join(parts)
+
+        text = render()
+        # More of what ranked high, while it fits: the best sentence is not always the whole answer.
+        for other in ranked[1:]:
+            if other.probability < SUPPORT_RATIO * best.probability:
+                break
+            if other.index in used:
+                continue
+            passage = snapshot.sentences[other.index].passage
+            if passage not in quotes and len(order) == MAX_CITATIONS:
+                continue
+            quote = self._quote(snapshot, other, MAX_SUPPORT_CHARS)
+            if passage in quotes:
+                quotes[passage].append(quote)
+            else:
+                quotes[passage] = [quote]
+                order.append(passage)
+            attempt = render()
+            if len(attempt) > MAX_ANSWER_CHARS:
+                quotes[passage].pop()
+                if not quotes[passage]:
+                    del quotes[passage]
+                    order.remove(passage)
+                continue
+            used.add(other.index)
+            text = attempt
+            if passage == order[-1] and len(quotes[passage]) == 1 and len(order) > len(citations):
+                citations.append(self._citation(snapshot, other, len(citations) + 1, quote))
+        for citation, passage in zip(citations, order):
+            citation.quote = " … ".join(quotes[passage])
+        return Answer(question=q.raw, answer=text, refused=False, citations=citations, fact=lead)
+
+    def refuse(self, q: Question, snapshot: Snapshot, ranked: list[Candidate], confidence: float = 0.0) -> Answer:
+        """A plain refusal that still offers up to three nearest passages as numbered citations."""
+        citations: list[Citation] = []
+        used_passages: set[int] = set()
+        for candidate in ranked:
+            passage = snapshot.sentences[candidate.index].passage
+            if passage in used_passages:
+                continue
+            used_passages.add(passage)
+            citations.append(self._citation(snapshot, candidate, len(citations) + 1, self._quote(snapshot, candidate, 160)))
+            if len(citations) == 3:
+                break
+        text = REFUSAL
+        if citations:
+            lines = []
+            for citation in citations:
+                place = f"{citation.title or citation.source}" + (f", {citation.location}" if citation.location else "")
+                lines.append(f"[{citation.n}] {place}: “{citation.quote}”")
+            listing = "\n".join(lines)
+            text = f"{REFUSAL}\n{NEAREST}\n{listing}"
+            if len(text) > MAX_ANSWER_CHARS:
+                text = _shorten(text, MAX_ANSWER_CHARS)
+        text += "\n" + REFUSAL_HINT if len(text) + len(REFUSAL_HINT) < MAX_ANSWER_CHARS else ""
+        return Answer(question=q.raw, answer=text, refused=True, citations=citations, confidence=confidence)
+
+    def answer(self, question: str, query_vector, exclude: frozenset[str] = frozenset()) -> Answer:
         q = analyze(question)
-        snapshot, judged = self.rank(q, query_vector)
-        if not judged or not self._confident(q, judged[0]):
-            return Answer(question=question, answer=REFUSAL, refused=True)
-        best = judged[0]
-        supporting = [best]
-        for other in judged[1:]:
-            if len(supporting) == 3:
-                break
-            repeats = any(abs(other.index - s.index) <= 1 and (other.fact is None or s.fact is None or
-                                                                other.fact.text == s.fact.text)
-                          for s in supporting)
-            if not repeats and other.pinned and other.score >= 0.8 * best.score and self._confident(q, other):
-                supporting.append(other)
-        quotes = [self._quote(snapshot, j) for j in supporting]
-        citations = [self._citation(snapshot, j, n, quote) for n, (j, quote) in enumerate(zip(supporting, quotes), 1)]
-        fact = best.fact.text if best.fact else ""
-        text = (f"{fact} — " if fact else "") + f"“{quotes[0]}” [1]"
-        for n, quote in enumerate(quotes[1:], 2):
-            addition = f"\nXem thêm: “{quote}” [{n}]"
-            if len(text) + len(addition) > MAX_ANSWER_CHARS:
-                citations = citations[:n - 1]
-                break
-            text += addition
-        return Answer(question=question, answer=text, refused=False, citations=citations, fact=fact)
-
-    @staticmethod
-    def _confident(q: Question, judged: Judged) -> bool:
-        if not judged.pinned:
-            return False
-        if q.kind in SPECIFIC_KINDS and judged.fact is None:
-            return False
-        if judged.fact is None and not q.english and len(q.bigrams) >= 2 and judged.bigrams < MIN_PHRASES_WITHOUT_FACT:
-            return False  # nothing specific found: the wording itself must match, not just its syllables
-        threshold = MIN_COVERAGE_ENGLISH if q.english else MIN_COVERAGE
-        if q.english and judged.fact is None:
-            threshold = MIN_COVERAGE_ENGLISH_WITHOUT_FACT  # no word order to lean on, nothing specific found
-        if judged.elsewhere:
-            pass  # no leniency for a sentence about another name
-        elif judged.figures_in_sentence and judged.fact is not None:
-            threshold = MIN_COVERAGE_WITH_FIGURES  # matching every figure asked about is strong evidence
-        elif judged.fact is not None and judged.fact.unit_words >= 2:
-            threshold = MIN_COVERAGE_WITH_FIGURES  # "96 cơ quan đại diện" states exactly what is counted
-        return judged.coverage >= threshold
+        snapshot, ranked = self.rank(q, query_vector, exclude)
+        if not ranked:
+            return Answer(question=question, answer=REFUSAL + "\n" + REFUSAL_HINT, refused=True)
+        pinned = admissible(ranked)
+        confidence = self.confidence(q, snapshot, pinned)
+        if confidence < self.model.threshold:
+            return self.refuse(q, snapshot, ranked, confidence)
+        answer = self.compose(q, snapshot, pinned)
+        answer.confidence = confidence
+        return answer

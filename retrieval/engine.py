@@ -13,6 +13,7 @@ from retrieval.embeddings import make_embeddings
 from retrieval.knowledge_base import AddResult, KnowledgeBase
 from retrieval.models import Answer
 from retrieval.question import InvalidQuestion, clean_question
+from retrieval.records import RecordBook, SeriesAnswerer
 
 log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
@@ -23,6 +24,7 @@ class AnswerEngine:
     def __init__(self, knowledge_base: KnowledgeBase, max_question_chars: int = 1000) -> None:
         self.kb = knowledge_base
         self.answerer = Answerer(knowledge_base)
+        self.series = SeriesAnswerer(RecordBook(knowledge_base.registry))
         self.max_question_chars = max_question_chars
 
     @classmethod
@@ -41,10 +43,19 @@ class AnswerEngine:
         except InvalidQuestion as invalid:
             answer = Answer(question=question or "", answer=invalid.message, refused=True)
         else:  # normalized: NFD or the old tone placement must not change the vector
-            answer = self.answerer.answer(text, self.kb.embeddings.embed_query(text))
+            # Questions about a series of events (lists, timelines, intervals) are answered from
+            # the event records; every other question, or one the records cannot answer, as before.
+            answer = self._series_answer(text) or self.answerer.answer(text, self.kb.embeddings.embed_query(text))
             answer.question = question
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def _series_answer(self, text: str) -> Answer | None:
+        try:
+            return self.series.answer(text)
+        except Exception:  # a fault in the records must never cost the normal answer
+            log.exception("series answer failed; using the normal answer path")
+            return None
 
     def ingest(self, path: str | Path, actor: str = "cli", replaces: str = "", progress=None, **metadata) -> AddResult:
         """Load, clean, chunk, embed and publish one file; raises IngestError with a clear reason."""

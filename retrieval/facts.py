@@ -220,3 +220,27 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
     if not candidates:
         return None
     return max(candidates, key=lambda fact: fact.score)
+
+
+# Words that end the noun phrase after a figure: "10 ngày làm việc kể từ …" stops at "kể".
+_PHRASE_END = set("""kể từ trước sau của và hoặc để cho theo đối với tại trong khi thì là được đã sẽ các những nhưng
+mà nếu do bởi về trên dưới đến tới cùng này đó kèm""".split())
+
+
+def with_unit(sentence: str, fact: Fact) -> str:
+    """A figure with what it counts: "10" or "10 ngày" becomes "10 ngày làm việc" when the words
+    after it continue the unit (up to four words after the number, to the next punctuation or
+    function word)."""
+    number = re.search(r"\d[\d.,/]*", fact.text)
+    if number is None:
+        return fact.text
+    already = len(fact.text[number.end():].split())
+    words = re.match(r"((?:\s+[^\W\d_][\w-]*){1,4})", sentence[fact.end:])
+    if not words or already >= 4:
+        return fact.text
+    taken = []
+    for word in words.group(1).split()[:4 - already]:
+        if word.lower() in _PHRASE_END:
+            break
+        taken.append(word)
+    return " ".join([fact.text] + taken)

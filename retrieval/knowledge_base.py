@@ -8,84 +8,21 @@ import logging
 import re
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from knowledge.chunking import chunk_document
 from knowledge.models import Document, search_text
 from knowledge.seeds import seed_documents
 from ngoaivu.settings import Settings
-from retrieval.lexical import BM25Index
 from retrieval.registry import Registry
+from retrieval.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 BATCH = 64
-
-
-@dataclass
-class Passage:
-    """A chunk as the answering side sees it, with its sentences and its document's metadata."""
-
-    chunk_id: str
-    doc_id: str
-    text: str
-    start: int
-    sentences: list[tuple[int, int]]  # offsets within the document text
-    document: dict
-    heading: str = ""  # heading path inside the document
-
-    @property
-    def search_text(self) -> str:
-        return search_text(self.document["title"], self.heading, self.text)
-
-
-@dataclass
-class Sentence:
-    passage: int  # index into Snapshot.passages
-    start: int
-    end: int
-    text: str
-
-
-@dataclass
-class Snapshot:
-    """Everything searchable at one registry generation, built once and shared by all questions."""
-
-    generation: int
-    passages: list[Passage] = field(default_factory=list)
-    sentences: list[Sentence] = field(default_factory=list)
-    by_chunk_id: dict[str, int] = field(default_factory=dict)
-    sentence_index: BM25Index | None = None
-    passage_index: BM25Index | None = None
-    owner: np.ndarray | None = None  # passage index of each sentence
-    first_sentence: list[int] = field(default_factory=list)  # per passage, its first sentence index
-
-    def sentences_of(self, passage: int) -> range:
-        return range(self.first_sentence[passage], self.first_sentence[passage + 1])
-
-    @classmethod
-    def build(cls, registry: Registry) -> "Snapshot":
-        generation, documents, chunks = registry.live_state()
-        snapshot = cls(generation)
-        for row in chunks:
-            document = documents[row["doc_id"]]
-            passage = Passage(row["chunk_id"], row["doc_id"], row["text"], row["start"],
-                              [tuple(s) for s in row["sentences"]], document, row.get("heading") or "")
-            snapshot.by_chunk_id[passage.chunk_id] = len(snapshot.passages)
-            snapshot.first_sentence.append(len(snapshot.sentences))
-            for a, b in passage.sentences:
-                snapshot.sentences.append(Sentence(len(snapshot.passages), a, b, document["text"][a:b]))
-            snapshot.passages.append(passage)
-        snapshot.first_sentence.append(len(snapshot.sentences))
-        snapshot.owner = np.fromiter((s.passage for s in snapshot.sentences), dtype=np.int64,
-                                     count=len(snapshot.sentences))
-        snapshot.sentence_index = BM25Index([s.text for s in snapshot.sentences])
-        snapshot.passage_index = BM25Index([p.search_text for p in snapshot.passages])
-        return snapshot
 
 
 @dataclass

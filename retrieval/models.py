@@ -15,6 +15,7 @@ class Citation:
     date: str
     quote: str
     doc_id: str = ""
+    location: str = ""  # where in the document: "Điều 5, khoản 2", or the section heading
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -30,6 +31,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     fact: str = ""  # the asked-for figure, date, name or theme the answer leads with, if any
     latency_ms: float = 0.0
+    confidence: float = 0.0  # the fitted probability that answering is right; below the threshold it refuses
+    records: list[dict] = field(default_factory=list)  # a series question's events (retrieval.records)
 
     def to_dict(self) -> dict:
         return {
@@ -37,5 +40,7 @@ class Answer:
             "refused": self.refused,
             "citations": [c.to_dict() for c in self.citations],
             "fact": self.fact,
+            "confidence": round(self.confidence, 3),
+            "records": self.records,
             "latency_ms": round(self.latency_ms, 2),
         }

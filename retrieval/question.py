@@ -31,7 +31,7 @@ _KINDS = [
     ("date", r"\b(khi nao|ngay nao|nam nao|thang nao|thoi gian nao|thoi diem nao|bao gio|luc nao|"
              r"ngay bao nhieu|ngay may|tu ngay nao|when|what date|what year|which year|what day)\b"
              r"|^(ngay|nam|thoi gian|thoi diem) (ban hanh|thanh lap|to chuc|ky|dien ra|khai mac)\b"),
-    ("number", r"\b(bao nhieu|may|how many|how much|what percentage|what percent|what (?:\w+ )?rate|phan tram|ty le)\b"
+    ("number", r"\b(bao nhieu|may|bao lau|how many|how much|how long|what percentage|what percent|what (?:\w+ )?rate|phan tram|ty le)\b"
                r"|^(so luong|so)\b"),  # a keyword question: "Số cơ quan đại diện ở nước ngoài?"
     ("person", r"(^|\s)(ai|who|whom)\b"),
     ("place", r"\b(o dau|tai dau|noi nao|dia diem nao|where|in which city|in which province|"
@@ -43,9 +43,15 @@ _KINDS = [
 _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
 _FOLDED_ABBREVIATIONS = {fold(k): fold(v) for k, v in ABBREVIATIONS.items()}
 _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
+_TIME_UNITS = {"ngay", "thang", "nam", "gio", "phut", "tuan", "lan"}
 _GENERIC_COUNTERS = {"diem", "noi", "van", "loai", "muc", "cai", "y", "phan"}
 _FOLDED_ABBREVIATION_KEYS = set(_FOLDED_ABBREVIATIONS)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
+# Questions that ask for a list of documents, steps or conditions (general wording, folded).
+_ASKS_FOR_LIST = re.compile(
+    r"\b(gom nhung|bao gom|gom gi|nhung gi|nhung (?:giay to|tai lieu|buoc|dieu kien|noi dung|nhiem vu|viec|"
+    r"truong hop|hanh vi|co quan|don vi|hinh thuc|loai)|cac buoc|trinh tu|thu tuc|quy trinh|dieu kien|ho so|"
+    r"liet ke|nhiem vu va quyen han|what documents|which documents|steps|procedure|list)\b")
 
 
 EXAMPLE = "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?"
@@ -101,6 +107,7 @@ class Question:
     unit: list[str] = field(default_factory=list)  # folded words after "bao nhiêu": what is counted
     entities: list[list[str]] = field(default_factory=list)  # names the evidence's document must mention
     subjects: list[list[str]] = field(default_factory=list)  # those that are not people (places, bodies)
+    wants_list: bool = False  # asks for documents, steps or conditions: the answer is a list
 
 
 def analyze(raw: str) -> Question:
@@ -134,7 +141,10 @@ def analyze(raw: str) -> Question:
                    if "_" not in t and t not in stop and not t[0].isdigit() and t not in _FOLDED_ABBREVIATIONS]
     if english:
         content = [t for t in content if t not in _ENGLISH_STOPWORDS]
-    numbers = list(dict.fromkeys(_NUMBER.findall(text)))
+    # Figures the evidence must state. A small bare count ("mấy tháng 1 lần", "2 bộ trở lên") is
+    # phrasing, not what is asked about; an ordinal ("lần thứ 2") or a code ("05-HD") still pins.
+    numbers = [n for n in dict.fromkeys(_NUMBER.findall(text))
+               if not (len(n) == 1 and not re.search(r"\b(?:thứ|thu|số|so)\s+" + n + r"\b|\b" + n + r"[-/]", text))]
     bigrams = [t for t in folded_tokens if "_" in t and not all(p in _FOLDED_STOPWORDS for p in t.split("_"))]
 
     unit: list[str] = []
@@ -148,6 +158,7 @@ def analyze(raw: str) -> Question:
         for word, as_written in zip(folded_words, written if len(written) == len(folded_words) else folded_words):
             # Unaccented, "co" right after "bao nhiêu"/"số" is "cơ (quan)", never the verb "có".
             stop = as_written in _STOPWORDS if accented else (word in _FOLDED_STOPWORDS and word != "co")
+            stop = stop and word not in _TIME_UNITS  # "bao nhiêu ngày" counts days
             if stop or word in ("duoc", "da"):
                 break
             unit.extend(_FOLDED_ABBREVIATIONS.get(word, word).split())  # "CQĐD" counts "cơ quan đại diện"
@@ -163,8 +174,9 @@ def analyze(raw: str) -> Question:
     # A person's name is a family name and two or three more syllables ("Bùi Thanh Sơn"); two
     # syllables are more often a place ("Hà Nội", "Cao Bằng").
     subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)]
+    wants_list = kind == "procedure" or (kind in ("name", "other") and bool(_ASKS_FOR_LIST.search(folded)))
     return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
-                    list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects)
+                    list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list)
 
 
 def _entities(text: str) -> list[list[str]]:
@@ -188,6 +200,9 @@ def _entities(text: str) -> list[list[str]]:
             run = run[1:]  # a question's first word is capitalized anyway
             if not run:
                 continue
+        if all(word.isupper() or not word.isalpha() for word in run) and \
+                not any(fold(word).strip(".") in _FOLDED_ABBREVIATION_KEYS for word in run):
+            continue  # an abbreviation we cannot expand ("VN", "SĐT", "BNV") cannot be checked in the text
         phrase = " ".join(run)
         tokens = search_tokens(phrase)  # folded: the evidence may be typed either way
         if len(run) == 1 and fold(run[0]).strip(".") in _FOLDED_ABBREVIATION_KEYS:

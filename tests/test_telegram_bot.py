@@ -64,14 +64,17 @@ def test_unaccented_question_is_answered(served):
     assert "Nguồn:" in shown
 
 
-def test_unanswerable_question_is_refused_without_sources(served, engine):
+def test_unanswerable_question_is_refused_with_leads_not_sources(served, engine):
     chat = new_chat_id()
     served.say(chat, UNANSWERABLE)
     sent = served.last_sent(chat)
-    assert sent.shown_text == engine.ask(UNANSWERABLE).answer
+    refusal = engine.ask(UNANSWERABLE)
+    assert refusal.refused and sent.shown_text == refusal.answer
     assert "tài liệu hiện có không có thông tin" in sent.shown_text
-    assert "Nguồn:" not in sent.shown_text
-    assert [text for text, _ in _buttons(sent)] == ["👍", "👎"]  # no source buttons
+    assert "Nguồn:" not in sent.shown_text  # the nearest passages are offered as leads, not as sources
+    buttons = [text for text, _ in _buttons(sent)]
+    assert buttons[-2:] == ["👍", "👎"]
+    assert buttons[:-2] == [f"📄 Nguồn [{c.n}]" for c in refusal.citations]  # each lead's passage on a tap
 
 
 def test_citation_button_shows_the_quote_and_back_restores_the_answer(served, engine):

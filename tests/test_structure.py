@@ -1,0 +1,88 @@
+"""Regulations and guidance as admins upload them: front matter, headings, articles, clauses, lists."""
+from __future__ import annotations
+
+from knowledge.chunking import chunk_document
+from knowledge.loaders import load_bytes
+from knowledge.structure import location
+
+REGULATION = """---
+title: "Quyết định 12/2026/QĐ-UBND quy chế đón đoàn nước ngoài"
+date: 2026-03-05
+permalink: /van-ban/qd-12/
+---
+
+# QUYẾT ĐỊNH
+
+## THÔNG TIN VĂN BẢN
+
+| Thuộc tính | Nội dung |
+|---|---|
+| **Số hiệu** | 12/2026/QĐ-UBND |
+| **Người ký** | Trần Văn Minh |
+
+## Chương I
+
+QUY ĐỊNH CHUNG
+
+### Điều 1.
+
+Phạm vi điều chỉnh
+
+Quy chế này quy định việc đón tiếp đoàn khách nước ngoài đến làm việc
+với các cơ quan, đơn vị trên địa bàn tỉnh.
+
+## Chương II
+
+### Điều 5. Hồ sơ đề nghị đón đoàn
+
+1. Hồ sơ đề nghị đón đoàn gồm:
+a) Công văn đề nghị của cơ quan chủ trì;
+b) Chương trình làm việc dự kiến của đoàn;
+c) Danh sách thành viên đoàn.
+2. Hồ sơ gửi Sở Ngoại vụ trước 10 ngày làm việc kể từ ngày đoàn dự kiến đến.
+"""
+
+
+def test_front_matter_gives_title_and_date_and_never_becomes_text():
+    document = load_bytes(REGULATION.encode(), "qd-12.md")
+    assert document.title == "Quyết định 12/2026/QĐ-UBND quy chế đón đoàn nước ngoài"
+    assert document.date == "05/03/2026"
+    assert "permalink" not in document.text and "---" not in document.text
+    assert "#" not in document.text and "**" not in document.text and "|---" not in document.text
+    assert "Số hiệu: 12/2026/QĐ-UBND." in document.text
+
+
+def test_wrapped_lines_are_joined():
+    document = load_bytes(REGULATION.encode(), "qd-12.md")
+    assert "làm việc với các cơ quan" in document.text
+
+
+def test_passages_know_their_article_and_clause_and_lists_stay_whole():
+    document = load_bytes(REGULATION.encode(), "qd-12.md")
+    chunks = chunk_document(document)
+    listing = next(c for c in chunks if "Hồ sơ đề nghị đón đoàn gồm" in c.text)
+    assert "a) Công văn đề nghị" in listing.text and "c) Danh sách thành viên đoàn." in listing.text
+    assert "Điều 5. Hồ sơ đề nghị đón đoàn" in listing.heading
+    assert location(listing.heading) == "Điều 5, khoản 1"
+    deadline = next(c for c in chunks if "10 ngày làm việc" in c.text)
+    assert location(deadline.heading) == "Điều 5, khoản 2"
+    scope = next(c for c in chunks if "Quy chế này quy định" in c.text)
+    assert "Điều 1. Phạm vi điều chỉnh" in scope.heading and "Chương I. QUY ĐỊNH CHUNG" in scope.heading
+    for chunk in chunks:
+        assert document.text[chunk.start:chunk.end] == chunk.text
+
+
+def test_plain_text_articles_are_found_without_markup():
+    text = ("Quy chế làm việc\n\nĐiều 3. Thẩm quyền cho phép tổ chức hội nghị quốc tế\n"
+            "1. Chủ tịch Ủy ban nhân dân cấp tỉnh cho phép tổ chức hội nghị quốc tế tại địa phương.\n"
+            "2. Sở Ngoại vụ thẩm định hồ sơ trong thời hạn 05 ngày làm việc.\n")
+    chunks = chunk_document(load_bytes(text.encode(), "quy-che.txt"))
+    clause = next(c for c in chunks if "05 ngày" in c.text)
+    assert location(clause.heading) == "Điều 3, khoản 2"
+    assert "Thẩm quyền cho phép tổ chức hội nghị quốc tế" in clause.heading
+
+
+def test_a_news_article_has_no_heading_path():
+    text = "Hội nghị khai mạc\n\nSáng 21/8, hội nghị khai mạc tại Hà Nội. Có 300 đại biểu tham dự.\n"
+    chunks = chunk_document(load_bytes(text.encode(), "tin.txt"))
+    assert all(location(c.heading) in ("", "Hội nghị khai mạc") for c in chunks)

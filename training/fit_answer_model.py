@@ -1,0 +1,353 @@
+"""Fit the answer engine's selection and refusal weights, then report the held-back figures.
+
+    .venv/bin/pip install -e ".[train]"
+    .venv/bin/python training/fit_answer_model.py            # fit, write retrieval/weights/answer_model.json
+    .venv/bin/python training/fit_answer_model.py --measure  # only measure the shipped weights
+
+Data (nothing of it ships; only the fitted coefficients do):
+- news: UIT-ViNewsQA test (../shared/datasets/vinewsqa-test), split BY ARTICLE: articles whose
+  number ends in 0-6 are fitted on, 7-9 are held back. All 398 articles are in the store.
+- regulations: our own officer questions on ../shared/datasets/regulations-dev
+  (training/regulation_questions.jsonl, split BY DOCUMENT in its field "split"; and
+  training/regulation_questions_more.jsonl, all on fitted documents).
+- seeds: our calibration questions on the shipped articles (tests/data/calibration.jsonl), fitted on.
+  ../shared/eval/dev.jsonl is never fitted on.
+Refusal examples: every fitted question asked again with its source document(s) left out of the
+store (leave-source-out), plus the out-of-scope questions.
+
+Selection is cross-fitted (3 folds by document), so the refusal model learns from selection
+scores on questions the selection model did not see.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from knowledge.vietnamese import normalize  # noqa: E402
+from retrieval.answerer import Answerer, admissible  # noqa: E402
+from retrieval.evaluation import judge, strip_diacritics  # noqa: E402
+from retrieval.features import CANDIDATE_FEATURES, Candidate  # noqa: E402
+from retrieval.question import analyze, clean_question  # noqa: E402
+from retrieval.scorer import CONFIDENCE_FEATURES, WEIGHTS, AnswerModel, Linear, Trees  # noqa: E402
+from training.stores import DATASETS, open_store  # noqa: E402
+
+SEED = 13
+FOLDS = 3
+# The news set has ten times more questions than our regulation and seed sets; weigh each
+# regulation and seed question more so that structured documents are not drowned out.
+REFUSE_TARGET = 0.85
+STORE_WEIGHT = {"news": 1.0, "regulations": 4.0, "seeds": 2.0}
+
+
+def _norm(text: str) -> str:
+    import re
+    import unicodedata
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
+@dataclass
+class Item:
+    gold: dict
+    store: str
+    split: str  # fit / heldout
+    group: str  # the document it is about (for folds)
+
+
+def load_items() -> list[Item]:
+    items = []
+    for line in (DATASETS / "vinewsqa-test" / "gold.jsonl").read_text(encoding="utf-8").splitlines():
+        gold = json.loads(line)
+        number = int(gold["sources"][0].split("_")[1].split(".")[0])
+        items.append(Item(gold, "news", "fit" if number % 10 < 7 else "heldout", gold["sources"][0]))
+    for name in ("regulation_questions.jsonl", "regulation_questions_more.jsonl"):
+        path = ROOT / "training" / name
+        for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+            if line.strip():
+                gold = json.loads(line)
+                items.append(Item(gold, "regulations", gold["split"], (gold["sources"] or ["none:" + gold["id"]])[0]))
+    for line in (ROOT / "tests" / "data" / "calibration.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            gold = json.loads(line)
+            items.append(Item(gold, "seeds", "fit", (gold.get("sources") or ["none:" + gold["id"]])[0]))
+    return items
+
+
+def variants(item: Item, rng: random.Random) -> list[str]:
+    """The question as written, and for a share of them also without diacritics (phones)."""
+    question = item.gold["question"]
+    out = [question]
+    if item.split == "fit" and rng.random() < 0.3:
+        out.append(strip_diacritics(question))
+    return out
+
+
+@dataclass
+class Example:
+    item: Item
+    question: str
+    left_out: bool  # asked with its source document(s) left out of the store
+    candidates: list[Candidate]
+    labels: np.ndarray
+    q: object
+    snapshot: object
+
+
+def collect(answerers: dict[str, Answerer], items: list[Item], rng: random.Random) -> list[Example]:
+    examples = []
+    started = time.monotonic()
+    for position, item in enumerate(items, 1):
+        answerer = answerers[item.store]
+        for question in variants(item, rng):
+            text = normalize(clean_question(question, 1000))
+            q = analyze(text)
+            vector = answerer.kb.embeddings.embed_query(text)
+            sources = frozenset(item.gold["sources"])
+            modes = [False] + ([True] if sources else [])
+            for left_out in modes:
+                snapshot = answerer.kb.snapshot()
+                candidates = answerer.describer.candidates(q, vector, snapshot, answerer.kb.dense_search,
+                                                           sources if left_out else frozenset())
+                answers = [_norm(a) for a in item.gold["answers"]]
+                labels = np.zeros(len(candidates))
+                if answers and not left_out:
+                    for i, c in enumerate(candidates):
+                        passage = snapshot.passages[snapshot.sentences[c.index].passage]
+                        text_of = _norm(answerer.describer.evidence_text(snapshot, c.index))
+                        if passage.document["source"] in sources and any(a in text_of for a in answers):
+                            labels[i] = 1.0
+                examples.append(Example(item, question, left_out, candidates, labels, q, snapshot))
+        if position % 200 == 0:
+            print(f"  features: {position}/{len(items)} questions, {time.monotonic() - started:.0f} s",
+                  file=sys.stderr, flush=True)
+    return examples
+
+
+def fit_linear(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], weights=None, c: float = 1.0) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    mean = rows.mean(axis=0)
+    scale = rows.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = LogisticRegression(C=c, max_iter=5000)
+    model.fit((rows - mean) / scale, labels, sample_weight=weights)
+    return Linear(names, mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
+
+
+def candidate_matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows = [c.vector() for e in examples if not e.left_out for c in e.candidates]
+    labels = [l for e in examples if not e.left_out for l in e.labels]
+    weights = [STORE_WEIGHT[e.item.store] for e in examples if not e.left_out for _ in e.candidates]
+    return np.asarray(rows, dtype=np.float64), np.asarray(labels), np.asarray(weights)
+
+
+def rank_with(select, example: Example, pinned_only: bool = True) -> list[Candidate]:
+    """The candidates as the engine ranks them; only admissible ones, as the engine answers."""
+    if not example.candidates:
+        return []
+    rows = np.asarray([c.vector() for c in example.candidates], dtype=np.float64)
+    for candidate, p in zip(example.candidates, select.probabilities(rows)):
+        candidate.probability = float(p)
+    ranked = sorted(example.candidates, key=lambda c: c.probability, reverse=True)
+    return admissible(ranked) if pinned_only else ranked
+
+
+def outcome(answerer: Answerer, example: Example, ranked: list[Candidate]) -> tuple[dict, bool]:
+    """(confidence features, whether answering with the top candidate is right by the scorer's rules)."""
+    values = answerer.evidence(example.q, example.snapshot, ranked)
+    answer = answerer.compose(example.q, example.snapshot, ranked).to_dict()
+    gold = example.item.gold
+    right = bool(gold["answers"]) and not example.left_out and judge(gold, answer)[0]
+    return values, right
+
+
+def fit_select(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, learner: str):
+    if learner == "lgbm":
+        import lightgbm
+
+        model = lightgbm.LGBMClassifier(n_estimators=300, learning_rate=0.05, num_leaves=15, min_child_samples=20,
+                                        subsample=0.8, subsample_freq=1, colsample_bytree=0.8, reg_lambda=1.0,
+                                        random_state=SEED, n_jobs=2, verbose=-1)
+        model.fit(rows, labels, sample_weight=weights)
+        return Trees(CANDIDATE_FEATURES, model.booster_.model_to_string())
+    return fit_linear(rows, labels, CANDIDATE_FEATURES, weights)
+
+
+def fit_confidence(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, learner: str):
+    if learner == "lgbm":
+        import lightgbm
+
+        model = lightgbm.LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=7, min_child_samples=20,
+                                        subsample=0.8, subsample_freq=1, colsample_bytree=0.8, reg_lambda=1.0,
+                                        random_state=SEED, n_jobs=2, verbose=-1)
+        model.fit(rows, labels, sample_weight=weights)
+        return Trees(CONFIDENCE_FEATURES, model.booster_.model_to_string())
+    return fit_linear(rows, labels, CONFIDENCE_FEATURES, weights)
+
+
+def trade_off(probabilities: np.ndarray, right: np.ndarray, out_of_scope: np.ndarray, label: str) -> tuple[float, float]:
+    """Print answered/refused at each threshold; return the shipped threshold (the lowest, i.e. the
+    most answers, that still refuses REFUSE_TARGET of the questions whose document is not in the
+    store) and the share of in-store questions answered right there."""
+    print(f"confidence {label}: threshold  answered-right  answered-wrong  refused  in-store-right  "
+          f"out-of-scope-refused  (cross-validated, fit split)")
+    chosen = None
+    for threshold in np.arange(0.1, 0.91, 0.05):
+        answered = probabilities >= threshold
+        good = int((answered & (right == 1)).sum())
+        wrong = int((answered & (right == 0)).sum())
+        in_store_right = good / max(int((~out_of_scope).sum()), 1)
+        refused_share = int((~answered & out_of_scope).sum()) / max(int(out_of_scope.sum()), 1)
+        print(f"  {threshold:.2f}  {good:6d}  {wrong:6d}  {int((~answered).sum()):6d}  {in_store_right:.3f}  {refused_share:.3f}")
+        if chosen is None and refused_share >= REFUSE_TARGET:
+            chosen = (float(threshold), in_store_right)
+    return chosen or (0.9, 0.0)
+
+
+def cross_fit(answerers: dict[str, Answerer], examples: list[Example], learner: str) -> tuple[list, list, int]:
+    """Confidence rows and labels from selection models that never saw the question's document."""
+    groups = sorted({e.item.group for e in examples})
+    random.Random(SEED).shuffle(groups)
+    fold_of = {g: i % FOLDS for i, g in enumerate(groups)}
+    rows_out, labels_out, weights_out, left_out, groups_out, top1 = [], [], [], [], [], 0
+    for fold in range(FOLDS):
+        rows, labels, weights = candidate_matrix([e for e in examples if fold_of[e.item.group] != fold])
+        select = fit_select(rows, labels, weights, learner)
+        for example in (e for e in examples if fold_of[e.item.group] == fold):
+            ranked = rank_with(select, example)
+            if not ranked:
+                continue  # nothing admissible: refused whatever the weights
+            if not example.left_out and example.labels.any():
+                top1 += example.labels[example.candidates.index(ranked[0])] > 0
+            values, right = outcome(answerers[example.item.store], example, ranked)
+            rows_out.append([values[n] for n in CONFIDENCE_FEATURES])
+            labels_out.append(float(right))
+            weights_out.append(STORE_WEIGHT[example.item.store])
+            left_out.append(example.left_out or not example.item.gold["answers"])
+            groups_out.append(fold_of[example.item.group])
+    return rows_out, labels_out, (weights_out, left_out, groups_out), top1
+
+
+def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[str]) -> AnswerModel:
+    answerable = [e for e in examples if not e.left_out and e.item.gold["answers"]]
+    reachable = sum(e.labels.any() for e in answerable)
+    print(f"answerable in store: {len(answerable)}; gold sentence among candidates: {reachable} "
+          f"({reachable / max(len(answerable), 1):.3f})")
+    best = None
+    for learner in learners:
+        confidence_rows, confidence_labels, extra, top1 = cross_fit(answerers, examples, learner)
+        right = int(sum(confidence_labels))
+        print(f"{learner}: best candidate holds the gold {top1}/{len(answerable)} ({top1 / max(len(answerable), 1):.3f}); "
+              f"answered right if never refusing {right} ({right / max(len(answerable), 1):.3f}) (cross-fitted)")
+        if best is None or right > best[0]:
+            best = (right, learner, confidence_rows, confidence_labels, extra)
+    _, learner, confidence_rows, confidence_labels, (confidence_weights, out_of_scope, folds) = best
+    rows, labels, weights = candidate_matrix(examples)
+    select = fit_select(rows, labels, weights, learner)
+    x, y = np.asarray(confidence_rows), np.asarray(confidence_labels)
+    w, out_of_scope, folds = np.asarray(confidence_weights), np.asarray(out_of_scope), np.asarray(folds)
+    print(f"select ({learner}): {len(labels)} candidates, {int(labels.sum())} positive; "
+          f"confidence: {len(y)} questions, {int(y.sum())} answerable right")
+    chosen = None
+    for confidence_learner in ("lr", "lgbm"):
+        # Cross-validated by the same document folds: the threshold is chosen on probabilities
+        # the confidence model gave to questions it was not fitted on.
+        probabilities = np.zeros(len(y))
+        for fold in range(FOLDS):
+            part = fit_confidence(x[folds != fold], y[folds != fold], w[folds != fold], confidence_learner)
+            probabilities[folds == fold] = part.probabilities(x[folds == fold])
+        threshold, right_share = trade_off(probabilities, y, out_of_scope, confidence_learner)
+        if chosen is None or right_share > chosen[2]:
+            chosen = (confidence_learner, threshold, right_share)
+    confidence_learner, threshold, _ = chosen
+    confidence = fit_confidence(x, y, w, confidence_learner)
+    print(f"shipped: selection {learner}, confidence {confidence_learner}, threshold {threshold:.2f}")
+    info = {"select": learner, "confidence": confidence_learner, "fitted_on": {"candidates": int(len(labels)), "questions": int(len(y))},
+            "features": "retrieval/features.py CANDIDATE_FEATURES; retrieval/scorer.py CONFIDENCE_FEATURES",
+            "script": "training/fit_answer_model.py"}
+    return AnswerModel(select, confidence, threshold, info)
+
+
+def measure(answerers: dict[str, Answerer], items: list[Item], label: str, left_out: bool = False,
+            without_diacritics: bool = False) -> dict:
+    right = total = refused = 0
+    failures = []
+    for item in items:
+        answerer = answerers[item.store]
+        question = strip_diacritics(item.gold["question"]) if without_diacritics else item.gold["question"]
+        text = normalize(clean_question(question, 1000))
+        exclude = frozenset(item.gold["sources"]) if left_out else frozenset()
+        answer = answerer.answer(text, answerer.kb.embeddings.embed_query(text), exclude).to_dict()
+        gold = {**item.gold, "answers": [] if left_out else item.gold["answers"]}
+        ok, why = judge(gold, answer)
+        right += ok
+        total += 1
+        refused += answer["refused"]
+        if not ok:
+            failures.append(f"{item.gold['id']}: {why} | {question} | {answer['answer'][:120]!r}")
+    print(f"{label}: {right}/{total} = {right / max(total, 1):.3f} (refused {refused})")
+    return {"right": right, "total": total, "refused": refused, "failures": failures}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--measure", action="store_true", help="only measure the shipped weights")
+    parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument("--stores", default="news,regulations,seeds", help="comma-separated (for quick trials)")
+    parser.add_argument("--news-questions", type=int, default=900, help="news questions fitted on (sampled)")
+    parser.add_argument("--dry-run", action="store_true", help="fit and measure, but do not write the weights")
+    parser.add_argument("--output", type=Path, default=WEIGHTS, help="where to write the weights")
+    parser.add_argument("--learners", default="lr,lgbm", help="selection learners to compare (cross-fitted)")
+    parser.add_argument("--held-limit", type=int, default=0, help="measure on at most this many held-out questions a set")
+    args = parser.parse_args()
+    names = args.stores.split(",")
+    items = [i for i in load_items() if i.store in names]
+    news_fit = [i for i in items if i.store == "news" and i.split == "fit"]
+    if len(news_fit) > args.news_questions:  # a fixed sample keeps fitting to minutes on 2 cores
+        keep = {id(i) for i in random.Random(SEED).sample(news_fit, args.news_questions)}
+        items = [i for i in items if not (i.store == "news" and i.split == "fit") or id(i) in keep]
+    stores = {name: open_store(name) for name in names}
+    if not args.measure:
+        answerers = {name: Answerer(engine.kb) for name, engine in stores.items()}
+        rng = random.Random(SEED)
+        fit_items = [i for i in items if i.split == "fit"]
+        print(f"fitting on {len(fit_items)} questions", file=sys.stderr)
+        examples = collect(answerers, fit_items, rng)
+        model = fit(answerers, examples, args.learners.split(","))
+        if args.dry_run:
+            for answerer in answerers.values():
+                answerer._model = model
+        else:
+            model.save(args.output)
+            print(f"wrote {args.output}")
+    model = AnswerModel.load(args.output) if args.measure or not args.dry_run else model
+    answerers = {name: Answerer(engine.kb, model) for name, engine in stores.items()}
+    held = [i for i in items if i.split == "heldout"]
+    if args.held_limit:
+        held = [i for store in names for i in [h for h in held if h.store == store][:args.held_limit]]
+    results = {} if "news" not in names else {
+        "news held-out (all 398 articles in store)": measure(answerers, [i for i in held if i.store == "news"], "news held-out"),
+        "news held-out, source left out (must refuse)": measure(answerers, [i for i in held if i.store == "news"],
+                                                               "news held-out leave-source-out", left_out=True)}
+    results |= {} if "regulations" not in names else {
+        "regulations held-out": measure(answerers, [i for i in held if i.store == "regulations"], "regulations held-out"),
+        "regulations held-out, no diacritics": measure(answerers, [i for i in held if i.store == "regulations"],
+                                                       "regulations held-out unaccented", without_diacritics=True),
+    }
+    if args.show_failures:
+        for name, result in results.items():
+            print(f"\n# {name}")
+            print("\n".join(result["failures"][:60]))
+
+
+if __name__ == "__main__":
+    main()

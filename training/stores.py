@@ -1,0 +1,46 @@
+"""The knowledge bases the answer model is fitted and measured on, built once and cached.
+
+- news: the shipped articles + all 398 UIT-ViNewsQA test articles (../shared/datasets/vinewsqa-test)
+- regulations: the shipped articles + the 8 regulations of ../shared/datasets/regulations-dev
+- seeds: the shipped articles only
+
+Each lives under training/.cache/<name> (git-ignored); delete a folder to rebuild it.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ngoaivu.settings import Settings
+from retrieval.engine import AnswerEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = ROOT.parent / "shared" / "datasets"
+CACHE = ROOT / "training" / ".cache"
+CORPORA = {
+    "news": DATASETS / "vinewsqa-test" / "docs",
+    "regulations": DATASETS / "regulations-dev" / "docs",
+    "seeds": None,
+}
+
+
+def open_store(name: str) -> AnswerEngine:
+    """The engine over one corpus; documents are ingested on the first call only."""
+    directory = CACHE / name
+    done = directory / "complete"
+    engine = AnswerEngine.open(Settings(data_dir=directory))
+    if not done.exists():
+        folder = CORPORA[name]
+        files = sorted(folder.iterdir()) if folder else []
+        for position, path in enumerate(files, 1):
+            engine.ingest(path, actor="training")
+            if position % 50 == 0:
+                print(f"{name}: {position}/{len(files)}", file=sys.stderr, flush=True)
+        done.write_text("ok")
+    return engine
+
+
+if __name__ == "__main__":
+    for corpus in sys.argv[1:] or list(CORPORA):
+        store = open_store(corpus)
+        print(corpus, len(store.documents()), "documents", file=sys.stderr)
