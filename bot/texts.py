@@ -73,6 +73,10 @@ FILE_ADDED = (
     "Đã thêm tài liệu “{title}” ({source}): {chunks} đoạn. "
     "Từ giờ có thể hỏi về nội dung tài liệu này."
 )
+FILE_REPLACED = (
+    "Đã thêm phiên bản {version} của tài liệu “{title}” ({source}): {chunks} đoạn; phiên bản cũ "
+    "(mã {replaced}) không còn được dùng để trả lời."
+)
 FILE_UNCHANGED = "Tài liệu “{title}” ({source}) đã có trong kho, không có gì thay đổi."
 
 # Document administration (admins only; ids are Telegram user ids in TELEGRAM_ADMIN_IDS).

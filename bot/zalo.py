@@ -537,10 +537,12 @@ class ZaloBot:
             log.exception("Error while adding %s sent by Zalo user %s", attachment.name, user_id)
             await self.say(user_id, texts.APOLOGY)
             return
-        template = texts.FILE_UNCHANGED if upload.status == "unchanged" else texts.FILE_ADDED
+        template = {"unchanged": texts.FILE_UNCHANGED, "replaced": texts.FILE_REPLACED}.get(
+            upload.status, texts.FILE_ADDED)
         document = upload.document
         title = document.get("title") or document.get("source", "")
-        reply = template.format(title=title, chunks=document.get("chunks", 0), source=document.get("source", ""))
+        reply = template.format(title=title, chunks=document.get("chunks", 0), source=document.get("source", ""),
+                                version=document.get("version", 1), replaced=upload.replaced)
         if upload.now_answered:  # the refused questions this document answers now
             reply += "\n\n" + now_answered_text(upload.now_answered)
         await self.say(user_id, reply)

@@ -21,6 +21,9 @@ MAX_ZIP_ENTRIES = 5000  # a real DOCX has dozens of parts; thousands is an attac
 MAX_SOURCE_CHARS = 150
 MIN_TEXT_CHARS = 20
 SUPPORTED = "PDF, DOCX, TXT, MD, HTML"
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
+# A name ending like a file type (".csv", ".json", ".rtf"), not like a number (".2020") or a code.
+_TYPE_SUFFIX = re.compile(r"\.[a-z][a-z0-9]{0,4}")
 
 # Characters that TCVN3 (ABC) and VNI text shows when decoded as Latin-1 / cp1252: none of them
 # is a Vietnamese letter ("Héi nghÞ" is TCVN3, "Hoäi nghò", "ñaõ", "phöông" are VNI).
@@ -261,6 +264,8 @@ def load_bytes(data: bytes, source: str, **metadata: str) -> Document:
     if len(data) > MAX_FILE_BYTES:
         raise IngestError(f"Tệp “{source}” lớn hơn giới hạn {MAX_FILE_BYTES // (1024 * 1024)} MB.")
     kind = sniff(data)
+    if kind in ("text", "html"):  # read as prose: only for the types we list (a CSV is a table)
+        _refuse_unlisted_type(source)
     stated: dict[str, str] = {}  # what the file itself says it is (front matter, <h1>)
     headings: dict[str, int] = {}
     if kind == "pdf":
@@ -288,6 +293,15 @@ def load_bytes(data: bytes, source: str, **metadata: str) -> Document:
 def _line(text: str) -> str:
     """A heading as it reads in the cleaned text."""
     return re.sub(r"[ \t\u00a0]+", " ", normalize(text)).strip()
+
+
+def _refuse_unlisted_type(source: str) -> None:
+    suffix = Path(source).suffix.lower()
+    if _TYPE_SUFFIX.fullmatch(suffix) and suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(
+            f"Định dạng {suffix} chưa được hỗ trợ (chỉ nhận {SUPPORTED}); bảng tính như CSV, Excel "
+            "không được đọc như văn bản. Hãy lưu nội dung thành DOCX, PDF hoặc TXT rồi gửi lại."
+        )
 
 
 def load_file(path: str | Path, **metadata: str) -> Document:

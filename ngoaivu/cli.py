@@ -54,16 +54,51 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def _files(paths: list[str]) -> list[Path]:
-    from retrieval.engine import SUPPORTED_SUFFIXES
-
+    """The files named, and every file under the folders named (hidden ones skipped): each gets a
+    line in the report, so a type we do not read is refused by name, never skipped in silence."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
+            inside = [p for p in path.rglob("*") if p.is_file()
+                      and not any(part.startswith(".") for part in p.relative_to(path).parts)]
+            found.extend(sorted(inside, key=lambda p: (len(p.parts), str(p))))  # a folder's own files first
         else:
             found.append(path)
     return found
+
+
+def _say(line: str, stream=None) -> None:
+    from tqdm import tqdm
+
+    tqdm.write(line, file=stream or sys.stdout)  # above the progress bar, never through it
+
+
+class IngestReport:
+    """One line per file (added / new version / unchanged / refused and why) and a summary."""
+
+    def __init__(self) -> None:
+        self.counts = {"added": 0, "replaced": 0, "unchanged": 0, "refused": 0}
+
+    def result(self, name: str, result) -> None:
+        doc = result.document
+        self.counts[result.status] += 1
+        if result.status == "unchanged":
+            _say(f"= {name}: nội dung đã có (mã {doc.doc_id}, phiên bản {doc.version}), không thay đổi.")
+        elif result.status == "replaced":
+            _say(f"↻ {name}: phiên bản {doc.version} của “{doc.title}” (mã {doc.doc_id}, {result.chunks} đoạn), "
+                  f"thay phiên bản {doc.version - 1} (mã {result.replaced})")
+        else:
+            _say(f"✓ {name}: đã thêm “{doc.title}” (mã {doc.doc_id}, {result.chunks} đoạn)")
+
+    def refused(self, name: str, reason: str) -> None:
+        self.counts["refused"] += 1
+        _say(f"✗ {name}: {reason}", sys.stderr)
+
+    def summary(self) -> str:
+        c = self.counts
+        return (f"Tổng cộng {sum(c.values())} tệp: {c['added']} thêm mới, {c['replaced']} phiên bản mới, "
+                f"{c['unchanged']} không đổi, {c['refused']} bị từ chối.")
 
 
 def cmd_ingest(args, settings: Settings) -> int:
@@ -71,27 +106,31 @@ def cmd_ingest(args, settings: Settings) -> int:
 
     from knowledge.loaders import IngestError
 
-    engine = _engine(settings)
     files = _files(args.paths)
     if not files:
         print("Không tìm thấy tệp nào để nạp.", file=sys.stderr)
         return 1
-    failures = 0
+    if args.replaces and len(files) > 1:
+        print("--replaces chỉ dùng khi nạp một tệp (phiên bản mới của đúng một tài liệu).", file=sys.stderr)
+        return 2
+    engine = _engine(settings)
+    report = IngestReport()
+    seen: dict[str, Path] = {}  # file name -> the file of this run that has it
     for path in tqdm(files, desc="Nạp tài liệu", unit=" tệp", file=sys.stderr, disable=len(files) < 2):
+        if path.name in seen:  # the same name is a new version: never of a file of the same run
+            report.refused(str(path), f"trùng tên với {seen[path.name]} trong lần nạp này, nên không được coi là "
+                                      "phiên bản mới của nó; hãy đổi tên một trong hai tệp.")
+            continue
+        seen[path.name] = path
         try:
             result = engine.ingest(path, actor="cli", replaces=args.replaces or "",
                                    title=args.title or "", publisher=args.publisher or "", date=args.date or "")
         except IngestError as error:
-            failures += 1
-            print(f"✗ {path.name}: {error}", file=sys.stderr)
+            report.refused(path.name, str(error))
             continue
-        doc = result.document
-        if result.status == "unchanged":
-            print(f"= {path.name}: nội dung đã có, không thay đổi.")
-        else:
-            note = f", thay phiên bản {result.replaced}" if result.replaced else ""
-            print(f"✓ {path.name}: “{doc.title}” (mã {doc.doc_id}, phiên bản {doc.version}, {result.chunks} đoạn{note})")
-    return 1 if failures else 0
+        report.result(path.name, result)
+    print(report.summary())
+    return 1 if report.counts["refused"] else 0
 
 
 def cmd_docs(args, settings: Settings) -> int:
@@ -159,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per answer")
     ask.set_defaults(run=cmd_ask)
 
-    ingest = commands.add_parser("ingest", help="add files or folders (.txt .md .html .pdf .docx)")
+    ingest = commands.add_parser("ingest", help="add files or folders (.txt .md .html .pdf .docx); one line per file")
     ingest.add_argument("paths", nargs="+")
     ingest.add_argument("--title")
     ingest.add_argument("--publisher")

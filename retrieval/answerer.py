@@ -106,6 +106,7 @@ class Answerer:
             "top_bigrams_context": values["bigrams_context"],
             # Regulations (passages under headings) and news read differently: let the weights tell.
             "top_has_heading": values["has_heading"],
+            "yes_no": float(q.yes_no),
             "top_logit_structured": logit(top.probability) * values["has_heading"],
             "top_document_coverage_structured": values["has_heading"] * sum(
                 idf(t) for t in q.content if t in document) / total,
@@ -153,15 +154,16 @@ class Answerer:
             used += len(line) + 1
         return "\n".join(kept) + "\n…" if kept else _shorten(text, limit)
 
-    def _lead(self, snapshot: Snapshot, candidate: Candidate) -> str:
-        if candidate.fact is None:
+    def _lead(self, q: Question, snapshot: Snapshot, candidate: Candidate) -> str:
+        if candidate.fact is None or q.wants_list:  # a list is its own answer
             return ""
         text = self.describer.evidence_text(snapshot, candidate.index)
-        return _shorten(with_unit(text, candidate.fact), MAX_LEAD_CHARS)
+        fact = with_unit(text, candidate.fact) if q.kind == "number" else candidate.fact.text
+        return _shorten(fact, MAX_LEAD_CHARS)
 
     def compose(self, q: Question, snapshot: Snapshot, ranked: list[Candidate]) -> Answer:
         best = ranked[0]
-        lead = self._lead(snapshot, best)
+        lead = self._lead(q, snapshot, best)
         budget = MAX_ANSWER_CHARS - len(lead) - 12
         first_passage = snapshot.sentences[best.index].passage
         quote = self._list_quote(snapshot, best, budget) if q.wants_list else None

@@ -16,7 +16,6 @@ from retrieval.question import InvalidQuestion, clean_question
 from retrieval.records import RecordBook, SeriesAnswerer
 
 log = logging.getLogger(__name__)
-SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
 class AnswerEngine:
     """Answers questions from the knowledge base, with citations; refuses when evidence is weak."""

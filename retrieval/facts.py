@@ -29,7 +29,8 @@ _QUOTED = re.compile(r"[“\"«]([^”\"»]{8,240})[”\"»]")
 
 
 # "ban hành theo văn bản nào", "quyết định nào": the answer is a document number such as 272-QĐ/TW.
-_ASKS_FOR_DOCUMENT = re.compile(r"\b(van ban|quyet dinh|nghi dinh|nghi quyet|ket luan|chi thi|thong tu|huong dan|so hieu)\b.*\bnao\b")
+_ASKS_FOR_DOCUMENT = re.compile(r"\b(van ban|quyet dinh|nghi dinh|nghi quyet|ket luan|chi thi|thong tu|huong dan|so hieu)"
+                                r"(?:\s+[a-z]+){0,2}\s+nao\b")
 _DOCUMENT_CODE = re.compile(r"\b\d+(?:/\d{4})?[-/][A-ZĐ][A-ZĐa-z]*(?:[-/][A-ZĐ]+)*\b")
 
 

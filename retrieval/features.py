@@ -43,7 +43,7 @@ CANDIDATE_FEATURES = (
     "lexical_reciprocal_rank", "pinned", "figures_in_sentence", "question_has_figures", "elsewhere",
     "fact_found", "fact_missing_specific", "fact_copula", "fact_unit_words", "fact_owner",
     "english", "accented", "log_length", "in_list", "document_best_coverage", "coverage_gap",
-    "anaphoric", "list_asked", "list_asked_list_passage", "has_heading",
+    "anaphoric", "list_asked", "list_asked_list_passage", "has_heading", "yes_no",
 ) + tuple(f"kind_{kind}" for kind in KINDS) + tuple(f"fact_found_{kind}" for kind in SPECIFIC_KINDS)
 
 
@@ -244,6 +244,7 @@ class Describer:
             "anaphoric": float(self.previous(snapshot, index) is not None),
             "list_asked": float(q.wants_list),
             "has_heading": float(bool(passage.heading)),
+            "yes_no": float(q.yes_no),
             "list_asked_list_passage": float(q.wants_list and self._is_list(snapshot, sentence.passage)),
             f"kind_{q.kind}": 1.0,
         })

@@ -127,8 +127,9 @@ class KnowledgeBase:
 
     # -- changing -------------------------------------------------------------------------------
     def add(self, document: Document, actor: str = "cli", replaces: str = "", progress=None) -> AddResult:
-        """Make a document searchable. Identical content changes nothing; the same title (or
-        `replaces`) makes a new version and retires the old one. On any error nothing changes."""
+        """Make a document searchable. Identical content changes nothing. A new version (the old one
+        retired) only when someone says so: `replaces` names it, or the same file name is uploaded
+        again; equal titles are a guess and never replace anything. On any error nothing changes."""
         with self._writing():
             same = self.registry.find_by_hash(document.content_hash)
             if same:
@@ -141,7 +142,7 @@ class KnowledgeBase:
                 attempt += 1
                 document.doc_id = hashlib.sha256(f"{document.content_hash}:{attempt}".encode()).hexdigest()[:12]
             previous = (self.registry.document(replaces) if replaces
-                        else self.registry.find_active_by_title(document.title) if document.title else None)
+                        else self.registry.find_active_by_source(document.source) if document.source else None)
             if replaces and (previous is None or previous["status"] != "active"):
                 raise KeyError(replaces)
             if previous:

@@ -43,6 +43,8 @@ _KINDS = [
 _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
 _FOLDED_ABBREVIATIONS = {fold(k): fold(v) for k, v in ABBREVIATIONS.items()}
 _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
+_YES_NO = re.compile(r"\b(?:co|duoc|phai|la)\b.*\b(?:khong|chua)\s*\W*$|\b(?:hay khong|dung khong|phai khong)\b")
+_UNIT_SYNONYMS = {"tieng": "gio"}  # "mấy tiếng" counts hours, which texts write "giờ"
 _TIME_UNITS = {"ngay", "thang", "nam", "gio", "phut", "tuan", "lan"}
 _GENERIC_COUNTERS = {"diem", "noi", "van", "loai", "muc", "cai", "y", "phan"}
 _FOLDED_ABBREVIATION_KEYS = set(_FOLDED_ABBREVIATIONS)
@@ -108,6 +110,7 @@ class Question:
     entities: list[list[str]] = field(default_factory=list)  # names the evidence's document must mention
     subjects: list[list[str]] = field(default_factory=list)  # those that are not people (places, bodies)
     wants_list: bool = False  # asks for documents, steps or conditions: the answer is a list
+    yes_no: bool = False  # "… có phải … không?", "… được … không?": the clause that settles it answers
 
 
 def analyze(raw: str) -> Question:
@@ -161,6 +164,7 @@ def analyze(raw: str) -> Question:
             stop = stop and word not in _TIME_UNITS  # "bao nhiêu ngày" counts days
             if stop or word in ("duoc", "da"):
                 break
+            word = _UNIT_SYNONYMS.get(word, word)
             unit.extend(_FOLDED_ABBREVIATIONS.get(word, word).split())  # "CQĐD" counts "cơ quan đại diện"
         if unit[:1] and unit[0] in _GENERIC_COUNTERS:
             unit = []  # "mấy điểm", "bao nhiêu nội dung": any counted thing may answer
@@ -174,9 +178,10 @@ def analyze(raw: str) -> Question:
     # A person's name is a family name and two or three more syllables ("Bùi Thanh Sơn"); two
     # syllables are more often a place ("Hà Nội", "Cao Bằng").
     subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)]
+    yes_no = bool(_YES_NO.search(folded)) and kind in ("other", "name", "procedure")
     wants_list = kind == "procedure" or (kind in ("name", "other") and bool(_ASKS_FOR_LIST.search(folded)))
     return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
-                    list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list)
+                    list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list, yes_no)
 
 
 def _entities(text: str) -> list[list[str]]:

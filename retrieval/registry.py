@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS documents (
     status TEXT NOT NULL, replaces TEXT, created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id), idx INTEGER NOT NULL,
     text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, sentences TEXT NOT NULL,
@@ -75,10 +76,11 @@ class Registry:
                              (content_hash, ACTIVE)).fetchone()
         return dict(row) if row else None
 
-    def find_active_by_title(self, title: str) -> dict | None:
+    def find_active_by_source(self, source: str) -> dict | None:
+        """The live document uploaded under this file name (its newest version)."""
         with self._connect() as db:
-            row = db.execute("SELECT * FROM documents WHERE title = ? AND status = ? ORDER BY version DESC",
-                             (title, ACTIVE)).fetchone()
+            row = db.execute("SELECT * FROM documents WHERE source = ? AND status = ? ORDER BY version DESC",
+                             (source, ACTIVE)).fetchone()
         return dict(row) if row else None
 
     def publish(self, document: Document, chunks: list[Chunk], actor: str, replaces: str = "") -> None:

@@ -23,7 +23,7 @@ CONFIDENCE_FEATURES = (
     "top_dense", "best_dense", "top_pinned", "top_fact_found", "top_fact_missing_specific",
     "unknown_share", "content_words", "english", "top_document_share", "top_elsewhere",
     "kind_specific", "kind_procedure", "top_document_coverage", "top_document_bigrams", "top_bigrams_context",
-    "top_has_heading", "top_logit_structured", "top_document_coverage_structured",
+    "top_has_heading", "top_logit_structured", "top_document_coverage_structured", "yes_no",
 )
 
 

@@ -129,7 +129,7 @@ def test_docx_table_and_html_article_come_through(api):
     files.assert_consistent(api.engine)
 
 
-def test_txt_new_version_by_replaces_and_by_title_retires_the_old(api):
+def test_txt_new_version_by_replaces_and_by_file_name_retires_the_old(api):
     first = api.upload("xe-kon-tum.txt", files.txt_bytes(4)).json()
     assert first["result"] == "added"
     assert "4 xe đưa đón" in api.ask(files.TXT_QUESTION)["answer"]
@@ -146,13 +146,13 @@ def test_txt_new_version_by_replaces_and_by_title_retires_the_old(api):
     assert "6 xe đưa đón" in answer["answer"]
     assert files.cited_sources(answer) == ["xe-kon-tum-v2.txt"]
 
-    third = api.upload("xe-kon-tum-v3.txt", files.txt_bytes(8)).json()  # same title: a new version
+    third = api.upload("xe-kon-tum-v2.txt", files.txt_bytes(8)).json()  # the same file name: a new version
     assert (third["result"], third["version"], third["replaced"]) == ("replaced", 3, v2["doc_id"])
     answer = api.ask(files.TXT_QUESTION)
     assert "8 xe đưa đón" in answer["answer"]
-    assert files.cited_sources(answer) == ["xe-kon-tum-v3.txt"]
+    assert [c["doc_id"] for c in answer["citations"]] == [third["doc_id"]]
 
-    reverted = api.upload("xe-kon-tum-v4.txt", files.txt_bytes(4)).json()  # back to v1's content
+    reverted = api.upload("xe-kon-tum-v2.txt", files.txt_bytes(4)).json()  # back to v1's content
     assert reverted["result"] == "replaced" and reverted["version"] == 4
     assert reverted["doc_id"] != first["doc_id"]  # v1 keeps its own row in the history
     statuses = {d["doc_id"]: (d["status"], d["version"]) for d in api.get(DOCUMENTS).json()}
@@ -160,7 +160,13 @@ def test_txt_new_version_by_replaces_and_by_title_retires_the_old(api):
     assert statuses[v2["doc_id"]] == ("superseded", 2)
     assert statuses[third["doc_id"]] == ("superseded", 3)
     assert statuses[reverted["doc_id"]] == ("active", 4)
-    assert files.cited_sources(api.ask(files.TXT_QUESTION)) == ["xe-kon-tum-v4.txt"]
+    assert [c["doc_id"] for c in api.ask(files.TXT_QUESTION)["citations"]] == [reverted["doc_id"]]
+
+    # Another file whose title is the same is another document: both stay live.
+    other = api.upload("xe-kon-tum-huong-dan-khac.txt", files.txt_bytes(4) + " Áp dụng từ năm 2032.".encode()).json()
+    assert (other["result"], other["version"], other["replaced"]) == ("added", 1, "")
+    live = {d["doc_id"] for d in api.get(DOCUMENTS, history="false").json()}
+    assert {reverted["doc_id"], other["doc_id"]} <= live
     files.assert_consistent(api.engine)
 
     unknown = api.upload("khac.txt", files.txt_bytes(9) + b" Khac.", replaces="0123456789ab")
@@ -173,6 +179,7 @@ def test_txt_new_version_by_replaces_and_by_title_retires_the_old(api):
     ("trong.txt", b"", "trống"),
     ("khoang-trang.md", b" \n\t \n", "trống"),
     ("anh.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "không phải văn bản"),
+    ("so-lieu.csv", "tỉnh,số đoàn\nHà Giang,64\nCao Bằng,12\n".encode(), "Định dạng .csv chưa được hỗ trợ"),
 ])
 def test_bad_files_get_a_clear_reason_and_change_nothing(api, name, data, reason):
     before = files.index_state(api.engine)

@@ -88,7 +88,7 @@ def test_type_is_sniffed_from_content_not_name():
 ])
 def test_bad_files_get_a_clear_reason(data, message):
     with pytest.raises(IngestError) as error:
-        load_bytes(data, "x.bin")
+        load_bytes(data, "x.txt")
     assert message in str(error.value)
 
 

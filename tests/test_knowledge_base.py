@@ -46,19 +46,50 @@ def test_failure_half_way_through_an_ingest_leaves_the_base_as_it_was(fresh_data
     assert _state(kb) == before
 
 
-def test_same_title_makes_a_new_version_and_retires_the_old(fresh_engine):
+def test_equal_titles_alone_never_replace_a_document(fresh_engine):
     kb = fresh_engine.kb
-    first = kb.add(Document(source="quy-dinh-v1.txt", title="Quy định lễ tân",
+    first = kb.add(Document(source="le-tan-ha-giang.txt", title="Hướng dẫn",
+                            text="Hướng dẫn. Tỉnh Hà Giang bố trí 2 phiên dịch viên tiếng Anh cho mỗi đoàn."))
+    second = kb.add(Document(source="le-tan-cao-bang.txt", title="Hướng dẫn",
+                             text="Hướng dẫn. Tỉnh Cao Bằng bố trí 5 phiên dịch viên tiếng Pháp cho mỗi đoàn."))
+    assert (first.status, second.status, second.replaced) == ("added", "added", "")
+    live = {d["doc_id"] for d in fresh_engine.documents()}
+    assert {first.document.doc_id, second.document.doc_id} <= live
+    assert "2 phiên dịch viên" in fresh_engine.ask("Tỉnh Hà Giang bố trí bao nhiêu phiên dịch viên tiếng Anh?").answer
+    assert "5 phiên dịch viên" in fresh_engine.ask("Tỉnh Cao Bằng bố trí bao nhiêu phiên dịch viên tiếng Pháp?").answer
+
+
+def test_the_same_file_name_makes_a_new_version_and_retires_the_old(fresh_engine):
+    kb = fresh_engine.kb
+    first = kb.add(Document(source="quy-dinh-le-tan.txt", title="Quy định lễ tân",
                             text="Quy định lễ tân. Mỗi đoàn được bố trí 2 phiên dịch viên tiếng Anh."))
-    second = kb.add(Document(source="quy-dinh-v2.txt", title="Quy định lễ tân",
+    second = kb.add(Document(source="quy-dinh-le-tan.txt", title="Quy định lễ tân (sửa đổi)",
                              text="Quy định lễ tân. Mỗi đoàn được bố trí 4 phiên dịch viên tiếng Anh."))
     assert first.status == "added" and second.status == "replaced" and second.replaced == first.document.doc_id
     assert second.document.version == 2
     answer = fresh_engine.ask("Mỗi đoàn được bố trí bao nhiêu phiên dịch viên tiếng Anh?")
     assert "4 phiên dịch viên" in answer.answer
-    assert all(c.source != "quy-dinh-v1.txt" for c in answer.citations)
+    assert {c.doc_id for c in answer.citations} == {second.document.doc_id}
     history = {d["doc_id"]: d["status"] for d in fresh_engine.documents(include_history=True)}
     assert history[first.document.doc_id] == "superseded"
+
+
+def test_replaces_names_the_version_and_identical_content_changes_nothing(fresh_engine):
+    kb = fresh_engine.kb
+    first = kb.add(Document(source="xe-v1.txt", title="Xe đưa đón",
+                            text="Xe đưa đón. Mỗi đoàn khách cấp tỉnh được bố trí 3 xe đưa đón."))
+    second = kb.add(Document(source="xe-v2.txt", title="Xe đưa đón (mới)",
+                             text="Xe đưa đón. Mỗi đoàn khách cấp tỉnh được bố trí 6 xe đưa đón."),
+                    replaces=first.document.doc_id)
+    assert (second.status, second.replaced, second.document.version) == ("replaced", first.document.doc_id, 2)
+    generation = kb.registry.generation()
+    again = kb.add(Document(source="xe-ban-sao.txt", title="Khác",
+                            text="Xe đưa đón. Mỗi đoàn khách cấp tỉnh được bố trí 6 xe đưa đón."))
+    assert again.status == "unchanged" and again.document.doc_id == second.document.doc_id
+    assert kb.registry.generation() == generation
+    with pytest.raises(KeyError):  # a retired version cannot be replaced again
+        kb.add(Document(source="xe-v3.txt", text="Xe đưa đón. Mỗi đoàn được bố trí 9 xe."),
+               replaces=first.document.doc_id)
 
 
 def test_startup_repairs_disagreement_between_registry_and_chroma(fresh_data_dir):

@@ -451,6 +451,16 @@ def test_an_admins_file_is_ingested_and_then_cited_by_its_name(
     sources = reply.split(texts.SOURCES_HEADING, 1)[1]
     assert FILE_NAME in sources
 
+    # The same file name sent again, revised: version 2, and the admin is told which one it replaced.
+    revised = FILE_TEXT.replace("64 đoàn", "66 đoàn").encode("utf-8")
+    url = zalo.add_file(FILE_NAME, revised)
+    assert served.post(file_event(ADMIN_ID, url, FILE_NAME, len(revised))).status_code == 200
+    confirmation = served.wait_delivered(ADMIN_ID, 2)[-1]
+    assert confirmation.startswith("Đã thêm phiên bản 2 của tài liệu") and added["doc_id"] in confirmation
+    served.say(user, FILE_QUESTION)
+    reply = served.wait_delivered(user, 2)[-1]
+    assert "66 đoàn" in reply and "64 đoàn" not in reply
+
 
 def test_a_file_that_cannot_be_read_is_reported_to_the_admin(
     serve_zalo, zalo, fresh_engine, fresh_data_dir

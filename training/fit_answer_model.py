@@ -82,6 +82,24 @@ def load_items() -> list[Item]:
     return items
 
 
+def check_gold(items: list[Item]) -> None:
+    """Our own question files must hold: unique ids, every source a file of the corpus, every gold
+    answer verbatim (as the scorer compares) in one of its sources."""
+    ids = [i.gold["id"] for i in items]
+    duplicated = {i for i in ids if ids.count(i) > 1}
+    assert not duplicated, f"duplicate question ids: {sorted(duplicated)}"
+    folder = DATASETS / "regulations-dev" / "docs"
+    texts = {}
+    for item in (i for i in items if i.store == "regulations"):
+        for source in item.gold["sources"]:
+            path = folder / source
+            assert path.exists(), f"{item.gold['id']}: no such document {source}"
+            texts.setdefault(source, _norm(path.read_text(encoding="utf-8")))
+        for answer in item.gold["answers"]:
+            assert any(_norm(answer) in texts[s] for s in item.gold["sources"]), \
+                f"{item.gold['id']}: answer {answer!r} is not in its sources"
+
+
 def variants(item: Item, rng: random.Random) -> list[str]:
     """The question as written, and for a share of them also without diacritics (phones)."""
     question = item.gold["question"]
@@ -170,27 +188,26 @@ def outcome(answerer: Answerer, example: Example, ranked: list[Candidate]) -> tu
     return values, right
 
 
+def fit_trees(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, names: tuple[str, ...],
+              trees: int, leaves: int) -> Trees:
+    import lightgbm
+
+    model = lightgbm.LGBMClassifier(n_estimators=trees, learning_rate=0.05, num_leaves=leaves, min_child_samples=20,
+                                    subsample=0.8, subsample_freq=1, colsample_bytree=0.8, reg_lambda=1.0,
+                                    random_state=SEED, n_jobs=2, verbose=-1)
+    model.fit(rows, labels, sample_weight=weights)
+    return Trees(names, model.booster_.model_to_string())
+
+
 def fit_select(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, learner: str):
     if learner == "lgbm":
-        import lightgbm
-
-        model = lightgbm.LGBMClassifier(n_estimators=300, learning_rate=0.05, num_leaves=15, min_child_samples=20,
-                                        subsample=0.8, subsample_freq=1, colsample_bytree=0.8, reg_lambda=1.0,
-                                        random_state=SEED, n_jobs=2, verbose=-1)
-        model.fit(rows, labels, sample_weight=weights)
-        return Trees(CANDIDATE_FEATURES, model.booster_.model_to_string())
+        return fit_trees(rows, labels, weights, CANDIDATE_FEATURES, trees=300, leaves=15)
     return fit_linear(rows, labels, CANDIDATE_FEATURES, weights)
 
 
 def fit_confidence(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, learner: str):
     if learner == "lgbm":
-        import lightgbm
-
-        model = lightgbm.LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=7, min_child_samples=20,
-                                        subsample=0.8, subsample_freq=1, colsample_bytree=0.8, reg_lambda=1.0,
-                                        random_state=SEED, n_jobs=2, verbose=-1)
-        model.fit(rows, labels, sample_weight=weights)
-        return Trees(CONFIDENCE_FEATURES, model.booster_.model_to_string())
+        return fit_trees(rows, labels, weights, CONFIDENCE_FEATURES, trees=200, leaves=7)
     return fit_linear(rows, labels, CONFIDENCE_FEATURES, weights)
 
 
@@ -310,7 +327,9 @@ def main() -> None:
     parser.add_argument("--held-limit", type=int, default=0, help="measure on at most this many held-out questions a set")
     args = parser.parse_args()
     names = args.stores.split(",")
-    items = [i for i in load_items() if i.store in names]
+    items = load_items()
+    check_gold(items)
+    items = [i for i in items if i.store in names]
     news_fit = [i for i in items if i.store == "news" and i.split == "fit"]
     if len(news_fit) > args.news_questions:  # a fixed sample keeps fitting to minutes on 2 cores
         keep = {id(i) for i in random.Random(SEED).sample(news_fit, args.news_questions)}

@@ -159,7 +159,7 @@ def admin_router(settings: Settings) -> APIRouter:
         date: Annotated[str, Form(max_length=40, description="dd/mm/yyyy")] = "",
         replaces: Annotated[str, Form(max_length=40, description="doc_id this file is a new version of")] = "",
     ) -> dict:
-        """Add a document, or a new version of one (same title, or `replaces`)."""
+        """Add a document, or a new version of one (`replaces`, or the same file name again)."""
         data = await _read_capped(file)
         name = clean_source_name(file.filename or "")
         try:
