@@ -231,7 +231,8 @@ def webhook_rows() -> list[str]:
         for r in results:
             rows.append(
                 f"| webhook → sendMessage, {r['label']} ({where}) | p50 {r['p50_ms']:.0f} ms, "
-                f"p95 {r['p95_ms']:.0f} ms; {r['answered']}/{r['updates']} answered, {r['extra']} twice; "
+                f"p95 {r['p95_ms']:.0f} ms; {r['answered']}/{r['updates']} answered, {r['extra']} twice, "
+                f"{r['non_200']} HTTP errors or timeouts; "
                 f"server CPU {r['server_cpu_ms_per_update']:.0f} ms/update |")
         rss = ", ".join(f"{mb:.0f}" for mb in memory["peak_rss_mb"])
         pss = ", ".join(f"{mb:.0f}" for mb in memory["pss_mb"])
