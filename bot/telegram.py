@@ -54,6 +54,16 @@ COMMANDS = [
 # "thay 0a1b2c3d4e5f" in a file's caption: the upload is a new version of that document.
 _REPLACES_CAPTION = re.compile(r"\bthay\s*:?\s*([0-9a-fA-F]{12})\b", re.IGNORECASE)
 
+# The data of the buttons this bot makes, matched whole (ASCII digits, ids that fit SQLite's
+# integers): anything else, however crafted, goes to stale_button.
+SOURCE_BUTTON = re.compile(r"src:([0-9]{1,18}):([0-9]{1,3})\Z", re.ASCII)
+BACK_BUTTON = re.compile(r"ans:([0-9]{1,18})\Z", re.ASCII)
+VOTE_BUTTON = re.compile(r"vote:([0-9]{1,18}):(up|down)\Z", re.ASCII)
+DELETE_BUTTON = re.compile(r"(del|keep):([\w-]{1,40})\Z", re.ASCII)
+# python-telegram-bot hands a button with empty data to the first handler with any pattern; this
+# pattern matches no data at all, so that handler is stale_button.
+EMPTY_BUTTON = re.compile(r"(?!)")
+
 
 def _dialogue(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
     return context.application.bot_data["dialogue"]
@@ -130,6 +140,8 @@ def _stored_html(stored: StoredAnswer) -> str:
 
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None) -> None:
     message = update.effective_message
+    if not isinstance(text, str):  # only a forged update has a text that is a number or a list
+        text = None
     user_id = update.effective_user.id if update.effective_user else message.chat.id
     async with _typing_if_slow(context, message.chat.id):
         reply = await _dialogue(context).ask(CHANNEL, message.chat.id, user_id, text)
@@ -256,7 +268,7 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not _is_admin(update, context):
         await query.answer(texts.ADMIN_ONLY, show_alert=True)
         return
-    action, doc_id = query.data.split(":", 1)
+    action, doc_id = context.match.groups()
     document = await asyncio.to_thread(_admin(context).document, doc_id)
     title = (document["title"] or document["source"]) if document else doc_id
     if action == "keep":
@@ -326,25 +338,28 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show a citation's quoted passage in place of the answer, with a way back."""
     query = update.callback_query
-    _, answer_id, n = query.data.split(":")
-    chat_id = query.message.chat.id
+    answer_id, n = (int(group) for group in context.match.groups())
     dialogue = _dialogue(context)
-    stored = await dialogue.off_loop(dialogue.stored_answer, CHANNEL, chat_id, int(answer_id))
-    citation = next((c for c in stored.answer.citations if c.n == int(n)), None) if stored else None
+    stored = None
+    if query.message is not None:  # None for a button under an inline-mode message: not ours
+        stored = await dialogue.off_loop(dialogue.stored_answer, CHANNEL, query.message.chat.id, answer_id)
+    citation = next((c for c in stored.answer.citations if c.n == n), None) if stored else None
     if citation is None:
         await query.answer(texts.ANSWER_GONE, show_alert=True)
         return
     await query.answer()
     # Editing keeps the chat tidy and has room for long passages (an alert holds 200 characters).
-    await _edit(query, quote_html(citation), quote_keyboard(stored.id, stored.answer.citations, int(n)))
+    await _edit(query, quote_html(citation), quote_keyboard(stored.id, stored.answer.citations, n))
 
 
 async def back_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Put the answer back after a quote was shown."""
     query = update.callback_query
-    answer_id = int(query.data.split(":")[1])
+    answer_id = int(context.match.group(1))
     dialogue = _dialogue(context)
-    stored = await dialogue.off_loop(dialogue.stored_answer, CHANNEL, query.message.chat.id, answer_id)
+    stored = None
+    if query.message is not None:
+        stored = await dialogue.off_loop(dialogue.stored_answer, CHANNEL, query.message.chat.id, answer_id)
     if stored is None:
         await query.answer(texts.ANSWER_GONE, show_alert=True)
         return
@@ -357,11 +372,13 @@ async def back_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Store 👍/👎 for the answer and thank the user."""
     query = update.callback_query
-    _, answer_id, vote = query.data.split(":")
+    answer_id, vote = int(context.match.group(1)), context.match.group(2)
     dialogue = _dialogue(context)
-    stored = await dialogue.off_loop(
-        dialogue.vote, CHANNEL, query.message.chat.id, query.from_user.id, int(answer_id), vote == "up",
-    )
+    stored = None
+    if query.message is not None:
+        stored = await dialogue.off_loop(
+            dialogue.vote, CHANNEL, query.message.chat.id, query.from_user.id, answer_id, vote == "up",
+        )
     if stored is None:
         await query.answer(texts.ANSWER_GONE, show_alert=True)
     else:
@@ -444,10 +461,11 @@ def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool =
         MessageHandler(new_text & private, private_text),
         MessageHandler(new_text & groups, group_text),
         MessageHandler(filters.UpdateType.MESSAGE & private & ~filters.TEXT, not_text),
-        CallbackQueryHandler(source_button, pattern=r"^src:\d+:\d+$"),
-        CallbackQueryHandler(back_button, pattern=r"^ans:\d+$"),
-        CallbackQueryHandler(vote_button, pattern=r"^vote:\d+:(up|down)$"),
-        CallbackQueryHandler(delete_button, pattern=r"^(del|keep):[\w-]{1,40}$"),
+        CallbackQueryHandler(stale_button, pattern=EMPTY_BUTTON),
+        CallbackQueryHandler(source_button, pattern=SOURCE_BUTTON),
+        CallbackQueryHandler(back_button, pattern=BACK_BUTTON),
+        CallbackQueryHandler(vote_button, pattern=VOTE_BUTTON),
+        CallbackQueryHandler(delete_button, pattern=DELETE_BUTTON),
         CallbackQueryHandler(stale_button),
     ])
     application.add_error_handler(on_error)

@@ -66,13 +66,13 @@ _WORD = re.compile(r"[^\W\d_][\w.’'-]*")
 _NOT_PEOPLE = {"ha noi", "ha tinh", "ha giang", "ha nam", "ho chi minh", "cao bang", "thai binh", "thai nguyen",
                "ha long", "lam dong", "tay ninh", "vu han", "phan thiet", "ha tien", "hoang sa", "truong sa"}
 _CHAIR = re.compile(r"\b(?:đồng chủ trì|chủ trì)\b", re.IGNORECASE)
-_SPEECH = re.compile(r"\b(?:phát biểu(?:\s+(?:khai mạc|bế mạc|chỉ đạo|bế mạc|kết luận|tổng kết))?|tham luận)\b",
+_SPEECH = re.compile(r"\b(?:phát biểu(?:\s+(?:khai mạc|bế mạc|chỉ đạo|kết luận|tổng kết))?|tham luận)\b",
                      re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:tại|ở)\s+(?:(?:TP\.|Tp\.|TP|tỉnh|thành phố|Thành phố|thủ đô|Thủ đô)\s*)?")
 _NOT_PLACE_BEFORE = re.compile(r"(?:Việt Nam|Đại sứ|Lãnh sự|đại diện|Đại diện|Phóng viên|phóng viên|quán)\s*$")
 _QUOTE = re.compile(r"[“\"«]([^”\"»]{4,300})[”\"»]")
 _THEME_CUE = re.compile(r"(?:chủ đề|khẩu hiệu|thông điệp)\s*(?:là|về|:)?\s*$", re.IGNORECASE)
-_THEME_UNQUOTED = re.compile(r"(?:với|có|mang|dưới)\s+chủ đề\s*(?:là|:)\s*([A-ZÀ-ỸĐ][^.;]{8,200})")
+_THEME_UNQUOTED = re.compile(r"(?:với|có|mang|dưới)\s+chủ đề\s*(?:là|:)\s*([^\W\d_][^.;]{8,200})")
 _THEME_AFTER = re.compile(r"\s*(?:cũng\s+|chính\s+)?là\s+(?:chủ đề|khẩu hiệu)\s+(?:chính\s+)?(?:của|cho)\b", re.IGNORECASE)
 _THEME_OF = re.compile(r"^(?:Đó|Đây)\s+(?:chính\s+)?là\s+(?:chủ đề|khẩu hiệu)\s+(?:của|cho)\b", re.IGNORECASE)
 _FRAMEWORK = re.compile(r"(?:trong khuôn khổ|thuộc khuôn khổ|bên lề|trong chuỗi sự kiện|trong chuỗi hoạt động)\s*$",
@@ -138,6 +138,7 @@ class EventRecord:
     ordinal: int
     doc_id: str
     mention: str  # the first sentence naming it
+    about: bool = False  # the document is about this event (its title or opening names it)
     dates: list[Evidence] = field(default_factory=list)
     places: list[Evidence] = field(default_factory=list)
     themes: list[Evidence] = field(default_factory=list)
@@ -387,7 +388,7 @@ def extract_events(document: Document) -> list[EventRecord]:
         return records[key]
 
     if found:
-        record(*found)
+        record(*found).about = True
     previous = ""
     previous_events: list[_Mention] = []
     for sentence in body:
@@ -447,7 +448,7 @@ def extract_events(document: Document) -> list[EventRecord]:
                 if owner is not None:
                     record(owner, sentence).themes.append(Evidence(_quoted_or_whole(qm.group(1)), sentence))
         for um in _THEME_UNQUOTED.finditer(sentence):
-            if not _QUOTE.search(um.group(0)):
+            if um.group(1)[0].isupper() and not _QUOTE.search(um.group(0)):
                 owner = nearest(um.start())
                 if owner is not None:
                     record(owner, sentence).themes.append(Evidence(_quoted_or_whole(um.group(1)), sentence))

@@ -62,6 +62,7 @@ class Settings:
     zalo_oauth_base_url: str = "https://oauth.zaloapp.com"
     zalo_admin_ids: frozenset[str] = frozenset()
     admin_token: str = ""
+    api_token: str = ""  # when set, POST /api/ask needs it as a Bearer token
     # Conversation (bot/dialogue.py)
     rate_limit_questions: int = 10  # questions a user may ask …
     rate_limit_seconds: int = 60  # … within this many seconds
@@ -97,6 +98,7 @@ class Settings:
             zalo_oauth_base_url=env("ZALO_OAUTH_BASE_URL", "https://oauth.zaloapp.com"),
             zalo_admin_ids=_ids(env("ZALO_ADMIN_IDS", "")),
             admin_token=env("NGOAIVU_ADMIN_TOKEN", ""),
+            api_token=env("NGOAIVU_API_TOKEN", ""),
             rate_limit_questions=int(env("NGOAIVU_RATE_LIMIT_QUESTIONS", "10")),
             rate_limit_seconds=int(env("NGOAIVU_RATE_LIMIT_SECONDS", "60")),
             context_ttl_seconds=int(env("NGOAIVU_CONTEXT_TTL_SECONDS", "600")),

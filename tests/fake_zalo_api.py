@@ -18,9 +18,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Callable
 from urllib.parse import parse_qs, unquote, urlparse
+
+from tests.fake_bot_api import QuietServer
 
 APP_ID = "1234567890123456789"
 APP_SECRET = "test-app-secret-key"
@@ -68,7 +70,7 @@ class FakeZaloApi:
         self._serial = itertools.count(1)
         self._lock = threading.Lock()
         self.on_send: Callable[[Call], None] | None = None  # runs before a send is answered
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server = QuietServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -241,3 +241,23 @@ def test_unanswered_questions_and_thumbs_down_on_the_page(site, app_settings, pa
     page.locator("#unanswered tr", has_text=VISA).wait_for(timeout=WAIT_MS)
     assert dien_bien.count() == 0
     assert not _ask(url, DIEN_BIEN)["refused"]
+
+
+def test_the_api_docs_render_with_nothing_from_outside(site, page):
+    """/docs on an offline network: every request to another host fails, the page still renders."""
+    url, _ = site
+    outside: list[str] = []
+
+    def only_local(route) -> None:
+        if route.request.url.startswith(url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(url + "/docs")
+    page.locator(".swagger-ui .information-container .title").wait_for(timeout=WAIT_MS)
+    assert "ngoaivu" in page.inner_text(".swagger-ui .information-container .title")
+    page.locator(".opblock-summary-path[data-path='/api/ask']").wait_for(timeout=WAIT_MS)
+    assert outside == []

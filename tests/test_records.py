@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot.telegram_format import answer_html
-from bot.zalo import answer_text
+from bot.zalo_format import answer_text
 from knowledge.chunking import chunk_document
 from knowledge.events import extract_events
 from knowledge.loaders import load_bytes
@@ -311,3 +311,13 @@ def test_compare_and_interval_read_in_time_order(engine):
     assert "Cách nhau 5 năm 4 tháng" in compared["answer"]
     undated = engine.ask("Hội nghị Ngoại vụ lần thứ 18 và 21 cách nhau bao lâu?")
     assert undated.refused and "21/8" in undated.answer  # 18's year is not in any document: not guessed
+
+
+def test_ranges_counts_of_what_the_documents_hold_and_questions_from_today(engine):
+    ranged = engine.ask("Liệt kê các Hội nghị Ngoại vụ toàn quốc từ lần thứ 15 đến lần thứ 19").to_dict()
+    assert [r["ordinal"] for r in ranged["records"]] == [18, 19]
+    assert "không có 3 lần còn lại trong khoảng 15–19" in ranged["answer"]
+    held = engine.ask("tai lieu nhac den bao nhieu lan hoi nghi ngoai vu toan quoc").to_dict()
+    assert held["fact"] == "4 lần" and len(held["records"]) == 4
+    # "cách đây mấy năm" counts from today, which the records do not know: the normal path answers.
+    assert engine.ask("Hội nghị Ngoại vụ lần thứ 21 diễn ra cách đây mấy năm?").records == []

@@ -1,7 +1,9 @@
 """The HTTP face: secret check, webhook registration, /api/ask, /healthz, failures -> 200."""
 from __future__ import annotations
 
+import json
 import logging
+import re
 
 import httpx
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from bot import texts
 from retrieval.engine import AnswerEngine
 from tests.telegram_fixtures import (  # noqa: F401 - fixtures
-    PUBLIC_URL, SECRET, fake_api, message_update, new_chat_id, serve_app, served,
+    PUBLIC_URL, SECRET, callback_update, fake_api, message_update, new_chat_id, serve_app, served,
 )
 from webhook.app import SECRET_HEADER, WEBHOOK_PATH
 
@@ -50,10 +52,43 @@ def test_forged_secret_is_refused_even_with_a_body_that_is_not_json(served):
     assert response.status_code == 403
 
 
-def test_a_body_that_is_not_an_update_is_a_bad_request(served):
-    response = served.client.post(served.url + WEBHOOK_PATH, content=b"{not json",
-                                  headers={SECRET_HEADER: SECRET})
-    assert response.status_code == 400
+@pytest.mark.parametrize("body", [
+    b"{not json", b"[]", b"[1, 2]", b'"update"', b"null", b"[" * 100_000 + b"]" * 100_000,
+    b'{"update_id": "1"}', b'{"update_id": 1, "message": []}', b'{"update_id": 1, "message": {"chat": "x"}}',
+])
+def test_a_body_that_is_not_an_update_is_logged_and_acknowledged(served, caplog, body):
+    """Telegram retries anything but a 2xx forever: a malformed update is logged, then dropped."""
+    before = len(served.api.calls)
+    with caplog.at_level(logging.WARNING):
+        response = served.client.post(served.url + WEBHOOK_PATH, content=body, headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 200
+    assert "Acknowledged" in caplog.text
+    assert len(served.api.calls) == before
+
+
+@pytest.mark.parametrize("data", [
+    "src:", "src:1", "src:a:b", "src:1:2:3", "src:99999999999999999999999:1", "src:١:٢", "src:1:1\n",
+    "vote:1:up\n", "vote:1:sideways", "ans:", "ans:99999999999999999999999", "del:../../x", "\x00", "",
+])
+def test_crafted_button_data_is_answered_as_a_stale_button(served, caplog, data):
+    chat = new_chat_id()
+    served.say(chat, QUESTION)
+    sent = served.last_sent(chat).result
+    with caplog.at_level(logging.WARNING):
+        response = served.post_update(callback_update(sent, data, user_id=chat))
+    assert response.status_code == 200
+    assert served.api.calls_of("answerCallbackQuery")[-1].params.get("text") == texts.ANSWER_GONE
+    assert "Error while handling update" not in caplog.text
+
+
+def test_a_button_whose_message_is_gone_is_answered_as_stale(served, caplog):
+    update = callback_update({}, "src:1:1", user_id=4242)
+    del update["callback_query"]["message"]
+    update["callback_query"]["inline_message_id"] = "inline-1"
+    with caplog.at_level(logging.WARNING):
+        assert served.post_update(update).status_code == 200
+    assert served.api.calls_of("answerCallbackQuery")[-1].params.get("text") == texts.ANSWER_GONE
+    assert "Error while handling update" not in caplog.text
 
 
 def test_engine_failure_sends_an_apology_and_returns_200(serve_app, caplog):
@@ -147,6 +182,54 @@ def test_bot_downloads_files_from_the_file_base_url(served, fake_api):
             return bytes(await file.download_as_bytearray())
 
     assert asyncio.run(download()) == "Quy chế 272".encode()
+
+
+def test_a_chunked_body_is_capped_while_it_is_read_and_a_small_one_is_answered(served):
+    before = len(served.api.calls)
+    huge = served.client.post(served.url + WEBHOOK_PATH, content=iter([b"[" + b"0," * 8192] * 128),
+                              headers={SECRET_HEADER: SECRET})
+    assert huge.status_code == 413
+    assert len(served.api.calls) == before
+    chat = new_chat_id()
+    update = json.dumps(message_update(chat, QUESTION)).encode()
+    small = served.client.post(served.url + WEBHOOK_PATH, content=iter([update[:50], update[50:]]),
+                               headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"})
+    assert small.status_code == 200 and "119" in served.replies(chat)[-1]
+
+
+def test_api_ask_refuses_a_body_over_the_cap_declared_or_chunked(served):
+    big = json.dumps({"question": "a" * 100_000}).encode()
+    declared = served.client.post(served.url + "/api/ask", content=big, headers={"Content-Type": "application/json"})
+    assert declared.status_code == 413 and "quá lớn" in declared.json()["detail"]
+    chunked = served.client.post(served.url + "/api/ask", content=iter([big[:1000], big[1000:]]),
+                                 headers={"Content-Type": "application/json"})
+    assert chunked.status_code == 413
+
+
+def test_api_ask_needs_the_token_when_one_is_set(serve_app, engine):
+    guarded = serve_app(engine, api_token="api-token_0123456789")
+    url = guarded.url + "/api/ask"
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "api-token_0123456789"}):
+        refused = guarded.client.post(url, json={"question": QUESTION}, headers=headers)
+        assert refused.status_code == 401 and "NGOAIVU_API_TOKEN" in refused.json()["detail"]
+    answered = guarded.client.post(url, json={"question": QUESTION},
+                                   headers={"Authorization": "Bearer api-token_0123456789"})
+    assert answered.status_code == 200 and not answered.json()["refused"]
+    schema = guarded.client.get(guarded.url + "/openapi.json").json()
+    assert "ApiToken" in schema["components"]["securitySchemes"]
+
+
+def test_docs_are_served_without_a_cdn(served):
+    page = served.client.get(served.url + "/docs")
+    assert page.status_code == 200
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
+    assert {a.rsplit("/", 1)[-1] for a in assets} >= {"swagger-ui-bundle.js", "swagger-ui.css"}
+    for asset in assets:
+        assert asset.startswith("/"), asset  # served by the app itself
+        fetched = served.client.get(served.url + asset)
+        assert fetched.status_code == 200 and len(fetched.content) > 1000, asset
+    assert "http" not in " ".join(re.findall(r"<script[^>]*>|<link[^>]*>", page.text))
+    assert "/api/ask" in served.client.get(served.url + "/openapi.json").json()["paths"]
 
 
 def test_an_oversized_body_is_refused(served):

@@ -496,3 +496,97 @@ def test_a_file_over_the_limit_is_not_downloaded(serve_zalo, zalo, engine):
     [reply] = served.wait_delivered(ADMIN_ID)
     assert "lon.pdf" in reply and "20 MB" in reply
     assert zalo.calls_of("download") == []
+
+
+# ---- hostile requests and shutdown -------------------------------------------------------------
+
+@pytest.mark.parametrize("age_seconds", [11 * 60, 24 * 3600, -10 * 60])
+def test_a_signed_event_far_from_now_is_refused_as_a_replay(serve_zalo, zalo, engine, age_seconds):
+    served = serve_zalo(engine)
+    user = new_user()
+    event = text_event(user, QUESTION)
+    event["timestamp"] = str(int((time.time() - age_seconds) * 1000))
+    assert served.post(event).status_code == 401
+    served.say(new_user(), QUESTION)  # something is answered after it; the stale event never is
+    wait_for(lambda: len(zalo.calls_of("send")) >= 1, message="the later answer")
+    assert zalo.calls_of("send", user) == []
+
+
+def test_a_body_over_the_cap_is_refused_while_it_is_read(serve_zalo, zalo, engine):
+    served = serve_zalo(engine)
+    url = served.live.url + WEBHOOK
+    headers = {"X-ZEvent-Signature": "mac=" + "0" * 64}
+    declared = served.client.post(url, content=b" " * 2_000_000, headers=headers)
+    chunked = served.client.post(url, content=iter([b" " * 65536] * 32), headers=headers)  # no Content-Length
+    assert (declared.status_code, chunked.status_code) == (413, 413)
+
+
+@pytest.mark.parametrize("change", [
+    {"event_name": ["user_send_text"]}, {"sender": "x"}, {"sender": {"id": {"a": 1}}}, {"message": []},
+    {"message": {"text": {"a": 1}, "msg_id": []}}, {"event_name": "user_send_file", "message": {"attachments": "x"}},
+    {"event_name": "user_send_file", "message": {"attachments": [None, 1, {"payload": []}]}}, {"follower": 1},
+])
+def test_a_signed_event_of_odd_shape_gets_no_server_error(serve_zalo, zalo, engine, change):
+    served = serve_zalo(engine, zalo_admin_ids=frozenset({ADMIN_ID}))
+    event = {**text_event(ADMIN_ID, QUESTION), **change}
+    assert served.post(event).status_code == 200
+    other = new_user()
+    served.say(other, QUESTION)  # the server still answers
+    served.wait_delivered(other)
+
+
+class GatedEngine(AnswerEngine):
+    """The real engine, whose answers wait until the gate opens (replies pending at shutdown)."""
+
+    def __init__(self, inner: AnswerEngine) -> None:
+        import threading
+
+        self.inner, self.gate = inner, threading.Event()
+
+    def ask(self, question: str):
+        self.gate.wait(timeout=120)
+        return self.inner.ask(question)
+
+
+def _outbox_rows(data_dir: Path) -> list[tuple]:
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "zalo_pending.sqlite3") as db:
+        return db.execute("SELECT key, owner FROM pending").fetchall()
+
+
+def test_a_shutdown_waits_for_pending_replies(serve_zalo, zalo, engine, tmp_path):
+    served = serve_zalo(engine, tmp_path / "data")
+    zalo.on_send = lambda call: time.sleep(0.5)  # Zalo is slow today
+    users = [new_user() for _ in range(3)]
+    for user in users:
+        served.say(user, QUESTION)
+    served.stop()  # at once: the replies are still on their way
+    assert all(len(zalo.delivered(user)) == 1 for user in users)
+    assert _outbox_rows(served.settings.data_dir) == []
+
+
+def test_replies_still_pending_after_the_shutdown_wait_are_sent_by_the_next_start(serve_zalo, zalo, engine, tmp_path):
+    data_dir = tmp_path / "data"
+    gated = GatedEngine(engine)
+    served = serve_zalo(gated, data_dir)
+    served.live.server.config.app.state.zalo.shutdown_wait = 0.1
+    users = [new_user() for _ in range(4)]
+    for user in users:
+        served.say(user, QUESTION)
+    served.live.server.should_exit = True
+    # The shutdown gives up waiting and leaves every event on disk for the next start ...
+    wait_for(lambda: (lambda rows: len(rows) == len(users) and all(owner is None for _, owner in rows))(
+        _outbox_rows(data_dir)), message="the pending events left on disk")
+    gated.gate.set()
+    served.stop()
+    assert all(zalo.delivered(user) == [] for user in users)
+
+    restarted = serve_zalo(engine, data_dir, zalo_access_token=served.settings.zalo_access_token,
+                           zalo_refresh_token=served.settings.zalo_refresh_token)
+    for user in users:  # ... which answers each of them, once
+        [reply] = restarted.wait_delivered(user)
+        assert "119" in reply
+    wait_for(lambda: _outbox_rows(data_dir) == [], message="an empty outbox")
+    restarted.say(users[0], QUESTION)  # and goes on answering
+    restarted.wait_delivered(users[0], 2)

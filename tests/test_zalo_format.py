@@ -4,10 +4,8 @@ from __future__ import annotations
 import json
 
 from bot import texts
-from bot.zalo import (
-    MESSAGE_LIMIT, TokenPair, TokenStore, answer_text, env_fingerprint, initial_tokens, source_line,
-    split_text, text_length, welcome_text,
-)
+from bot.zalo_format import MESSAGE_LIMIT, answer_text, source_line, split_text, text_length, welcome_text
+from bot.zalo_tokens import TokenPair, TokenStore, env_fingerprint, initial_tokens
 from ngoaivu.settings import Settings
 from retrieval.models import Answer, Citation
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Annotated, Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from bot.admin import DocumentAdmin
 from knowledge.loaders import MAX_FILE_BYTES, IngestError, clean_source_name
 from ngoaivu.settings import Settings
+from webhook.limits import capped_route
 
 log = logging.getLogger(__name__)
 
@@ -89,39 +90,13 @@ def _refusal(settings: Settings) -> JSONResponse:
 
 
 def guarded_route(settings: Settings) -> type[APIRoute]:
-    """A route class that checks the token and the size before FastAPI reads the body."""
+    """A route class that checks the token and the size before FastAPI reads the body (also one
+    sent without Content-Length: cut off with 413 once past the cap)."""
 
-    class GuardedRoute(APIRoute):
-        def get_route_handler(self) -> Callable:
-            handler = super().get_route_handler()
+    def allowed(request: Request) -> Response | None:
+        return None if token_ok(request.headers.get("authorization"), settings.admin_token) else _refusal(settings)
 
-            async def guarded(request: Request) -> Response:
-                if not token_ok(request.headers.get("authorization"), settings.admin_token):
-                    return _refusal(settings)
-                declared = request.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
-                    return JSONResponse({"detail": TOO_LARGE}, status_code=413)
-                return await handler(Request(request.scope, _limited(request.receive)))
-
-            return guarded
-
-    return GuardedRoute
-
-
-def _limited(receive):
-    """The request's receive, failing with 413 once more than MAX_REQUEST_BYTES arrived (a body
-    sent without Content-Length)."""
-    received = 0
-
-    async def limited_receive():
-        nonlocal received
-        message = await receive()
-        received += len(message.get("body", b""))
-        if received > MAX_REQUEST_BYTES:
-            raise HTTPException(status_code=413, detail=TOO_LARGE)
-        return message
-
-    return limited_receive
+    return capped_route(MAX_REQUEST_BYTES, TOO_LARGE, allowed)
 
 
 def _admin(request: Request) -> DocumentAdmin:

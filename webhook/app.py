@@ -1,4 +1,5 @@
-"""The FastAPI app: the Telegram webhook, the JSON question API and a health check."""
+"""The FastAPI app: the Telegram webhook, the JSON question API, the Zalo webhook, the admin API
+and page, a health check, and the OpenAPI docs (served offline: no CDN)."""
 from __future__ import annotations
 
 import asyncio
@@ -8,27 +9,24 @@ import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
-from telegram import Update
+from fastapi_offline import FastAPIOffline
+from telegram import Bot, Update
 
-from bot.dialogue import Dialogue, Engine, InvalidQuestion
+from bot.dialogue import Dialogue, Engine
 from bot.telegram import ALLOWED_UPDATES, build_application, register_commands
 from ngoaivu.settings import Settings
 from webhook.admin import include_admin
+from webhook.ask import ask_router
+from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
 from webhook.zalo import include_zalo
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-API_CHANNEL = "api"  # how refusals of POST /api/ask are listed for admins
 MAX_UPDATE_BYTES = 1_000_000  # Telegram updates are a few KB; anything bigger is not one
-
-
-class AskRequest(BaseModel):
-    question: str
 
 
 def _secret_ok(given: str | None, expected: str) -> bool:
@@ -36,6 +34,23 @@ def _secret_ok(given: str | None, expected: str) -> bool:
     if not expected or given is None:
         return False
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def update_of(body: bytes, bot: Bot) -> Update | None:
+    """The Update a webhook body holds, or None (logged) when it holds none."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        log.warning("Acknowledged a webhook body that is not JSON: %.200s", error)
+        return None
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        log.warning("Acknowledged a webhook body that is not an Update: %.200s", body[:200])
+        return None
+    try:
+        return Update.de_json(data, bot)
+    except Exception as error:  # noqa: BLE001 - the library raises many kinds on odd shapes
+        log.warning("Acknowledged malformed update %s: %r", data["update_id"], error)
+        return None
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
@@ -50,6 +65,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             answer_engine = await asyncio.to_thread(AnswerEngine.open, settings)
         dialogue = Dialogue(answer_engine, settings)
         app.state.engine, app.state.dialogue, app.state.telegram = answer_engine, dialogue, None
+        await app.state.zalo.resume(dialogue)  # events an earlier run acknowledged but did not finish
         telegram = None
         if settings.telegram_bot_token:
             telegram = build_application(settings, dialogue)
@@ -63,10 +79,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             if telegram is not None:
                 await telegram.stop()
                 await telegram.shutdown()
+            await app.state.zalo.close()  # pending replies finish, or wait on disk for the next start
             dialogue.close()
 
-    app = FastAPI(title="ngoaivu", lifespan=lifespan)
+    # The docs' scripts and styles come from the fastapi-offline package: an offline network sees
+    # them too (FastAPI's own /docs loads them from a CDN).
+    app = FastAPIOffline(title="ngoaivu", lifespan=lifespan)
     include_zalo(app, settings)  # POST /zalo/webhook and the Zalo API client
+    app.include_router(ask_router(settings))  # POST /api/ask
     include_admin(app, settings)  # /admin/api/documents (Bearer NGOAIVU_ADMIN_TOKEN) and the /admin page
 
     @app.post(WEBHOOK_PATH)
@@ -78,35 +98,20 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         telegram = request.app.state.telegram
         if telegram is None:
             return JSONResponse({"detail": "Telegram is not configured"}, status_code=503)
-        declared = request.headers.get("content-length", "0")
-        if not declared.isdigit() or int(declared) > MAX_UPDATE_BYTES:
-            return JSONResponse({"detail": "update too large"}, status_code=413)
-        body = await request.body()
-        if len(body) > MAX_UPDATE_BYTES:
-            return JSONResponse({"detail": "update too large"}, status_code=413)
         try:
-            update = Update.de_json(json.loads(body), telegram.bot)
-        except (ValueError, TypeError, KeyError) as error:
-            log.warning("Rejected a webhook body that is not an Update: %s", error)
-            return JSONResponse({"detail": "not a Telegram Update"}, status_code=400)
+            body = await read_body(request, MAX_UPDATE_BYTES)
+        except BodyTooLarge:
+            return JSONResponse({"detail": "update too large"}, status_code=413)
+        except BodyIncomplete:
+            return JSONResponse({"detail": "incomplete body"}, status_code=400)
+        update = update_of(body, telegram.bot)
+        if update is None:  # acknowledged: Telegram retries anything but a 2xx, forever
+            return Response(status_code=200)
         try:
             await telegram.process_update(update)
         except Exception:  # noqa: BLE001 - Telegram would retry a 5xx: the user got an apology
             log.exception("Error while processing update %s", update.update_id)
         return Response(status_code=200)
-
-    @app.post("/api/ask")
-    async def ask(body: AskRequest) -> dict:
-        """The same JSON as `ngoaivu ask --json`."""
-        try:
-            question = app.state.dialogue.validate(body.question)
-        except InvalidQuestion as invalid:
-            raise HTTPException(status_code=400, detail=invalid.message) from None
-        dialogue = app.state.dialogue
-        answer = await dialogue.answer_only(question)
-        if answer.refused:  # admins see it; the API has no user to name
-            await dialogue.off_loop(dialogue.record_refusal, API_CHANNEL, None, question)
-        return answer.to_dict()
 
     @app.get("/healthz")
     async def healthz(request: Request) -> dict:

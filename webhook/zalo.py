@@ -1,31 +1,40 @@
-"""The Zalo OA webhook: signature check first, an answer within Zalo's 2 seconds, work after."""
+"""The Zalo OA webhook: size and signature checked first, stale or replayed events refused, an
+answer within Zalo's 2 seconds, the work after (bot/zalo.py keeps it until it is done)."""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
 import logging
+import time
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from bot.dialogue import Dialogue
-from bot.zalo import CHANNEL, TokenStore, ZaloApi, ZaloBot, attachment_of
+from bot.zalo import CHANNEL, ZaloBot, parse_event
+from bot.zalo_api import ZaloApi
+from bot.zalo_outbox import Outbox
+from bot.zalo_tokens import TokenStore
 from ngoaivu.settings import Settings
+from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/zalo/webhook"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
-MAX_EVENT_BYTES = 1_000_000  # events are a few KB; anything bigger is not one
-HANDLED_EVENTS = frozenset({"user_send_text", "follow", "user_send_file"})
+MAX_EVENT_BYTES = 256 * 1024  # events are a few KB; anything bigger is not one
+# Zalo delivers (and retries) events within seconds; a signed event older than this is a replay.
+MAX_EVENT_AGE_SECONDS = 10 * 60
+MAX_CLOCK_SKEW_SECONDS = 2 * 60  # an event from the future: the two clocks disagree this much at most
 
 router = APIRouter()
 
 
 def include_zalo(app: FastAPI, settings: Settings) -> None:
     """Add the Zalo channel to the app: its webhook route and its API client (tokens loaded now)."""
-    app.state.zalo = ZaloBot(settings, ZaloApi(settings, TokenStore.in_dir(settings.data_dir)))
+    app.state.zalo = ZaloBot(settings, ZaloApi(settings, TokenStore.in_dir(settings.data_dir)),
+                             Outbox.in_dir(settings.data_dir))
     app.include_router(router)
 
 
@@ -42,7 +51,7 @@ def verified_event(body: bytes, signature: str | None, settings: Settings) -> di
         return None
     try:
         event = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
     timestamp = event.get("timestamp") if isinstance(event, dict) else None
     if timestamp is None or isinstance(timestamp, (dict, list, bool)):
@@ -52,37 +61,18 @@ def verified_event(body: bytes, signature: str | None, settings: Settings) -> di
         given = given[4:].strip()
     expected = expected_signature(body, str(timestamp), settings.zalo_app_id,
                                   settings.zalo_oa_secret_key)
-    if not hmac.compare_digest(given.lower().encode("utf-8"), expected.encode("ascii")):
+    if not hmac.compare_digest(given.lower().encode("utf-8", "replace"), expected.encode("ascii")):
         return None
     return event
 
 
-def _user_id(event: dict) -> str:
-    # A follow event names the user as "follower"; messages as "sender".
-    who = event.get("follower") if event.get("event_name") == "follow" else event.get("sender")
-    if not isinstance(who, dict):
-        who = event.get("sender") if isinstance(event.get("sender"), dict) else {}
-    return str(who.get("id") or "")
-
-
-def _delivery_key(event: dict, user_id: str) -> str:
-    """What identifies the event across Zalo's retries: the message id, or who followed when."""
-    message = event.get("message") if isinstance(event.get("message"), dict) else {}
-    if message.get("msg_id"):
-        return f"msg:{message['msg_id']}"
-    if event.get("event_name") == "follow":
-        return f"follow:{user_id}:{event.get('timestamp')}"
-    return ""
-
-
-def _work(bot: ZaloBot, dialogue: Dialogue, event: dict, user_id: str):
-    """The coroutine that handles the event."""
-    name = event["event_name"]
-    if name == "follow":
-        return bot.welcome(dialogue, user_id)
-    if name == "user_send_file":
-        return bot.add_file(dialogue, user_id, attachment_of(event))
-    return bot.answer(dialogue, user_id, str((event.get("message") or {}).get("text") or ""))
+def fresh(event: dict, now: float) -> bool:
+    """Whether the event's timestamp (milliseconds, as Zalo sends it) is close to now."""
+    try:
+        sent = float(str(event.get("timestamp"))) / 1000
+    except (TypeError, ValueError):
+        return False
+    return now - MAX_EVENT_AGE_SECONDS <= sent <= now + MAX_CLOCK_SKEW_SECONDS
 
 
 @router.post(WEBHOOK_PATH)
@@ -92,25 +82,27 @@ async def zalo_webhook(request: Request) -> Response:
     signature = request.headers.get(SIGNATURE_HEADER)
     if not signature:  # checked before the body is read: a forged request costs us nothing
         return JSONResponse({"detail": "bad signature"}, status_code=401)
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_EVENT_BYTES:
+    try:
+        body = await read_body(request, MAX_EVENT_BYTES)
+    except BodyTooLarge:
         return JSONResponse({"detail": "event too large"}, status_code=413)
-    body = await request.body()
-    if len(body) > MAX_EVENT_BYTES:
-        return JSONResponse({"detail": "event too large"}, status_code=413)
+    except BodyIncomplete:
+        return JSONResponse({"detail": "incomplete body"}, status_code=400)
     event = verified_event(body, signature, bot.settings)
     if event is None:
         return JSONResponse({"detail": "bad signature"}, status_code=401)
+    if not fresh(event, time.time()):
+        log.warning("Refusing a Zalo event with timestamp %r (a replay, or a clock far off)",
+                    str(event.get("timestamp"))[:40])
+        return JSONResponse({"detail": "stale event"}, status_code=401)
 
-    name = event.get("event_name")
-    user_id = _user_id(event)
-    if name not in HANDLED_EVENTS or not user_id:
+    handled = parse_event(event)
+    if handled is None:
         return Response(status_code=200)  # acknowledged, nothing to do
     dialogue: Dialogue = request.app.state.dialogue
-    key = _delivery_key(event, user_id)
     # Decided before answering 200, so a replay is dropped before any work is scheduled.
-    if key and not await dialogue.off_loop(dialogue.first_delivery, CHANNEL, key):
-        log.info("Dropping replayed Zalo event %s", key)
+    if handled.key and not await dialogue.off_loop(dialogue.first_delivery, CHANNEL, handled.key):
+        log.info("Dropping replayed Zalo event %s", handled.key)
         return Response(status_code=200)
-    bot.schedule(_work(bot, dialogue, event, user_id), f"{name} from {user_id}")
+    await bot.accept(dialogue, handled, event)
     return Response(status_code=200)

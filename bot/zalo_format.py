@@ -1,0 +1,65 @@
+"""How replies look in Zalo: plain text (Zalo shows no markup and no buttons), the asked-for fact
+first, numbered sources written out, split below the message limit on paragraph boundaries."""
+from __future__ import annotations
+
+from bot import texts
+from bot.dialogue import Reply
+from bot.splitting import split_paragraphs, utf16_len
+from retrieval.models import Answer, Citation
+
+MESSAGE_LIMIT = 2000  # characters of one OA text message
+text_length = utf16_len  # Zalo's limit, counted safely for any character
+
+
+def source_line(citation: Citation) -> str:
+    """"[1] Title — Publisher, 03/01/2020 (file.txt)"; the file name only when not the title."""
+    title = citation.title or citation.source or citation.doc_id
+    if citation.location:  # "Điều 5, khoản 2 — Nghị định …"
+        title = f"{citation.location} — {title}"
+    where = ", ".join(part for part in (citation.publisher, citation.date) if part)
+    line = f"[{citation.n}] {title}"
+    if where:
+        line += f" — {where}"
+    if citation.source and citation.source != title:
+        line += f" ({citation.source})"
+    return line
+
+
+def answer_text(
+    answer: Answer, *, question: str = "", rewritten: bool = False, note: str = ""
+) -> str:
+    """The full reply to a question as plain text, sources numbered at the end."""
+    blocks = []
+    if rewritten and question:
+        blocks.append(texts.UNDERSTOOD_AS.format(question=question))
+    body = answer.answer.strip()
+    fact = "" if answer.refused else answer.fact.strip()
+    if fact and fact not in body:  # lead with the asked-for fact, as the other channels do
+        body = f"{fact}\n{body}"
+    blocks.append(body)
+    if note:
+        blocks.append(note)
+    if answer.citations and not answer.refused:  # a refusal lists its leads in its own text
+        lines = [texts.SOURCES_HEADING] + [source_line(c) for c in answer.citations]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def reply_text(reply: Reply) -> str:
+    """What to send for a dialogue reply: the answer with sources, or the notice."""
+    if not reply.is_answer or reply.answer is None:
+        return reply.text
+    return answer_text(
+        reply.answer, question=reply.question, rewritten=reply.rewritten, note=reply.note
+    )
+
+
+def welcome_text() -> str:
+    """The greeting with example questions (sent when a user follows the OA)."""
+    examples = "\n".join(f"• {q}" for q in texts.EXAMPLE_QUESTIONS)
+    return f"{texts.WELCOME}\n\n{texts.EXAMPLES_HEADING}\n{examples}"
+
+
+def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split plain text into messages within the limit, on paragraph boundaries where possible."""
+    return split_paragraphs(text.strip(), limit)
