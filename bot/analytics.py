@@ -70,9 +70,11 @@ class QuestionLog:
 
     @classmethod
     def in_dir(cls, data_dir: Path, conversation: ConversationStore, retention_days: int = 180,
-               clock: Callable[[], float] = time.time) -> "QuestionLog":
-        return cls(AnalyticsStore.in_dir(data_dir), Pseudonyms.in_dir(data_dir), conversation,
-                   retention_days, clock)
+               clock: Callable[[], float] = time.time, database_url: str = "") -> "QuestionLog":
+        """Files under `data_dir`, or the shared database at `database_url`."""
+        store = AnalyticsStore.in_dir(data_dir, database_url)
+        pseudonyms = Pseudonyms.in_database(store.db) if database_url else Pseudonyms.in_dir(data_dir)
+        return cls(store, pseudonyms, conversation, retention_days, clock)
 
     def close(self) -> None:
         self.store.close()

@@ -79,16 +79,15 @@ class Dialogue:
     ) -> None:
         self.engine = engine
         self.settings = settings
-        # The state lives in SQLite so that restarts and several server processes agree.
-        self.store = store or ConversationStore.in_dir(settings.data_dir)
+        # The state lives in the database so that restarts and several server processes agree.
+        self.store = store or ConversationStore.in_dir(settings.data_dir, settings.database_url)
         self.clock = clock
         # Refused questions and 👎, for admins (bot/analytics.py).
         self.questions = questions or QuestionLog.in_dir(
-            settings.data_dir, self.store, settings.analytics_days, clock)
+            settings.data_dir, self.store, settings.analytics_days, clock, settings.database_url)
         # Nothing blocking runs on the event loop. Answering is CPU-bound, so one thread per core:
-        # more would only queue inside the interpreter instead of in front of the pool. The store
-        # serializes on its own lock, so its short calls get one thread of their own and never
-        # wait behind an answer.
+        # more would only queue inside the interpreter instead of in front of the pool. The
+        # store's other short calls get one thread of their own and never wait behind an answer.
         self._answering = ThreadPoolExecutor(cores(), thread_name_prefix="ngoaivu-answer")
         self._storing = ThreadPoolExecutor(1, thread_name_prefix="ngoaivu-store")
 

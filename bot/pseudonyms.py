@@ -1,7 +1,8 @@
 """Keyed pseudonyms for chat users: the records admins read never hold a chat or user id in clear.
 
 A pseudonym is HMAC-SHA256 of "channel:id" under a random key kept in the data directory
-(`analytics.key`, readable by the owner only). The same user always gets the same pseudonym, so
+(`analytics.key`, readable by the owner only), or in the shared database when several machines
+serve (every machine must give a user the same pseudonym). The same user always gets the same pseudonym, so
 "asked by 3 officers" can be counted, but without the key nobody can turn a pseudonym back into
 an id, not even by hashing every plausible Telegram id.
 """
@@ -13,7 +14,13 @@ import os
 import secrets
 from pathlib import Path
 
+from sqlalchemy import Column, MetaData, Table, Text, select
+
+from storage.database import Database
+
 KEY_BYTES = 32
+metadata = MetaData()
+keys = Table("secret_keys", metadata, Column("name", Text, primary_key=True), Column("value", Text, nullable=False))
 
 
 class Pseudonyms:
@@ -30,6 +37,15 @@ class Pseudonyms:
     def in_dir(cls, data_dir: Path) -> "Pseudonyms":
         """The key under `data_dir`, created on first use (several processes may race: one wins)."""
         return cls(_load_or_create_key(Path(data_dir) / cls.FILE_NAME))
+
+    @classmethod
+    def in_database(cls, database: Database) -> "Pseudonyms":
+        """The key in the shared database, created by whichever process comes first."""
+        database.create(metadata)
+        with database.write() as db:
+            db.execute(database.insert(keys).values(name=cls.FILE_NAME, value=secrets.token_hex(KEY_BYTES))
+                       .on_conflict_do_nothing(index_elements=[keys.c.name]))
+            return cls(bytes.fromhex(db.scalar(select(keys.c.value).where(keys.c.name == cls.FILE_NAME))))
 
     def of(self, channel: str, user_id: object) -> str:
         """The pseudonym of a user; "" for no user (e.g. the anonymous JSON API)."""

@@ -7,58 +7,66 @@ process sees the same context, limits and retried deliveries.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from retrieval.models import Answer, Citation
+from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint, delete, func,
+                        select)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS answers (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    channel TEXT NOT NULL,
-    chat_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    asked TEXT NOT NULL,          -- as the user typed it (cleaned)
-    question TEXT NOT NULL,       -- as it was understood and sent to the engine
-    rewritten INTEGER NOT NULL,   -- 1 when read as a follow-up of the previous question
-    answer TEXT NOT NULL,
-    refused INTEGER NOT NULL,
-    fact TEXT NOT NULL,
-    citations TEXT NOT NULL,      -- JSON list of Citation dicts
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS answers_by_chat ON answers (channel, chat_id, id);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    answer_id INTEGER NOT NULL REFERENCES answers (id),
-    channel TEXT NOT NULL,
-    chat_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    vote INTEGER NOT NULL,        -- +1 for 👍, -1 for 👎
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    citations TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    UNIQUE (answer_id, user_id)   -- a second tap changes the vote, it does not add one
-);
-CREATE TABLE IF NOT EXISTS chat_context (
-    chat_key TEXT PRIMARY KEY,    -- "channel:chat_id"; only the last question is kept
-    question TEXT NOT NULL,
-    at REAL NOT NULL              -- unix time
-);
-CREATE TABLE IF NOT EXISTS rate_events (
-    user_key TEXT NOT NULL,
-    at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS rate_events_by_user ON rate_events (user_key, at);
-CREATE TABLE IF NOT EXISTS deliveries (
-    delivery_key TEXT PRIMARY KEY,  -- "channel:update_id"
-    at REAL NOT NULL
-);
-"""
+from retrieval.models import Answer, Citation
+from storage.database import Database
+
+metadata = MetaData()
+answers = Table(
+    "answers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", Text, nullable=False),
+    Column("chat_id", Text, nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("asked", Text, nullable=False),  # as the user typed it (cleaned)
+    Column("question", Text, nullable=False),  # as it was understood and sent to the engine
+    Column("rewritten", Integer, nullable=False),  # 1 when read as a follow-up of the previous question
+    Column("answer", Text, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("fact", Text, nullable=False),
+    Column("citations", Text, nullable=False),  # JSON list of Citation dicts
+    Column("created_at", Text, nullable=False),
+    Index("answers_by_chat", "channel", "chat_id", "id"),
+    sqlite_autoincrement=True,
+)
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("answer_id", Integer, ForeignKey("answers.id"), nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("chat_id", Text, nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("vote", Integer, nullable=False),  # +1 for 👍, -1 for 👎
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("citations", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    UniqueConstraint("answer_id", "user_id"),  # a second tap changes the vote, it does not add one
+    sqlite_autoincrement=True,
+)
+chat_context = Table(
+    "chat_context", metadata,
+    Column("chat_key", Text, primary_key=True),  # "channel:chat_id"; only the last question is kept
+    Column("question", Text, nullable=False),
+    Column("at", Float, nullable=False),  # unix time
+)
+rate_events = Table(
+    "rate_events", metadata,
+    Column("user_key", Text, nullable=False),
+    Column("at", Float, nullable=False),
+    Index("rate_events_by_user", "user_key", "at"),
+)
+deliveries = Table(
+    "deliveries", metadata,
+    Column("delivery_key", Text, primary_key=True),  # "channel:update_id"
+    Column("at", Float, nullable=False),
+)
 # Telegram stops retrying a webhook delivery well within a day; context and rate windows are
 # minutes. (Context TTL and rate window are checked on read; this only bounds the tables.)
 STATE_MEMORY_SECONDS = 24 * 3600
@@ -67,19 +75,6 @@ PRUNE_EVERY = 500  # writes between clean-ups of expired state
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def open_shared(path: Path, schema: str) -> sqlite3.Connection:
-    """A connection to an SQLite file that server processes share (autocommit, WAL, waiting for
-    each other's locks), for use from several threads under the caller's lock; schema created."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    db.row_factory = sqlite3.Row
-    db.execute("PRAGMA busy_timeout=5000")  # other server processes share the file
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.executescript(schema)
-    return db
 
 
 @dataclass(frozen=True)
@@ -97,129 +92,110 @@ class StoredAnswer:
 
 
 class ConversationStore:
-    """SQLite file with the answers given and the feedback on them."""
+    """The answers given and the feedback on them, plus short-lived chat state: a SQLite file
+    under the data directory, or tables in the shared PostgreSQL database."""
 
     FILE_NAME = "conversation.sqlite3"
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        # One connection shared by the event loop and worker threads, serialized by a lock.
-        self._db = open_shared(path, _SCHEMA)
-        self._lock = threading.Lock()
+    def __init__(self, path: Path | None = None, *, database: Database | None = None) -> None:
+        # WAL: the event loop, worker threads and other server processes read while one writes.
+        self.db = database or Database(f"sqlite:///{path}", wal=True)
+        self.path = self.db.path
         self._writes = 0
+        self.db.create(metadata)
 
     @classmethod
-    def in_dir(cls, data_dir: Path) -> "ConversationStore":
-        return cls(Path(data_dir) / cls.FILE_NAME)
+    def in_dir(cls, data_dir: Path, database_url: str = "") -> "ConversationStore":
+        """The store at `database_url`, or conversation.sqlite3 under `data_dir`."""
+        return cls(database=Database.open(database_url, data_dir, Path(cls.FILE_NAME).stem, wal=True))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self.db.close()
 
     def save_answer(
         self, channel: str, chat_id: str, user_id: str, asked: str, question: str,
         rewritten: bool, answer: Answer,
     ) -> int:
         citations = json.dumps([c.to_dict() for c in answer.citations], ensure_ascii=False)
-        with self._lock:
-            cursor = self._db.execute(
-                "INSERT INTO answers (channel, chat_id, user_id, asked, question, rewritten,"
-                " answer, refused, fact, citations, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (channel, chat_id, user_id, asked, question, int(rewritten), answer.answer,
-                 int(answer.refused), answer.fact, citations, _now()),
-            )
-            return int(cursor.lastrowid)
+        with self.db.write() as db:
+            result = db.execute(answers.insert().values(
+                channel=channel, chat_id=chat_id, user_id=user_id, asked=asked, question=question,
+                rewritten=int(rewritten), answer=answer.answer, refused=int(answer.refused), fact=answer.fact,
+                citations=citations, created_at=_now()))
+            return int(result.inserted_primary_key[0])
 
     def answer(self, answer_id: int) -> StoredAnswer | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        with self.db.read() as db:
+            row = db.execute(select(answers).where(answers.c.id == answer_id)).first()
         return _stored(row) if row else None
 
     def last_answer(self, channel: str, chat_id: str) -> StoredAnswer | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM answers WHERE channel = ? AND chat_id = ? ORDER BY id DESC LIMIT 1",
-                (channel, chat_id),
-            ).fetchone()
+        with self.db.read() as db:
+            row = db.execute(select(answers).where(answers.c.channel == channel, answers.c.chat_id == chat_id)
+                             .order_by(answers.c.id.desc()).limit(1)).first()
         return _stored(row) if row else None
 
     def save_vote(self, stored: StoredAnswer, user_id: str, vote: int, chat_id: str | None = None) -> None:
         """Keep a vote; `user_id`/`chat_id` are what to write (the dialogue passes pseudonyms)."""
         citations = json.dumps([c.to_dict() for c in stored.answer.citations], ensure_ascii=False)
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO feedback (answer_id, channel, chat_id, user_id, vote, question,"
-                " answer, citations, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (answer_id, user_id) DO UPDATE SET vote = excluded.vote,"
-                " created_at = excluded.created_at",
-                (stored.id, stored.channel, stored.chat_id if chat_id is None else chat_id, user_id, vote,
-                 stored.question,
-                 stored.answer.answer, citations, _now()),
-            )
+        insert = self.db.insert(feedback).values(
+            answer_id=stored.id, channel=stored.channel, chat_id=stored.chat_id if chat_id is None else chat_id,
+            user_id=user_id, vote=vote,
+            question=stored.question, answer=stored.answer.answer, citations=citations, created_at=_now())
+        with self.db.write() as db:
+            db.execute(insert.on_conflict_do_update(
+                index_elements=[feedback.c.answer_id, feedback.c.user_id],
+                set_={"vote": insert.excluded.vote, "created_at": insert.excluded.created_at}))
 
     # -- short-lived chat state ------------------------------------------------------------
     def first_delivery(self, key: str, now: float) -> bool:
         """Mark a delivery seen; True only the first time (atomic across processes)."""
-        with self._lock:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO deliveries (delivery_key, at) VALUES (?, ?)", (key, now)
-            )
-            first = cursor.rowcount == 1
+        with self.db.write() as db:
+            inserted = db.execute(self.db.insert(deliveries).values(delivery_key=key, at=now)
+                                  .on_conflict_do_nothing(index_elements=[deliveries.c.delivery_key])
+                                  .returning(deliveries.c.delivery_key))
+            first = inserted.first() is not None
         self._wrote(now)
         return first
 
     def context(self, chat_key: str, now: float, ttl: float) -> str | None:
         """The chat's previous question if it is younger than `ttl` seconds."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT question FROM chat_context WHERE chat_key = ? AND at >= ?",
-                (chat_key, now - ttl),
-            ).fetchone()
-        return row["question"] if row else None
+        with self.db.read() as db:
+            return db.scalar(select(chat_context.c.question)
+                             .where(chat_context.c.chat_key == chat_key, chat_context.c.at >= now - ttl))
 
     def remember(self, chat_key: str, question: str, now: float) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO chat_context (chat_key, question, at) VALUES (?, ?, ?)"
-                " ON CONFLICT (chat_key) DO UPDATE SET question = excluded.question, at = excluded.at",
-                (chat_key, question, now),
-            )
+        insert = self.db.insert(chat_context).values(chat_key=chat_key, question=question, at=now)
+        with self.db.write() as db:
+            db.execute(insert.on_conflict_do_update(
+                index_elements=[chat_context.c.chat_key],
+                set_={"question": insert.excluded.question, "at": insert.excluded.at}))
         self._wrote(now)
 
     def forget(self, chat_key: str) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM chat_context WHERE chat_key = ?", (chat_key,))
+        with self.db.write() as db:
+            db.execute(delete(chat_context).where(chat_context.c.chat_key == chat_key))
 
     def rate_wait(self, user_key: str, now: float, limit: int, window: float) -> float:
         """0 (and the event counted) when the user is under `limit` events per `window`
         seconds; otherwise the seconds until the oldest counted event leaves the window."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")  # count and insert as one step
-            try:
-                rows = self._db.execute(
-                    "SELECT at FROM rate_events WHERE user_key = ? AND at > ? ORDER BY at",
-                    (user_key, now - window),
-                ).fetchall()
-                if len(rows) >= limit:
-                    wait = rows[len(rows) - limit]["at"] + window - now
-                else:
-                    wait = 0.0
-                    self._db.execute(
-                        "INSERT INTO rate_events (user_key, at) VALUES (?, ?)", (user_key, now)
-                    )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self.db.write(lock="rate:" + user_key) as db:  # count and insert as one step
+            times = list(db.scalars(select(rate_events.c.at)
+                                    .where(rate_events.c.user_key == user_key, rate_events.c.at > now - window)
+                                    .order_by(rate_events.c.at)))
+            if len(times) >= limit:
+                wait = times[len(times) - limit] + window - now
+            else:
+                wait = 0.0
+                db.execute(rate_events.insert().values(user_key=user_key, at=now))
         self._wrote(now)
         return wait
 
     def prune(self, now: float, keep_seconds: float = STATE_MEMORY_SECONDS) -> None:
         """Drop short-lived state older than `keep_seconds` so the tables stay small."""
-        with self._lock:
-            for table in ("deliveries", "rate_events", "chat_context"):
-                self._db.execute(f"DELETE FROM {table} WHERE at < ?", (now - keep_seconds,))
+        with self.db.write() as db:
+            for table in (deliveries, rate_events, chat_context):
+                db.execute(delete(table).where(table.c.at < now - keep_seconds))
 
     def _wrote(self, now: float) -> None:
         self._writes += 1
@@ -229,31 +205,28 @@ class ConversationStore:
     # -- review ------------------------------------------------------------------------------
     def feedback(self) -> list[dict]:
         """Every vote, oldest first (for review and tests)."""
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM feedback ORDER BY id").fetchall()
-        return [dict(row) for row in rows]
+        with self.db.read() as db:
+            return [dict(row._mapping) for row in db.execute(select(feedback).order_by(feedback.c.id))]
 
     def down_votes(self, limit: int) -> list[dict]:
         """The answers given 👎, newest vote first: question, answer, citations (JSON), channel,
         votes (how many 👎) and last_at (ISO time of the latest)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT answer_id, channel, question, answer, citations, COUNT(*) AS votes,"
-                " MAX(created_at) AS last_at FROM feedback WHERE vote < 0"
-                " GROUP BY answer_id, channel, question, answer, citations"
-                " ORDER BY last_at DESC, answer_id DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
-        return [dict(row) for row in rows]
+        last_at = func.max(feedback.c.created_at).label("last_at")
+        grouped = (feedback.c.answer_id, feedback.c.channel, feedback.c.question, feedback.c.answer,
+                   feedback.c.citations)
+        query = (select(*grouped, func.count().label("votes"), last_at).where(feedback.c.vote < 0)
+                 .group_by(*grouped).order_by(last_at.desc(), feedback.c.answer_id.desc()).limit(limit))
+        with self.db.read() as db:
+            return [dict(row._mapping) for row in db.execute(query)]
 
     def delete_votes_before(self, cutoff: str) -> int:
         """Delete votes cast before `cutoff` (an ISO time like `_now()`'s); the number deleted."""
-        with self._lock:
-            cursor = self._db.execute("DELETE FROM feedback WHERE created_at < ?", (cutoff,))
-            return cursor.rowcount
+        with self.db.write() as db:
+            return db.execute(delete(feedback).where(feedback.c.created_at < cutoff)).rowcount
 
 
-def _stored(row: sqlite3.Row) -> StoredAnswer:
+def _stored(found) -> StoredAnswer:
+    row = found._mapping
     citations = [Citation(**c) for c in json.loads(row["citations"])]
     answer = Answer(
         question=row["question"], answer=row["answer"], refused=bool(row["refused"]),

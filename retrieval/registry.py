@@ -1,165 +1,204 @@
-"""The registry: which documents and chunks are live (SQLite). It is the source of truth; Chroma
-holds their vectors and is reconciled against it."""
+"""The registry: which documents and chunks are live. It is the source of truth; Chroma holds
+their vectors and is reconciled against it. Tables in the shared database (storage/database.py):
+a SQLite file under the data directory, or PostgreSQL."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+
+from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, Table, Text, cast, func, select,
+                        update)
+from sqlalchemy.engine import Connection
 
 from knowledge.models import Chunk, Document
+from storage.database import Database
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, publisher TEXT NOT NULL,
-    date TEXT NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL, text TEXT NOT NULL,
-    status TEXT NOT NULL, replaces TEXT, created_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
-CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id), idx INTEGER NOT NULL,
-    text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, sentences TEXT NOT NULL,
-    heading TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
-    doc_id TEXT, detail TEXT NOT NULL
-);
-"""
 ACTIVE = "active"
 SUPERSEDED = "superseded"
 DELETED = "deleted"
+FILE_NAME = "registry"  # registry.sqlite3 under the data directory when no database URL is set
+
+metadata = MetaData()
+meta = Table("meta", metadata, Column("key", Text, primary_key=True), Column("value", Text, nullable=False))
+documents = Table(
+    "documents", metadata,
+    Column("doc_id", Text, primary_key=True), Column("source", Text, nullable=False),
+    Column("title", Text, nullable=False), Column("publisher", Text, nullable=False),
+    Column("date", Text, nullable=False), Column("version", Integer, nullable=False),
+    Column("content_hash", Text, nullable=False), Column("text", Text, nullable=False),
+    Column("status", Text, nullable=False), Column("replaces", Text), Column("created_at", Float, nullable=False),
+    Index("documents_hash", "content_hash"),
+    Index("documents_source", "source"),
+)
+chunks = Table(
+    "chunks", metadata,
+    Column("chunk_id", Text, primary_key=True), Column("doc_id", Text, ForeignKey("documents.doc_id"), nullable=False),
+    Column("idx", Integer, nullable=False), Column("text", Text, nullable=False),
+    Column("start", Integer, nullable=False), Column("end", Integer, nullable=False),
+    Column("sentences", Text, nullable=False),  # JSON list of [start, end] offsets in the document text
+    Column("heading", Text, nullable=False, server_default=""),  # heading path inside the document
+    Index("chunks_doc", "doc_id"),
+)
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True), Column("at", Float, nullable=False),
+    Column("actor", Text, nullable=False), Column("action", Text, nullable=False), Column("doc_id", Text),
+    Column("detail", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+_CHUNK_COLUMNS = [chunks.c.chunk_id, chunks.c.doc_id, chunks.c.idx, chunks.c.text, chunks.c.start, chunks.c.end,
+                  chunks.c.sentences, chunks.c.heading]
+_IN_BATCH = 500  # ids per IN (...) list
 
 
 class Registry:
     """Documents, their chunks, an audit log and a generation counter that bumps on every change."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        with self._connect() as db:
-            db.executescript(SCHEMA)
-            columns = {row["name"] for row in db.execute("PRAGMA table_info(chunks)")}
-            if "heading" not in columns:  # a registry written before passages had heading paths
-                db.execute("ALTER TABLE chunks ADD COLUMN heading TEXT NOT NULL DEFAULT ''")
+    def __init__(self, path: Path | None = None, *, database: Database | None = None) -> None:
+        self.db = database or Database(f"sqlite:///{path}")
+        self.path = self.db.path  # the SQLite file, or None on a database server
+        self.db.create(metadata)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.row_factory = sqlite3.Row
-        try:
-            with db:  # one transaction: committed on success, rolled back on any error
-                yield db
-        finally:
-            db.close()
+    @classmethod
+    def open(cls, data_dir: Path, database_url: str = "") -> "Registry":
+        """The registry at `database_url`, or in registry.sqlite3 under `data_dir`."""
+        return cls(database=Database.open(database_url, data_dir, FILE_NAME))
 
     def get_meta(self, key: str, default: str = "") -> str:
-        with self._connect() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row["value"] if row else default
+        with self.db.read() as db:
+            value = db.scalar(select(meta.c.value).where(meta.c.key == key))
+        return default if value is None else value
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._connect() as db:
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        with self.db.write() as db:
+            self._set_meta(db, key, value)
+
+    def _set_meta(self, db: Connection, key: str, value: str) -> None:
+        insert = self.db.insert(meta).values(key=key, value=value)
+        db.execute(insert.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": value}))
 
     def generation(self) -> int:
         return int(self.get_meta("generation", "0"))
 
     def find_by_hash(self, content_hash: str) -> dict | None:
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM documents WHERE content_hash = ? AND status = ?",
-                             (content_hash, ACTIVE)).fetchone()
-        return dict(row) if row else None
+        return self._one(select(documents).where(documents.c.content_hash == content_hash,
+                                                 documents.c.status == ACTIVE))
 
     def find_active_by_source(self, source: str) -> dict | None:
         """The live document uploaded under this file name (its newest version)."""
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM documents WHERE source = ? AND status = ? ORDER BY version DESC",
-                             (source, ACTIVE)).fetchone()
-        return dict(row) if row else None
+        return self._one(select(documents).where(documents.c.source == source, documents.c.status == ACTIVE)
+                         .order_by(documents.c.version.desc()))
 
-    def publish(self, document: Document, chunks: list[Chunk], actor: str, replaces: str = "") -> None:
+    def document(self, doc_id: str) -> dict | None:
+        return self._one(select(documents).where(documents.c.doc_id == doc_id))
+
+    def _one(self, query) -> dict | None:
+        with self.db.read() as db:
+            row = db.execute(query.limit(1)).first()
+        return dict(row._mapping) if row else None
+
+    def publish(self, document: Document, chunk_list: list[Chunk], actor: str, replaces: str = "") -> None:
         """Make a document live in one transaction, superseding the version it replaces."""
-        with self._connect() as db:
+        with self.db.write() as db:
             if replaces:
-                db.execute("UPDATE documents SET status = ? WHERE doc_id = ?", (SUPERSEDED, replaces))
-            db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (document.doc_id, document.source, document.title, document.publisher, document.date,
-                 document.version, document.content_hash, document.text, ACTIVE, replaces or None, time.time()),
-            )
-            db.execute("DELETE FROM chunks WHERE doc_id = ?", (document.doc_id,))
-            db.executemany(
-                "INSERT INTO chunks (chunk_id, doc_id, idx, text, start, end, sentences, heading) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(c.chunk_id, c.doc_id, c.index, c.text, c.start, c.end, json.dumps(c.sentences), c.heading)
-                 for c in chunks],
-            )
+                db.execute(update(documents).where(documents.c.doc_id == replaces).values(status=SUPERSEDED))
+            row = {"doc_id": document.doc_id, "source": document.source, "title": document.title,
+                   "publisher": document.publisher, "date": document.date, "version": document.version,
+                   "content_hash": document.content_hash, "text": document.text, "status": ACTIVE,
+                   "replaces": replaces or None, "created_at": time.time()}
+            insert = self.db.insert(documents).values(row)
+            db.execute(insert.on_conflict_do_update(index_elements=[documents.c.doc_id],
+                                                    set_={k: v for k, v in row.items() if k != "doc_id"}))
+            db.execute(chunks.delete().where(chunks.c.doc_id == document.doc_id))
+            if chunk_list:
+                db.execute(chunks.insert(), [
+                    {"chunk_id": c.chunk_id, "doc_id": c.doc_id, "idx": c.index, "text": c.text, "start": c.start,
+                     "end": c.end, "sentences": json.dumps(c.sentences), "heading": c.heading} for c in chunk_list])
             self._audit(db, actor, "add", document.doc_id,
-                        f"{document.source} v{document.version} ({len(chunks)} đoạn)" + (f", thay {replaces}" if replaces else ""))
+                        f"{document.source} v{document.version} ({len(chunk_list)} đoạn)" + (f", thay {replaces}" if replaces else ""))
 
     def remove(self, doc_id: str, actor: str) -> bool:
-        with self._connect() as db:
-            changed = db.execute("UPDATE documents SET status = ? WHERE doc_id = ? AND status = ?",
-                                 (DELETED, doc_id, ACTIVE)).rowcount
+        with self.db.write() as db:
+            changed = db.execute(update(documents).where(documents.c.doc_id == doc_id, documents.c.status == ACTIVE)
+                                 .values(status=DELETED)).rowcount
             if changed:
                 self._audit(db, actor, "remove", doc_id, "")
         return bool(changed)
 
-    def _audit(self, db: sqlite3.Connection, actor: str, action: str, doc_id: str, detail: str) -> None:
-        db.execute("INSERT INTO audit (at, actor, action, doc_id, detail) VALUES (?, ?, ?, ?, ?)",
-                   (time.time(), actor, action, doc_id, detail))
-        row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(int(row[0]) + 1 if row else 1),))
+    def _audit(self, db: Connection, actor: str, action: str, doc_id: str, detail: str) -> None:
+        db.execute(audit.insert().values(at=time.time(), actor=actor, action=action, doc_id=doc_id, detail=detail))
+        # Bumped in place (a row lock on PostgreSQL): two writers can never read the same number.
+        db.execute(self.db.insert(meta).values(key="generation", value="0")
+                   .on_conflict_do_nothing(index_elements=[meta.c.key]))
+        db.execute(update(meta).where(meta.c.key == "generation")
+                   .values(value=cast(cast(meta.c.value, Integer) + 1, Text)))
 
     def documents(self, include_history: bool = False) -> list[dict]:
-        query = ("SELECT d.doc_id, d.source, d.title, d.publisher, d.date, d.version, d.status, d.replaces, "
-                 "d.created_at, d.content_hash, (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id) AS chunks "
-                 "FROM documents d")
+        count = select(func.count()).select_from(chunks).where(chunks.c.doc_id == documents.c.doc_id).scalar_subquery()
+        query = select(documents.c.doc_id, documents.c.source, documents.c.title, documents.c.publisher,
+                       documents.c.date, documents.c.version, documents.c.status, documents.c.replaces,
+                       documents.c.created_at, documents.c.content_hash, count.label("chunks"))
         if not include_history:
-            query += f" WHERE d.status = '{ACTIVE}'"
-        with self._connect() as db:
-            return [dict(row) for row in db.execute(query + " ORDER BY d.source, d.version")]
-
-    def document(self, doc_id: str) -> dict | None:
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return dict(row) if row else None
+            query = query.where(documents.c.status == ACTIVE)
+        with self.db.read() as db:
+            return [dict(row._mapping) for row in db.execute(query.order_by(documents.c.source, documents.c.version))]
 
     @staticmethod
-    def _active_chunks(db: sqlite3.Connection) -> list[dict]:
-        rows = db.execute(
-            "SELECT c.chunk_id, c.doc_id, c.idx, c.text, c.start, c.end, c.sentences, c.heading FROM chunks c "
-            "JOIN documents d ON d.doc_id = c.doc_id WHERE d.status = ? ORDER BY d.source, c.idx",
-            (ACTIVE,)).fetchall()
-        return [{**dict(row), "sentences": json.loads(row["sentences"])} for row in rows]
+    def _chunks_of(db: Connection, doc_ids: list[str] | None) -> list[dict]:
+        query = (select(*_CHUNK_COLUMNS).join(documents, documents.c.doc_id == chunks.c.doc_id)
+                 .where(documents.c.status == ACTIVE))
+        rows = []
+        for batch in _batches(doc_ids):
+            selected = query if batch is None else query.where(chunks.c.doc_id.in_(batch))
+            rows.extend(db.execute(selected.order_by(documents.c.source, chunks.c.doc_id, chunks.c.idx)))
+        return [{**dict(row._mapping), "sentences": json.loads(row.sentences)} for row in rows]
 
     @staticmethod
-    def _active_documents(db: sqlite3.Connection) -> dict[str, dict]:
-        rows = db.execute("SELECT * FROM documents WHERE status = ?", (ACTIVE,)).fetchall()
-        return {row["doc_id"]: dict(row) for row in rows}
+    def _documents_of(db: Connection, doc_ids: list[str] | None) -> dict[str, dict]:
+        found = {}
+        for batch in _batches(doc_ids):
+            query = select(documents).where(documents.c.status == ACTIVE)
+            if batch is not None:
+                query = query.where(documents.c.doc_id.in_(batch))
+            found.update((row.doc_id, dict(row._mapping)) for row in db.execute(query))
+        return found
 
     def active_chunks(self) -> list[dict]:
-        with self._connect() as db:
-            return self._active_chunks(db)
+        with self.db.read() as db:
+            return self._chunks_of(db, None)
 
     def active_documents(self) -> dict[str, dict]:
-        with self._connect() as db:
-            return self._active_documents(db)
+        with self.db.read() as db:
+            return self._documents_of(db, None)
 
     def live_state(self) -> tuple[int, dict[str, dict], list[dict]]:
         """(generation, live documents, their chunks) read in one transaction, so that a writer
         in another thread or process never lands half-way through."""
-        with self._connect() as db:
-            db.execute("BEGIN")
-            row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-            return int(row[0]) if row else 0, self._active_documents(db), self._active_chunks(db)
+        generation, _live, found, found_chunks = self.live_changes(None)
+        return generation, found, found_chunks
+
+    def live_changes(self, known: frozenset[str] | None, with_chunks: bool = True
+                     ) -> tuple[int, frozenset[str], dict[str, dict], list[dict]]:
+        """(generation, ids of the live documents, the live documents not in `known` with their
+        chunks), in one transaction: what a searcher holding `known` must add and drop."""
+        with self.db.read() as db:
+            value = db.scalar(select(meta.c.value).where(meta.c.key == "generation"))
+            live = frozenset(db.scalars(select(documents.c.doc_id).where(documents.c.status == ACTIVE)))
+            wanted = None if known is None else sorted(live - known)
+            if wanted == []:
+                return int(value or 0), live, {}, []
+            return (int(value or 0), live, self._documents_of(db, wanted),
+                    self._chunks_of(db, wanted) if with_chunks else [])
 
     def audit_log(self, limit: int = 100) -> list[dict]:
-        with self._connect() as db:
-            return [dict(r) for r in db.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
+        with self.db.read() as db:
+            return [dict(row._mapping) for row in db.execute(select(audit).order_by(audit.c.id.desc()).limit(limit))]
+
+
+def _batches(ids: list[str] | None):
+    if ids is None:
+        yield None
+        return
+    for start in range(0, len(ids), _IN_BATCH):
+        yield ids[start:start + _IN_BATCH]

@@ -58,3 +58,21 @@ def run_cli(*args: str, data_dir: Path, stdin: str | None = None, env: dict | No
     return subprocess.run([sys.executable, "-c", "from ngoaivu.cli import main; raise SystemExit(main())", *args],
                           input=stdin, capture_output=True, text=True, encoding="utf-8", env=environment,
                           cwd=ROOT, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session (skipped, saying why, where it cannot start)."""
+    from tests.postgres_server import PostgresServer, missing_reason
+
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def database_url(postgres_server) -> str:
+    """A fresh, empty database on that server: its postgresql:// URL."""
+    return postgres_server.new_database()

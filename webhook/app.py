@@ -63,6 +63,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             from retrieval.engine import AnswerEngine
 
             answer_engine = await asyncio.to_thread(AnswerEngine.open, settings)
+            # The lexical indexes are built before the first question is taken, not by it.
+            await asyncio.to_thread(answer_engine.kb.snapshot)
         dialogue = Dialogue(answer_engine, settings)
         app.state.engine, app.state.dialogue, app.state.telegram = answer_engine, dialogue, None
         await app.state.zalo.resume(dialogue)  # events an earlier run acknowledged but did not finish

@@ -15,8 +15,9 @@ from bot.dialogue import Dialogue
 from bot.zalo import CHANNEL, ZaloBot, parse_event
 from bot.zalo_api import ZaloApi
 from bot.zalo_outbox import Outbox
-from bot.zalo_tokens import TokenStore
+from bot.zalo_tokens import DatabaseTokenStore, TokenStore
 from ngoaivu.settings import Settings
+from storage.database import Database
 from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,16 @@ MAX_CLOCK_SKEW_SECONDS = 2 * 60  # an event from the future: the two clocks disa
 router = APIRouter()
 
 
+def token_store(settings: Settings):
+    """A file under the data directory, or the shared database when several machines serve."""
+    if not settings.database_url:
+        return TokenStore.in_dir(settings.data_dir)
+    return DatabaseTokenStore(Database(settings.database_url))
+
+
 def include_zalo(app: FastAPI, settings: Settings) -> None:
     """Add the Zalo channel to the app: its webhook route and its API client (tokens loaded now)."""
-    app.state.zalo = ZaloBot(settings, ZaloApi(settings, TokenStore.in_dir(settings.data_dir)),
+    app.state.zalo = ZaloBot(settings, ZaloApi(settings, token_store(settings)),
                              Outbox.in_dir(settings.data_dir))
     app.include_router(router)
 

@@ -1,0 +1,1 @@
+"""Shared state: the database every server process (on any machine) reads and writes."""
