@@ -8,20 +8,23 @@ and expiring), a per-user rate limit, dedupe of retried deliveries, the answers 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Protocol, TypeVar
 
 from bot import texts
 from bot.analytics import QuestionLog
 from bot.followup import resolve
 from bot.store import ConversationStore, StoredAnswer
-from ngoaivu.settings import Settings
+from ngoaivu.settings import Settings, cores
 from retrieval.models import Answer, Citation
 from retrieval.question import InvalidQuestion, clean_question  # noqa: F401 - re-exported
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -82,11 +85,27 @@ class Dialogue:
         # Refused questions and 👎, for admins (bot/analytics.py).
         self.questions = questions or QuestionLog.in_dir(
             settings.data_dir, self.store, settings.analytics_days, clock, settings.database_url)
+        # Nothing blocking runs on the event loop. Answering is CPU-bound, so one thread per core:
+        # more would only queue inside the interpreter instead of in front of the pool. The
+        # store's other short calls get one thread of their own and never wait behind an answer.
+        self._answering = ThreadPoolExecutor(cores(), thread_name_prefix="ngoaivu-answer")
+        self._storing = ThreadPoolExecutor(1, thread_name_prefix="ngoaivu-store")
 
     def close(self) -> None:
-        """Close the files the dialogue keeps open."""
+        """Stop the worker threads (after the calls already queued) and close the files kept open."""
+        self._answering.shutdown(wait=True)
+        self._storing.shutdown(wait=True)
         self.questions.close()
         self.store.close()
+
+    async def off_loop(self, call: Callable[..., T], *args, **kwargs) -> T:
+        """Run a short blocking call (the store, the registry) on the store thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._storing, functools.partial(call, *args, **kwargs))
+
+    async def answer_only(self, question: str) -> Answer:
+        """The engine's answer with no conversation around it (the JSON API), off the loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._answering, self.engine.ask, question)
 
     def _key(self, channel: str, ident: object) -> str:
         """A keyed pseudonym of a chat, a user or a delivery: what is stored names nobody in clear."""
@@ -126,20 +145,24 @@ class Dialogue:
             asked = self.validate(text)
         except InvalidQuestion as invalid:
             return Reply(kind="invalid", text=invalid.message)
+        # One hop off the loop for the whole turn: rate limit, context, engine, stores.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._answering, self._turn, channel, chat_id, user_id, asked)
+
+    def _turn(self, channel: str, chat_id: object, user_id: object, asked: str) -> Reply:
+        """A checked question's reply (blocking: runs on an answering thread)."""
         wait = self._rate_wait(channel, user_id)
         if wait:
             return Reply(kind="rate_limited", text=texts.RATE_LIMITED.format(seconds=wait))
-
         previous = self.previous_question(channel, chat_id)
         reading = resolve(previous, asked)
-        answer = await asyncio.to_thread(self.engine.ask, reading.question)
+        answer = self.engine.ask(reading.question)
         self.store.remember(self._key(channel, chat_id), reading.question, self.clock())
-        answer_id = await asyncio.to_thread(
-            self.store.save_answer, channel, self._key(channel, chat_id), self._key(channel, user_id), asked,
-            reading.question, reading.rewritten, answer,
+        answer_id = self.store.save_answer(
+            channel, self._key(channel, chat_id), self._key(channel, user_id), asked, reading.question, reading.rewritten, answer,
         )
         if answer.refused:
-            await asyncio.to_thread(self.record_refusal, channel, user_id, reading.question)
+            self.record_refusal(channel, user_id, reading.question)
         note = ""
         if reading.follow_up and previous is None and answer.refused:
             note = texts.FOLLOW_UP_WITHOUT_CONTEXT

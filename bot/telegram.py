@@ -39,6 +39,7 @@ CHANNEL = "telegram"
 # The update types the handlers below use; setWebhook and getUpdates ask for just these.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 UNANSWERED_SHOWN = 15  # /chuatraloi lists this many; the admin page lists them all
+TYPING_AFTER_SECONDS = 1.0  # answers take ~15 ms: "typing…" would be one Bot API call for nothing
 TYPING_REFRESH_SECONDS = 4.5  # Telegram shows "typing…" for 5 s per sendChatAction
 
 COMMANDS = [
@@ -82,27 +83,34 @@ def _is_group(message: Message) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int):
-    """Show "typing…" while the answer is being made (refreshed for slow answers)."""
+async def _typing_if_slow(context: ContextTypes.DEFAULT_TYPE, chat_id: int):
+    """Show "typing…" only while an answer is slow; a fast one goes out with no extra call."""
+    done = asyncio.Event()
+
+    async def finished_within(seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(done.wait(), seconds)
+            return True
+        except asyncio.TimeoutError:
+            return False
 
     async def keep_typing() -> None:
-        while True:
-            await asyncio.sleep(TYPING_REFRESH_SECONDS)
-            await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        delay = TYPING_AFTER_SECONDS
+        while not await finished_within(delay):
+            try:
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            except TelegramError:
+                pass  # a lost "typing" must not cost the answer
+            delay = TYPING_REFRESH_SECONDS
 
-    # The first "typing" is in flight while the engine works (one round trip saved), and is
-    # finished before the answer goes out, so it never arrives after it.
-    first = asyncio.create_task(context.bot.send_chat_action(chat_id, ChatAction.TYPING))
-    refresh = asyncio.create_task(keep_typing())
+    task = asyncio.create_task(keep_typing())
     try:
         yield
     finally:
-        refresh.cancel()
-        for task in (first, refresh):
-            try:
-                await task
-            except (asyncio.CancelledError, TelegramError):
-                pass  # a lost "typing" must not cost the answer
+        # Not cancelled: a "typing" already in flight is finished first, so it never arrives
+        # after the answer (Telegram would then show "typing…" under it).
+        done.set()
+        await task
 
 
 async def _send_html(
@@ -135,7 +143,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str 
     if not isinstance(text, str):  # only a forged update has a text that is a number or a list
         text = None
     user_id = update.effective_user.id if update.effective_user else message.chat.id
-    async with _typing(context, message.chat.id):
+    async with _typing_if_slow(context, message.chat.id):
         reply = await _dialogue(context).ask(CHANNEL, message.chat.id, user_id, text)
     keyboard = None
     if reply.is_answer and reply.answer_id is not None:
@@ -165,14 +173,16 @@ def _addressed_text(message: Message, username: str, bot_id: int) -> str | None:
 
 async def drop_retried_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop an update already seen (Telegram retries a webhook delivery it thinks failed)."""
-    if not _dialogue(context).first_delivery(CHANNEL, update.update_id):
+    dialogue = _dialogue(context)
+    if not await dialogue.off_loop(dialogue.first_delivery, CHANNEL, update.update_id):
         log.info("Dropping retried update %s", update.update_id)
         raise ApplicationHandlerStop
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet, show example questions, and start the chat afresh."""
-    _dialogue(context).forget(CHANNEL, update.effective_chat.id)
+    dialogue = _dialogue(context)
+    await dialogue.off_loop(dialogue.forget, CHANNEL, update.effective_chat.id)
     await update.effective_message.reply_text(welcome_html())
 
 
@@ -193,7 +203,8 @@ async def documents_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         documents = await asyncio.to_thread(_admin(context).documents, True)
         await _send_html(update.effective_message, admin_documents_html(documents))
         return
-    documents = await asyncio.to_thread(_dialogue(context).documents)
+    dialogue = _dialogue(context)
+    documents = await dialogue.off_loop(dialogue.documents)
     await _send_html(update.effective_message, documents_html(documents))
 
 
@@ -287,7 +298,8 @@ def _local_time(timestamp: float) -> str:
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/nguon: the last answer's sources in full, with their quoted passages."""
     message = update.effective_message
-    stored = await asyncio.to_thread(_dialogue(context).last_answer, CHANNEL, message.chat.id)
+    dialogue = _dialogue(context)
+    stored = await dialogue.off_loop(dialogue.last_answer, CHANNEL, message.chat.id)
     if stored is None:
         await message.reply_text(plain_html(texts.NO_LAST_ANSWER))
     elif not stored.answer.citations:
@@ -327,11 +339,10 @@ async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """Show a citation's quoted passage in place of the answer, with a way back."""
     query = update.callback_query
     answer_id, n = (int(group) for group in context.match.groups())
+    dialogue = _dialogue(context)
     stored = None
     if query.message is not None:  # None for a button under an inline-mode message: not ours
-        stored = await asyncio.to_thread(
-            _dialogue(context).stored_answer, CHANNEL, query.message.chat.id, answer_id
-        )
+        stored = await dialogue.off_loop(dialogue.stored_answer, CHANNEL, query.message.chat.id, answer_id)
     citation = next((c for c in stored.answer.citations if c.n == n), None) if stored else None
     if citation is None:
         await query.answer(texts.ANSWER_GONE, show_alert=True)
@@ -345,11 +356,10 @@ async def back_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """Put the answer back after a quote was shown."""
     query = update.callback_query
     answer_id = int(context.match.group(1))
+    dialogue = _dialogue(context)
     stored = None
     if query.message is not None:
-        stored = await asyncio.to_thread(
-            _dialogue(context).stored_answer, CHANNEL, query.message.chat.id, answer_id
-        )
+        stored = await dialogue.off_loop(dialogue.stored_answer, CHANNEL, query.message.chat.id, answer_id)
     if stored is None:
         await query.answer(texts.ANSWER_GONE, show_alert=True)
         return
@@ -363,11 +373,11 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """Store 👍/👎 for the answer and thank the user."""
     query = update.callback_query
     answer_id, vote = int(context.match.group(1)), context.match.group(2)
+    dialogue = _dialogue(context)
     stored = None
     if query.message is not None:
-        stored = await asyncio.to_thread(
-            _dialogue(context).vote, CHANNEL, query.message.chat.id, query.from_user.id,
-            answer_id, vote == "up",
+        stored = await dialogue.off_loop(
+            dialogue.vote, CHANNEL, query.message.chat.id, query.from_user.id, answer_id, vote == "up",
         )
     if stored is None:
         await query.answer(texts.ANSWER_GONE, show_alert=True)

@@ -186,7 +186,7 @@ class ZaloBot:
 
     async def welcome(self, dialogue: Dialogue, user_id: str) -> None:
         """Greet a new follower and start the chat afresh."""
-        dialogue.forget(CHANNEL, user_id)
+        await dialogue.off_loop(dialogue.forget, CHANNEL, user_id)
         await self.say(user_id, welcome_text())
 
     async def add_file(

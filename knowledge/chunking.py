@@ -20,7 +20,9 @@ LONG_SENTENCE = 480
 # Abbreviations whose dot does not end a sentence ("TP. Đà Nẵng", "Tp. HCM", "ThS. Lê").
 _NON_FINAL = re.compile(r"(?:\b(?:TP|Tp|tp|Th\.S|ThS|TS|PGS|GS|BS|KS|Mr|Mrs|Ms|Dr|St|No|Nr|v\.v|tr|Q|P|TT|Ths)\.)$")
 _CLAUSE_BREAKS = (re.compile(r"(?<=;)\s+"), re.compile(r"(?<=,)\s+"))
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’»)]*\s+(?=[\"“‘«(]?[A-ZÀ-Ỹ0-9Đ])")
+# A sentence starts with a capital letter or a digit (listed: the range À-Ỹ also holds lower case).
+_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.isupper() and c.isalpha())
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’»)]*\s+(?=[\"“‘«(]?[" + _UPPER + r"0-9])")
 
 
 def _spans(text: str, start: int, end: int, pattern: re.Pattern) -> list[tuple[int, int]]:

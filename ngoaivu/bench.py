@@ -266,18 +266,30 @@ def serve_peak_rss(settings: Settings, backend: str, questions: int = 30) -> str
             process.wait(timeout=30)
 
 
-def webhook_rows(repeat_updates: int = 60) -> list[str]:
-    """Updates/s and p95 request->sendMessage with 1, 10 and 50 concurrent chats (source checkout)."""
+def webhook_rows() -> list[str]:
+    """Webhook POST -> sendMessage latency against `ngoaivu serve` in its own processes: one chat
+    at a time, 10 chats at 20 updates/s and 50 chats at 40 updates/s, first as one process with
+    the embedded vector store, then as deployed with a Chroma server and the default workers."""
     if not (ROOT / "tests" / "fake_bot_api.py").exists():
-        return ["| webhook throughput | skipped: needs the source checkout (tests/fake_bot_api.py) |"]
+        return ["| webhook latency | skipped: needs the source checkout (tests/fake_bot_api.py) |"]
     sys.path.insert(0, str(ROOT))
     from tests.webhook_load import measure  # the local Bot API server lives with the tests
 
     rows = []
-    for chats in (1, 10, 50):
-        result = measure(concurrent_chats=chats, updates=max(repeat_updates, chats * 2))
-        rows.append(f"| webhook, {chats} concurrent chats | {result['updates_per_second']:.1f} updates/s | "
-                    f"p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms request→sendMessage |")
+    for chroma, setup in ((False, "embedded store"), (True, "Chroma server")):
+        memory, results = measure(chroma=chroma)
+        where = f"{setup}, {memory['workers']} worker{'s' if memory['workers'] > 1 else ''}"
+        for r in results:
+            rows.append(
+                f"| webhook → sendMessage, {r['label']} ({where}) | p50 {r['p50_ms']:.0f} ms, "
+                f"p95 {r['p95_ms']:.0f} ms; {r['answered']}/{r['updates']} answered, {r['extra']} twice, "
+                f"{r['non_200']} HTTP errors or timeouts; "
+                f"server CPU {r['server_cpu_ms_per_update']:.0f} ms/update |")
+        rss = ", ".join(f"{mb:.0f}" for mb in memory["peak_rss_mb"])
+        pss = ", ".join(f"{mb:.0f}" for mb in memory["pss_mb"])
+        private = ", ".join(f"{mb:.0f}" for mb in memory["private_mb"])
+        rows.append(f"| `ngoaivu serve` memory per worker after the runs ({where}) | peak RSS {rss} MB; "
+                    f"PSS {pss} MB; private {private} MB |")
     return rows
 
 

@@ -18,6 +18,20 @@ def _ids(value: str) -> frozenset[str]:
     return frozenset(part.strip() for part in value.split(",") if part.strip())
 
 
+def cores() -> int:
+    """CPUs this process may run on (a container's or taskset's limit, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(chroma_host: str) -> int:
+    """`ngoaivu serve` processes: one per core when vectors live in a Chroma server; one with the
+    embedded store, which only one process may open (that process still answers on every core)."""
+    return cores() if chroma_host else 1
+
+
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "ngoaivu"
@@ -70,7 +84,7 @@ class Settings:
             chroma_port=int(env("CHROMA_PORT", "8000")),
             host=env("HOST", "127.0.0.1"),
             port=int(env("PORT", "8080")),
-            workers=max(1, int(env("NGOAIVU_WORKERS", "1"))),
+            workers=max(1, int(env("NGOAIVU_WORKERS") or default_workers(env("CHROMA_HOST", "")))),
             public_url=env("PUBLIC_URL", "").rstrip("/"),
             telegram_bot_token=env("TELEGRAM_BOT_TOKEN", ""),
             telegram_webhook_secret=env("TELEGRAM_WEBHOOK_SECRET", ""),

@@ -18,12 +18,15 @@ _DATE = re.compile(
 )
 SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Đoàn "
              "Lâm Mai Tô Hà Cao Lương Thái Tạ Châu Quách Đào Trịnh Lưu Kiều Tống Vương Khúc Triệu La").split()
-_CAPITALIZED = r"[A-ZÀ-ỸĐ][a-zà-ỹđ]+"
+# Upper- and lower-case Vietnamese letters, listed: the range À-Ỹ mixes both cases ("đ" is in it).
+UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.isupper() and c.isalpha())
+LOWER = "a-z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.islower() and c.isalpha())
+_CAPITALIZED = r"[" + UPPER + r"][" + LOWER + r"]+"
 _PERSON = re.compile(r"\b(?:" + "|".join(SURNAMES) + r")(?:\s+" + _CAPITALIZED + r"){1,3}\b")
 _PLACE = re.compile(r"\b(?:tại|ở)\s+((?:(?:TP\.|Tp\.|tỉnh|thành phố|thủ đô)\s*)?" + _CAPITALIZED +
                     r"(?:\s+" + _CAPITALIZED + r"){0,3})")
 _ORGANIZATION = re.compile(r"\b(?:Bộ|Sở|Cục|Ban|Ủy ban|UBND|Văn phòng|Hội đồng|Tổng cục|Thành ủy|Tỉnh ủy)"
-                           r"(?:\s+" + _CAPITALIZED + r"(?:\s+[a-zà-ỹđ]+)?){1,3}")
+                           r"(?:\s+" + _CAPITALIZED + r"(?:\s+[" + LOWER + r"]+)?){1,3}")
 _PLACE_BEFORE = re.compile(r"(?:tại|ở|thành phố|tỉnh|TP\.|Tp\.|thủ đô|Thủ đô|đến|tới|với)\s*$")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{8,240})[”\"»]")
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 
 from bot import texts
+from bot.telegram import TYPING_AFTER_SECONDS
 from retrieval.engine import AnswerEngine
 from retrieval.models import Answer, Citation
 from tests.fake_bot_api import BOT_USERNAME, utf16_len
@@ -39,8 +41,7 @@ def test_question_is_answered_with_the_fact_in_bold_and_its_source(served, engin
     served.say(chat, QUESTION)
 
     methods = [c.method for c in served.api.calls if c.params.get("chat_id") == chat]
-    assert methods == ["sendChatAction", "sendMessage"]  # "typing…" first, then one reply
-    assert served.api.calls_of("sendChatAction", chat)[0].params["action"] == "typing"
+    assert methods == ["sendMessage"]  # a fast answer needs no "typing…" first: one call
     sent = served.last_sent(chat)
     assert sent.params["parse_mode"] == "HTML"
     shown = sent.shown_text
@@ -298,6 +299,30 @@ def test_a_long_reply_is_split_below_the_limit_on_paragraphs(serve_app):
     paragraphs = [para for p in parts for para in p.shown_text.split("\n\n")]
     assert [para.strip() for para in paragraphs[:60]] == [para.strip() for para in LongAnswerEngine.PARAGRAPHS]
     assert paragraphs[60] == "Nguồn:\n[1] Hướng dẫn 1 — Bộ Ngoại giao, 01/01/2024\n[2] Hướng dẫn 2 — Bộ Ngoại giao, 01/01/2024"
+
+
+class SlowEngine:
+    """The real engine, answering after a pause (a question that takes a while)."""
+
+    def __init__(self, engine: AnswerEngine, seconds: float) -> None:
+        self.engine, self.seconds = engine, seconds
+
+    def ask(self, question: str) -> Answer:
+        time.sleep(self.seconds)
+        return self.engine.ask(question)
+
+    def documents(self, include_history: bool = False) -> list[dict]:
+        return self.engine.documents(include_history)
+
+
+def test_a_slow_answer_shows_typing_first_and_never_after_the_reply(serve_app, engine):
+    slow = serve_app(SlowEngine(engine, TYPING_AFTER_SECONDS + 0.8))
+    chat = new_chat_id()
+    slow.say(chat, QUESTION)
+    calls = [c for c in slow.api.calls if c.params.get("chat_id") == chat]
+    assert [c.method for c in calls] == ["sendChatAction", "sendMessage"]
+    assert calls[0].params["action"] == "typing"
+    assert "119" in calls[1].shown_text
 
 
 def test_an_unknown_or_foreign_button_is_answered(served):

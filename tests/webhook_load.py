@@ -1,61 +1,308 @@
-"""Webhook load for `ngoaivu bench`: the real app under uvicorn, the local Bot API server, and N
-chats posting updates at once. Bounded: a fixed number of updates, each with a timeout."""
+"""Webhook load for `ngoaivu bench`: `ngoaivu serve` runs in its own process(es); this process
+plays Telegram. It hosts the local Bot API server the bot replies to and posts Updates to the
+webhook at a fixed rate (open loop: one every 1/rate s, whatever the server is doing), then
+times each POST to its sendMessage. Bounded: a fixed number of updates, each with a timeout.
+
+Replies are matched to updates per chat, in order (a private chat's reply does not quote the
+question), so "answered once" means each chat got exactly as many messages as it sent updates.
+"""
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
+import re
+import socket
+import subprocess
+import sys
 import tempfile
 import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 
-from retrieval.engine import AnswerEngine
-from tests.fake_bot_api import FakeBotApi
-from tests.telegram_fixtures import SECRET, LiveServer, app_settings, message_update, new_chat_id
-from webhook.app import SECRET_HEADER, WEBHOOK_PATH, create_app
+from ngoaivu.settings import default_workers
+from tests.fake_bot_api import TOKEN, FakeBotApi
+from tests.telegram_fixtures import SECRET, message_update, new_chat_id
+from webhook.app import SECRET_HEADER, WEBHOOK_PATH
 
 QUESTIONS = [
     "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?",
     "Hội nghị Ngoại vụ toàn quốc lần thứ 21 có chủ đề gì?",
     "quy che 272 ban hanh ngay nao",
+    "TP.HCM có quan hệ hợp tác với bao nhiêu địa phương nước ngoài?",
+    "Ai là Tổng Lãnh sự Việt Nam tại Fukuoka?",
     "Cách nấu phở bò ngon tại nhà?",
 ]
 
 
-def _percentile(values: list[float], share: float) -> float:
+# Fresh update ids on every run: the server remembers the ids it has seen in its data directory
+# (and drops a repeat as a Telegram retry), which may outlive this process.
+_update_ids = itertools.count(time.time_ns() // 1000)
+
+
+def _update(chat: int, text: str) -> dict:
+    return message_update(chat, text, update_id=next(_update_ids))
+
+
+def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def measure(concurrent_chats: int, updates: int, engine: AnswerEngine | None = None) -> dict:
-    """Send `updates` questions from `concurrent_chats` chats at once (each chat waits for its
-    previous answer, as a person does) and time each request to its sendMessage."""
-    with tempfile.TemporaryDirectory() as tmp, FakeBotApi() as api:
-        engine = engine or AnswerEngine.open(app_settings(Path(tmp) / "engine", api))
-        settings = app_settings(Path(tmp) / "app", api, rate_limit_questions=100_000)
-        with LiveServer(create_app(settings, engine)) as live:
-            chats = [new_chat_id() for _ in range(concurrent_chats)]
-            starts: dict[int, list[float]] = {chat: [] for chat in chats}
-            per_chat = max(1, updates // concurrent_chats)
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-            async def chat_worker(client: httpx.AsyncClient, chat: int) -> None:
-                for i in range(per_chat):
-                    starts[chat].append(time.perf_counter())
-                    await client.post(live.url + WEBHOOK_PATH, json=message_update(chat, QUESTIONS[i % len(QUESTIONS)]),
-                                      headers={SECRET_HEADER: SECRET})
 
-            async def run() -> float:
-                async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=concurrent_chats)) as client:
-                    begin = time.perf_counter()
-                    await asyncio.gather(*(chat_worker(client, chat) for chat in chats))
-                    return time.perf_counter() - begin
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from ngoaivu.cli import main; raise SystemExit(main())", *args]
 
-            elapsed = asyncio.run(run())
-            latencies = []
-            for chat in chats:
-                sent = [call.at for call in api.calls_of("sendMessage", chat)]
-                latencies.extend((at - start) * 1000 for at, start in zip(sent, starts[chat]))
-            total = sum(len(s) for s in starts.values())
-            return {"updates": total, "answered": len(latencies), "elapsed_s": elapsed,
-                    "updates_per_second": total / elapsed,
-                    "p50_ms": _percentile(latencies, 0.5), "p95_ms": _percentile(latencies, 0.95)}
+
+def _kb(path: str, field: str) -> float:
+    """A `kB` field of a /proc file (0 when the process is gone)."""
+    try:
+        match = re.search(rf"^{field}:\s+(\d+) kB", Path(path).read_text(), re.MULTILINE)
+    except OSError:
+        return 0.0
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(part) for part in text.split()]
+
+
+@dataclass
+class Server:
+    """A running `ngoaivu serve` (all its worker processes) wired to the local Bot API."""
+
+    process: subprocess.Popen
+    url: str
+    data_dir: Path
+    log: object  # the server's stdout and stderr (a temporary file)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-chars:]
+
+    def worker_pids(self) -> list[int]:
+        """The processes that answer: uvicorn's workers, or the server itself with one worker."""
+        workers = []
+        for pid in _children(self.process.pid):
+            try:
+                if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+                    workers.append(pid)
+            except OSError:
+                pass
+        return workers or [self.process.pid]
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time used so far by the answering processes."""
+        total = 0.0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        return total
+
+    def memory(self) -> dict:
+        """Per worker, in MB: peak RSS (VmHWM); PSS, which splits shared pages (the memory-mapped
+        model file, the interpreter's libraries) between the processes that map them; and the
+        private pages no other process shares."""
+        pids = self.worker_pids()
+        rollups = [f"/proc/{pid}/smaps_rollup" for pid in pids]
+        return {"workers": len(pids),
+                "peak_rss_mb": [_kb(f"/proc/{pid}/status", "VmHWM") for pid in pids],
+                "pss_mb": [_kb(path, "Pss") for path in rollups],
+                "private_mb": [_kb(path, "Private_Clean") + _kb(path, "Private_Dirty") for path in rollups]}
+
+
+def prepare_data_dir(directory: Path, extra_env: dict | None = None) -> None:
+    """Index the shipped articles once, in its own process, so the server starts warm."""
+    env = {**os.environ, "NGOAIVU_DATA_DIR": str(directory), **(extra_env or {})}
+    subprocess.run(_cli("docs", "--json"), env=env, check=True, capture_output=True, timeout=900)
+
+
+@contextmanager
+def chroma_server(path: Path) -> Iterator[dict]:
+    """`chroma run` (the chromadb package's server) on a free loopback port: the environment
+    that points `ngoaivu` at it."""
+    port = _free_port()
+    command = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(path),
+               "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Chroma server did not start")
+            time.sleep(0.2)
+        yield {"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(port)}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextmanager
+def serve(api: FakeBotApi, data_dir: Path, workers: int | None = None,
+          extra_env: dict | None = None) -> Iterator[Server]:
+    """`ngoaivu serve` in a child process, as an operator starts it, answering through `api`."""
+    port = _free_port()
+    env = {**os.environ, "NGOAIVU_DATA_DIR": str(data_dir), "HOST": "127.0.0.1", "PORT": str(port),
+           "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
+           "TELEGRAM_API_BASE_URL": api.base_url, "TELEGRAM_FILE_BASE_URL": api.file_base_url,
+           "PUBLIC_URL": "", "NGOAIVU_RATE_LIMIT_QUESTIONS": "0", **(extra_env or {})}
+    env.pop("NGOAIVU_WORKERS", None)
+    if workers:
+        env["NGOAIVU_WORKERS"] = str(workers)
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(_cli("serve"), env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(process, f"http://127.0.0.1:{port}", data_dir, log)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"ngoaivu serve exited ({process.returncode}):\n{server.log_tail()}")
+            try:
+                if httpx.get(server.url + "/healthz", timeout=2).json().get("telegram"):
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("ngoaivu serve did not start within 300 s")
+            time.sleep(0.2)
+        # With several workers, each must have opened its engine before the clock starts.
+        expected = workers or default_workers(env.get("CHROMA_HOST", ""))
+        while len(server.worker_pids()) < expected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def warm_up(server: Server, api: FakeBotApi, chats: int = 8, rounds: int = 3) -> None:
+    """A few questions on every worker (connections, caches) before anything is timed."""
+    for _ in range(rounds):
+        for i in range(chats):  # a new connection each: the kernel spreads them over the workers
+            update = _update(new_chat_id(), QUESTIONS[i % len(QUESTIONS)])
+            httpx.post(server.url + WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET}, timeout=60)
+    api.reset()
+
+
+def run_load(server: Server, api: FakeBotApi, rate: float, chats: int, updates: int,
+             settle_seconds: float = 30.0) -> dict:
+    """Post `updates` questions from `chats` chats at `rate` per second; time each to its reply."""
+    chat_ids = [new_chat_id() for _ in range(chats)]
+    sent_at: dict[int, list[float]] = {chat: [] for chat in chat_ids}
+    statuses: list[int] = []
+
+    async def post(client: httpx.AsyncClient, chat: int, text: str) -> None:
+        sent_at[chat].append(time.perf_counter())
+        try:
+            response = await client.post(server.url + WEBHOOK_PATH, json=_update(chat, text),
+                                         headers={SECRET_HEADER: SECRET})
+            statuses.append(response.status_code)
+        except httpx.HTTPError:
+            statuses.append(0)
+
+    async def run() -> float:
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+            begin = time.perf_counter()
+            tasks = []
+            for i in range(updates):
+                delay = begin + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                chat = chat_ids[i % chats]
+                tasks.append(asyncio.create_task(post(client, chat, QUESTIONS[(i // chats) % len(QUESTIONS)])))
+            sending = time.perf_counter() - begin
+            await asyncio.gather(*tasks)
+            return sending
+
+    cpu_before = server.cpu_seconds()
+    sending_seconds = asyncio.run(run())
+    deadline = time.monotonic() + settle_seconds  # replies still on their way after the last 200
+    while time.monotonic() < deadline and len(api.calls_of("sendMessage")) < updates:
+        time.sleep(0.05)
+    cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / updates
+    latencies, missing, extra = [], 0, 0
+    for chat in chat_ids:
+        replies = sorted(call.at for call in api.calls_of("sendMessage", chat))
+        starts = sent_at[chat]
+        missing += max(0, len(starts) - len(replies))
+        extra += max(0, len(replies) - len(starts))
+        latencies.extend((at - start) * 1000 for at, start in zip(replies, starts))
+    api.reset()
+    return {"rate": rate, "chats": chats, "updates": updates, "offered_per_second": updates / sending_seconds,
+            "answered": len(latencies), "missing": missing, "extra": extra,
+            "non_200": sum(1 for s in statuses if s != 200), "server_cpu_ms_per_update": cpu_ms,
+            "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95),
+            "max_ms": max(latencies, default=float("nan"))}
+
+
+def run_closed(server: Server, api: FakeBotApi, updates: int) -> dict:
+    """One chat at a time: each question waits for the previous answer (the single-user case)."""
+    latencies = []
+    cpu_before = server.cpu_seconds()
+    with httpx.Client(timeout=60) as client:
+        for i in range(updates):
+            chat = new_chat_id()
+            started = time.perf_counter()
+            client.post(server.url + WEBHOOK_PATH, json=_update(chat, QUESTIONS[i % len(QUESTIONS)]),
+                        headers={SECRET_HEADER: SECRET})
+            replies = api.calls_of("sendMessage", chat)
+            if replies:
+                latencies.append((replies[0].at - started) * 1000)
+    cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / updates
+    api.reset()
+    return {"rate": 0, "chats": 1, "updates": updates, "answered": len(latencies),
+            "missing": updates - len(latencies), "extra": 0, "non_200": 0, "server_cpu_ms_per_update": cpu_ms,
+            "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95),
+            "max_ms": max(latencies, default=float("nan"))}
+
+
+SCENARIOS = [  # (label, chats, updates per second, updates); rate 0: one chat, one at a time
+    ("1 chat, one question at a time", 1, 0, 40),
+    ("10 chats, 20 updates/s", 10, 20, 200),
+    ("50 chats, 40 updates/s", 50, 40, 400),
+]
+
+
+def measure(chroma: bool = False, workers: int | None = None,
+            scenarios: list[tuple[str, int, float, int]] = SCENARIOS) -> tuple[dict, list[dict]]:
+    """Start `ngoaivu serve` as deployed (with `chroma`: vectors in a Chroma server process;
+    workers: the default unless given) and run the scenarios against it. Returns the server's
+    memory after the runs and one result per scenario."""
+    with tempfile.TemporaryDirectory() as tmp, FakeBotApi() as api, \
+            (chroma_server(Path(tmp) / "chroma") if chroma else nullcontext({})) as chroma_env:
+        directory = Path(tmp) / "data"
+        prepare_data_dir(directory, chroma_env)
+        with serve(api, directory, workers, chroma_env) as server:
+            warm_up(server, api)
+            results = []
+            for label, chats, rate, updates in scenarios:
+                result = run_closed(server, api, updates) if rate == 0 else \
+                    run_load(server, api, rate, chats, updates)
+                results.append({"label": label, **result})
+            return server.memory(), results

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Quer
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from bot.admin import DocumentAdmin
@@ -150,8 +151,10 @@ def admin_router(settings: Settings) -> APIRouter:
         return {**upload.document, "result": upload.status, "replaced": upload.replaced,
                 "sample_question": upload.sample_question, "now_answered": list(upload.now_answered)}
 
+    # The read routes are plain functions: FastAPI runs them on its thread pool, so their SQLite
+    # reads never hold up the event loop.
     @router.get("/documents", response_model=list[DocumentOut])
-    async def list_documents(
+    def list_documents(
         request: Request,
         history: Annotated[bool, Query(description="include replaced and deleted versions")] = True,
     ) -> list[dict]:
@@ -159,7 +162,7 @@ def admin_router(settings: Settings) -> APIRouter:
         return _admin(request).documents(include_history=history)
 
     @router.get("/documents/{doc_id}", response_model=DocumentText, responses={404: {"description": "Unknown id"}})
-    async def get_document(request: Request, doc_id: str) -> dict:
+    def get_document(request: Request, doc_id: str) -> dict:
         """One document version, with the cleaned text that is searched."""
         row = _admin(request).document(doc_id)
         if row is None:
@@ -171,15 +174,16 @@ def admin_router(settings: Settings) -> APIRouter:
     async def delete_document(request: Request, doc_id: str) -> dict:
         """Retire a live document: it is never searched or cited again (its history stays)."""
         admin = _admin(request)
-        if not await admin.remove(doc_id, _actor(request)):
-            row = admin.document(doc_id)
+        removed = await admin.remove(doc_id, _actor(request))
+        row = await run_in_threadpool(admin.document, doc_id)
+        if not removed:
             if row is None:
                 raise HTTPException(status_code=404, detail=NOT_FOUND.format(doc_id=doc_id))
             raise HTTPException(status_code=409, detail=NOT_ACTIVE.format(doc_id=doc_id, status=row["status"]))
-        return admin.document(doc_id)
+        return row
 
     @router.get("/audit", response_model=list[AuditEntry])
-    async def audit_log(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
+    def audit_log(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
         """Who changed which document, when (newest first)."""
         return request.app.state.engine.audit_log(limit)
 

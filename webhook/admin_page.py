@@ -390,7 +390,7 @@ def admin_page_router(settings: Settings) -> APIRouter:
         return HTMLResponse(page_html(nonce), headers=_security_headers(nonce))
 
     @guarded.get(FRAGMENT_PATH, response_class=HTMLResponse)
-    async def documents_table(request: Request) -> HTMLResponse:
+    def documents_table(request: Request) -> HTMLResponse:
         """The document tables as escaped HTML, for the page to show."""
         engine = request.app.state.engine
         html = documents_fragment(engine.documents(include_history=True), engine.audit_log(AUDIT_ROWS))

