@@ -37,11 +37,8 @@ def _bold_fact(body: str, fact: str) -> str:
 
 def source_line(citation: Citation) -> str:
     """"[1] Title — Publisher, 03/01/2020", escaped."""
-    title = citation.title or citation.source or citation.doc_id
-    if citation.location:  # "Điều 5, khoản 2 — Nghị định …"
-        title = f"{citation.location} — {title}"
-    where = ", ".join(part for part in (citation.publisher, citation.date) if part)
-    line = f"[{citation.n}] {escape(title)}"
+    where = citation.details
+    line = f"[{citation.n}] {escape(citation.label)}"
     return f"{line} — {escape(where)}" if where else line
 
 

@@ -13,10 +13,7 @@ text_length = utf16_len  # Zalo's limit, counted safely for any character
 
 def source_line(citation: Citation) -> str:
     """"[1] Title — Publisher, 03/01/2020 (file.txt)"; the file name only when not the title."""
-    title = citation.title or citation.source or citation.doc_id
-    if citation.location:  # "Điều 5, khoản 2 — Nghị định …"
-        title = f"{citation.location} — {title}"
-    where = ", ".join(part for part in (citation.publisher, citation.date) if part)
+    title, where = citation.label, citation.details
     line = f"[{citation.n}] {title}"
     if where:
         line += f" — {where}"

@@ -36,7 +36,7 @@ def _print_answer(answer) -> None:
     if answer.citations and not answer.refused:  # a refusal lists its leads in its own text
         print("\nNguồn:")
         for citation in answer.citations:
-            details = ", ".join(x for x in (citation.publisher, citation.date) if x)
+            details = citation.details
             place = f"{citation.location} — " if citation.location else ""
             print(f"[{citation.n}] {place}{citation.title}" + (f" ({details})" if details else "") + f" — {citation.source}")
 

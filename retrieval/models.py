@@ -17,6 +17,17 @@ class Citation:
     doc_id: str = ""
     location: str = ""  # where in the document: "Điều 5, khoản 2", or the section heading
 
+    @property
+    def label(self) -> str:
+        """What a source line names: "Điều 5, khoản 2 — Nghị định …", or just the title."""
+        title = self.title or self.source or self.doc_id
+        return f"{self.location} — {title}" if self.location else title
+
+    @property
+    def details(self) -> str:
+        """"Publisher, 03/01/2020" as far as known."""
+        return ", ".join(part for part in (self.publisher, self.date) if part)
+
     def to_dict(self) -> dict:
         return asdict(self)
 
