@@ -56,7 +56,8 @@ class KnowledgeBase:
         self._updating = threading.Lock()  # one change to the snapshot at a time
         self._changed = threading.Condition()  # told when a new snapshot is in place
         self._snapshot: Snapshot | None = None
-        self._catching_up = False
+        self._catching_up = False  # an updater thread is running
+        self._asked = 0  # questions that found the snapshot behind the registry
         self._compacting = False
 
     # -- building -------------------------------------------------------------------------------
@@ -174,12 +175,12 @@ class KnowledgeBase:
             with self._updating:
                 if self._snapshot is None:
                     self._install(*self._first())
-            current = self._snapshot
-        if current.generation >= generation:
+            return self._snapshot  # read after `generation`: as new as this question
+        if current.generation == generation:
             return current
         self._catch_up_soon()
-        with self._changed:
-            self._changed.wait_for(lambda: self._snapshot.generation >= generation, timeout=FRESH_WAIT)
+        with self._changed:  # (a registry put back from a backup may also go back a generation)
+            self._changed.wait_for(lambda: self._snapshot.generation != current.generation, timeout=FRESH_WAIT)
             return self._snapshot
 
     def _first(self) -> tuple[Snapshot, bool]:
@@ -212,22 +213,29 @@ class KnowledgeBase:
         """Apply what changed in the registry since the snapshot: one updater at a time."""
         with self._updating:
             current = self._snapshot
-            if current is not None and current.generation < self.registry.generation():
+            if current is not None and current.generation != self.registry.generation():
                 self._install(current.updated(*self.registry.live_changes(current.live_documents)))
 
     def _catch_up_soon(self) -> None:
         with self._changed:
+            self._asked += 1
             if self._catching_up:
-                return
+                return  # the running updater reads the registry again for this request
             self._catching_up = True
         threading.Thread(target=self._catch_up_in_background, name="ngoaivu-index-update", daemon=True).start()
 
     def _catch_up_in_background(self) -> None:
         try:
-            self._catch_up()
+            while True:
+                with self._changed:
+                    asked = self._asked
+                self._catch_up()  # reads the registry after every request counted in `asked`
+                with self._changed:
+                    if self._asked == asked:  # none since: done (in the same hold as the check)
+                        self._catching_up = False
+                        return
         except Exception:  # the snapshot in use stays correct; the next question tries again
             log.exception("could not apply a registry change to the lexical indexes")
-        finally:
             with self._changed:
                 self._catching_up = False
 

@@ -247,3 +247,42 @@ def test_questions_are_answered_from_the_snapshot_before_a_change_while_it_is_ap
     _wait_for(lambda: reader.kb.snapshot() is not warm, 60)
     answer = reader.ask(question)
     assert not answer.refused and answer.citations[0].source == "tiep-khach.txt"
+
+
+def test_questions_asked_while_documents_come_and_go_always_get_a_whole_snapshot(fresh_data_dir):
+    """Threads ask while another process's handle uploads and removes: every question gets an
+    answer from some whole snapshot (no errors), and once the last removal is applied the
+    document is never cited."""
+    import threading
+
+    settings = Settings(data_dir=fresh_data_dir)
+    writer = AnswerEngine.open(settings)
+    reader = AnswerEngine(KnowledgeBase(settings, writer.kb.embeddings))
+    question = "Mỗi đoàn khách cấp thứ trưởng được bố trí bao nhiêu xe đưa đón?"
+    reader.kb.snapshot()
+    errors, answers, stop = [], [], threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            try:
+                answers.append(reader.ask(question))
+            except Exception as error:  # noqa: BLE001 - collected for the assertion
+                errors.append(error)
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for n in range(4):
+            added = writer.kb.add(Document(source="tiep-khach.txt", title=f"Quy định tiếp khách, bản {n}",
+                                           text=f"Bản {n}. Mỗi đoàn khách cấp thứ trưởng được bố trí 5 xe đưa đón."))
+            time.sleep(0.3)
+            writer.kb.remove(added.document.doc_id)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+    assert not errors and len(answers) > 3
+    _wait_for(lambda: reader.kb.snapshot().generation == writer.kb.registry.generation(), 60)
+    assert all(c.source != "tiep-khach.txt" for c in reader.ask(question).citations)
+    assert reader.kb.snapshot().rows_of.keys() == writer.kb.snapshot().rows_of.keys()
