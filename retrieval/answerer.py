@@ -120,12 +120,15 @@ class Answerer:
         return float(self.model.confidence.probabilities(row)[0])
 
     # -- composing ------------------------------------------------------------------------------
-    def _citation(self, snapshot: Snapshot, candidate: Candidate, n: int, quote: str) -> Citation:
-        passage = snapshot.passages[snapshot.sentences[candidate.index].passage]
+    def _citation(self, snapshot: Snapshot, candidate: Candidate, n: int, quote: str, whole: bool = False) -> Citation:
+        """`whole`: the quote is the whole passage (a list), so no clause inside it is named."""
+        sentence = snapshot.sentences[candidate.index]
+        passage = snapshot.passages[sentence.passage]
         document = passage.document
+        before = "" if whole else passage.text[:sentence.end - passage.start]
         return Citation(n=n, source=document["source"], title=document["title"], publisher=document["publisher"],
                         date=document["date"], quote=quote, doc_id=document["doc_id"],
-                        location=location(passage.heading))
+                        location=location(passage.heading, before))
 
     def _quote(self, snapshot: Snapshot, candidate: Candidate, limit: int = MAX_QUOTE_CHARS,
                extend: bool = False) -> str:
@@ -168,8 +171,9 @@ class Answerer:
         first_passage = snapshot.sentences[best.index].passage
         quote = self._list_quote(snapshot, best, budget) if q.wants_list else None
         used = set(snapshot.sentences_of(first_passage)) if quote else {best.index, best.index + 1}
+        whole = quote is not None
         quote = quote or self._quote(snapshot, best, extend=True)
-        citations = [self._citation(snapshot, best, 1, quote)]
+        citations = [self._citation(snapshot, best, 1, quote, whole)]
         quotes = {first_passage: [quote]}
         order = [first_passage]
 

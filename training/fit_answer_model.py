@@ -218,15 +218,18 @@ def trade_off(probabilities: np.ndarray, right: np.ndarray, out_of_scope: np.nda
     print(f"confidence {label}: threshold  answered-right  answered-wrong  refused  in-store-right  "
           f"out-of-scope-refused  (cross-validated, fit split)")
     chosen = None
-    for threshold in np.arange(0.1, 0.91, 0.05):
+    for threshold in np.arange(0.1, 0.91, 0.01):
         answered = probabilities >= threshold
         good = int((answered & (right == 1)).sum())
         wrong = int((answered & (right == 0)).sum())
         in_store_right = good / max(int((~out_of_scope).sum()), 1)
         refused_share = int((~answered & out_of_scope).sum()) / max(int(out_of_scope.sum()), 1)
-        print(f"  {threshold:.2f}  {good:6d}  {wrong:6d}  {int((~answered).sum()):6d}  {in_store_right:.3f}  {refused_share:.3f}")
-        if chosen is None and refused_share >= REFUSE_TARGET:
+        first = chosen is None and refused_share >= REFUSE_TARGET
+        if first:
             chosen = (float(threshold), in_store_right)
+        if first or round(threshold * 100) % 5 == 0:  # chosen on a fine grid, printed on a coarse one
+            print(f"  {threshold:.2f}  {good:6d}  {wrong:6d}  {int((~answered).sum()):6d}  {in_store_right:.3f}  "
+                  f"{refused_share:.3f}" + ("  <- lowest reaching the refusal target" if first else ""))
     return chosen or (0.9, 0.0)
 
 
