@@ -25,7 +25,7 @@ _STRUCTURAL = [
 ARTICLE_RANK = 4
 MAX_LIST_CHARS = 1400  # a list longer than this is cut into passages anyway
 _BARE_LABEL = re.compile(r"^(?:PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục|ĐIỀU|Điều)\s+\S+\s*[.:]?$")
-_CLAUSE = re.compile(r"^(\d{1,2})\.\s+\S")
+CLAUSE = re.compile(r"^(\d{1,2})\.\s+\S")  # "1. …": a clause (khoản) of an article
 _CLAUSE_LINE = re.compile(r"(?m)^\s*(\d{1,2})\.\s+\S")
 _ENDS_SENTENCE = re.compile(r"[.;!?…]\s*$")
 
@@ -72,7 +72,7 @@ def _short_article_end(lines: list[str], spans: list[tuple[int, int]], start: in
         end += 1
     if end == start or spans[end - 1][1] - spans[start][0] > MAX_LIST_CHARS:
         return 0
-    return end if sum(bool(_CLAUSE.match(line)) for line in lines[start:end]) >= 2 else 0
+    return end if sum(bool(CLAUSE.match(line)) for line in lines[start:end]) >= 2 else 0
 
 
 def blocks(text: str, headings: dict[str, int] | None = None) -> list[Block]:
@@ -113,9 +113,9 @@ def blocks(text: str, headings: dict[str, int] | None = None) -> list[Block]:
                     i = end
             continue
         inside_article = any(r >= ARTICLE_RANK for r, _ in stack)
-        clause = _CLAUSE.match(line) if inside_article else None
+        clause = CLAUSE.match(line) if inside_article else None
         lead_in = bool(line.endswith(":") and i + 1 < len(lines) and ITEM_START.match(lines[i + 1]))
-        if lead_in and inside_article and _CLAUSE.match(lines[i + 1]):
+        if lead_in and inside_article and CLAUSE.match(lines[i + 1]):
             # "…như sau:" then numbered clauses: one list only when the whole fits in a passage
             end = i + 1
             while end < len(lines) and ITEM_START.match(lines[end]) and not _rank(lines[end], headings, stack):
@@ -126,7 +126,7 @@ def blocks(text: str, headings: dict[str, int] | None = None) -> list[Block]:
             members = [spans[i]]
             j = i + 1
             while j < len(lines) and not _rank(lines[j], headings, stack):
-                if clause and _CLAUSE.match(lines[j]):
+                if clause and CLAUSE.match(lines[j]):
                     break  # the next clause
                 if not clause and not ITEM_START.match(lines[j]):
                     break  # the list has ended

@@ -44,6 +44,7 @@ CANDIDATE_FEATURES = (
     "fact_found", "fact_missing_specific", "fact_copula", "fact_unit_words", "fact_owner",
     "english", "accented", "log_length", "in_list", "document_best_coverage", "coverage_gap",
     "anaphoric", "list_asked", "list_asked_list_passage", "has_heading", "yes_no", "coverage_window",
+    "list_heading_match",
 ) + tuple(f"kind_{kind}" for kind in KINDS) + tuple(f"fact_found_{kind}" for kind in SPECIFIC_KINDS)
 
 
@@ -257,6 +258,9 @@ class Describer:
             "has_heading": float(bool(passage.heading)),
             "yes_no": float(q.yes_no),
             "list_asked_list_passage": float(q.wants_list and self._is_list(snapshot, sentence.passage)),
+            # A list asked for, and a list whose heading says what the question asks ("Cơ cấu tổ chức").
+            "list_heading_match": float(q.wants_list and self._is_list(snapshot, sentence.passage))
+            * (found_heading / total if total else 0.0),
             f"kind_{q.kind}": 1.0,
         })
         if q.kind in SPECIFIC_KINDS + ("name",):
