@@ -12,6 +12,7 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]")
 
 
+@lru_cache(maxsize=65536)  # a few thousand syllables make up the language: indexing 100k chunks repeats them
 def _retone_syllable(syllable: str) -> str:
     """Put the tone mark of an open oa/oe/uy syllable on its first vowel ("hoà" -> "hòa", "thuý" -> "thúy").
 
@@ -44,12 +45,28 @@ def normalize(text: str) -> str:
     return _WORD.sub(lambda m: _retone_syllable(m.group(0)), text)
 
 
+class _Folding(dict):
+    """Each character's folded form, worked out the first time it is seen: folding is then one
+    str.translate (NFD is per character and the marks it yields are all dropped, so this is
+    the same as decomposing the whole text)."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFD", chr(code))
+        folded = self[code] = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
+        return folded
+
+
+_FOLDING = _Folding()
+
+
+def _fold(text: str) -> str:
+    return text.lower().translate(_FOLDING)
+
+
 @lru_cache(maxsize=65536)  # the same sentences are folded for question after question
 def fold(text: str) -> str:
     """Lower-case without tone or vowel marks, đ -> d: what people type on phones."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.replace("đ", "d")
+    return _fold(text)
 
 
 def has_diacritics(text: str) -> bool:
@@ -197,8 +214,23 @@ def _expand(tokens: list[str], accented: bool = False) -> list[str]:
 def search_tokens(text: str, *, accented: bool = False, english: bool = False) -> list[str]:
     """Tokens for lexical search: folded (or accented) syllables, numbers with their parts,
     abbreviations expanded, and syllable bigrams (which approximate Vietnamese words)."""
-    base = _HCMC.sub(" tphcm ", normalize(text).lower())
-    tokens = _TOKEN.findall(base if accented else fold(base))
+    return _tokens_of(_search_base(text), accented, english)
+
+
+def search_forms(text: str) -> tuple[list[str], list[str]]:
+    """search_tokens(text) and search_tokens(text, accented=True), normalizing the text once
+    (indexing needs both for every passage and sentence)."""
+    base = _search_base(text)
+    return _tokens_of(base, False, False), _tokens_of(base, True, False)
+
+
+def _search_base(text: str) -> str:
+    return _HCMC.sub(" tphcm ", normalize(text).lower())
+
+
+def _tokens_of(base: str, accented: bool, english: bool) -> list[str]:
+    # Not the cached fold: indexed texts are folded once, and would only crowd the cache.
+    tokens = _TOKEN.findall(base if accented else _fold(base))
     if english:
         tokens = [w for t in tokens for w in ENGLISH_GLOSSARY.get(t, t).split()]
     tokens = _expand(tokens, accented)

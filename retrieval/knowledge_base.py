@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -14,6 +15,7 @@ from langchain_core.embeddings import Embeddings
 from knowledge.chunking import chunk_document
 from knowledge.models import Document, search_text
 from knowledge.seeds import seed_documents
+from retrieval import index_file
 from retrieval.registry import Registry
 from retrieval.snapshot import Snapshot
 from retrieval.vectors import open_vectors
@@ -21,6 +23,7 @@ from retrieval.write_lock import WriteLock
 
 log = logging.getLogger(__name__)
 BATCH = 64
+FRESH_WAIT = 2.0  # seconds a question waits for a change made elsewhere; then the snapshot before it answers
 
 
 class Place(Protocol):
@@ -49,8 +52,12 @@ class KnowledgeBase:
         self.vectors = open_vectors(embeddings, Path(place.data_dir), place.chroma_host, place.chroma_port)
         # Writers on this data directory, or on this database from any machine, take turns.
         self._writing = WriteLock(lambda: self.registry.db.lock("registry-writers")).held
-        self._snapshot_lock = threading.Lock()
+        self._index_path = index_file.path_in(place.data_dir)
+        self._updating = threading.Lock()  # one change to the snapshot at a time
+        self._changed = threading.Condition()  # told when a new snapshot is in place
         self._snapshot: Snapshot | None = None
+        self._catching_up = False  # an updater thread is running
+        self._asked = 0  # questions that found the snapshot behind the registry
         self._compacting = False
 
     # -- building -------------------------------------------------------------------------------
@@ -94,6 +101,12 @@ class KnowledgeBase:
         """Make a document searchable. Identical content changes nothing. A new version (the old one
         retired) only when someone says so: `replaces` names it, or the same file name is uploaded
         again; equal titles are a guess and never replace anything. On any error nothing changes."""
+        result = self._add(document, actor, replaces, progress)
+        if result.status != "unchanged":
+            self._caught_up_after_writing()
+        return result
+
+    def _add(self, document: Document, actor: str, replaces: str, progress) -> AddResult:
         with self._writing():
             same = self.registry.find_by_hash(document.content_hash)
             if same:
@@ -137,7 +150,8 @@ class KnowledgeBase:
             if not self.registry.remove(doc_id, actor):
                 return False
             self._discard_vectors(self._chunk_ids_of(doc_id))
-            return True
+        self._caught_up_after_writing()
+        return True
 
     def _chunk_ids_of(self, doc_id: str) -> list[str]:
         return self.vectors.get(where={"doc_id": doc_id}, include=[])["ids"]
@@ -151,42 +165,114 @@ class KnowledgeBase:
 
     # -- reading --------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        """The searchable state at the registry's generation. A new generation is applied as a
-        change (only new documents are tokenized), so no question waits on a rebuild."""
+        """The searchable state at the registry's generation. A change made elsewhere is applied
+        in the background (only new documents are tokenized) while the snapshot before it keeps
+        answering; a question waits for it at most FRESH_WAIT seconds. Only the very first
+        snapshot of a process is waited for (read from the saved indexes when there are some)."""
         generation = self.registry.generation()
         current = self._snapshot
-        if current is None or current.generation != generation:
-            # Its own lock: questions never wait for a writer that is busy embedding.
-            with self._snapshot_lock:
-                current = self._snapshot
-                if current is None or current.generation != generation:
-                    current = self._snapshot = self._moved_on(current)
-                    if current.wants_compaction() and not self._compacting:
-                        self._compacting = True
-                        threading.Thread(target=self._compact, name="ngoaivu-compact", daemon=True).start()
-        return current
-
-    def _moved_on(self, current: Snapshot | None) -> Snapshot:
         if current is None:
-            return Snapshot.build(*self.registry.live_state())
-        return current.updated(*self.registry.live_changes(current.live_documents))
+            with self._updating:
+                if self._snapshot is None:
+                    self._install(*self._first())
+            return self._snapshot  # read after `generation`: as new as this question
+        if current.generation == generation:
+            return current
+        self._catch_up_soon()
+        with self._changed:  # (a registry put back from a backup may also go back a generation)
+            self._changed.wait_for(lambda: self._snapshot.generation != current.generation, timeout=FRESH_WAIT)
+            return self._snapshot
+
+    def _first(self) -> tuple[Snapshot, bool]:
+        """(the snapshot, whether it was built from nothing and so is worth saving)."""
+        state = self.registry.live_state()
+        saved = index_file.load(self._index_path)
+        if saved is not None:
+            snapshot = Snapshot.restored(*state, saved)
+            if index_file.agrees(snapshot):
+                return snapshot, False
+            log.info("the saved lexical indexes were tokenized otherwise: rebuilding")
+        started = time.perf_counter()
+        snapshot = Snapshot.build(*state)
+        log.info("lexical indexes of %d passages built in %.1f s", len(snapshot.passages),
+                 time.perf_counter() - started)
+        return snapshot, True
+
+    def _install(self, snapshot: Snapshot, save: bool = False) -> None:
+        """Make `snapshot` the one questions use (the caller holds `_updating`)."""
+        with self._changed:
+            self._snapshot = snapshot
+            self._changed.notify_all()
+        if snapshot.wants_compaction() and not self._compacting:
+            self._compacting = True
+            threading.Thread(target=self._compact, name="ngoaivu-compact", daemon=True).start()
+        elif save:
+            threading.Thread(target=self._save, args=(snapshot,), name="ngoaivu-save-index", daemon=True).start()
+
+    def _catch_up(self) -> None:
+        """Apply what changed in the registry since the snapshot: one updater at a time."""
+        with self._updating:
+            current = self._snapshot
+            if current is not None and current.generation != self.registry.generation():
+                self._install(current.updated(*self.registry.live_changes(current.live_documents)))
+
+    def _catch_up_soon(self) -> None:
+        with self._changed:
+            self._asked += 1
+            if self._catching_up:
+                return  # the running updater reads the registry again for this request
+            self._catching_up = True
+        threading.Thread(target=self._catch_up_in_background, name="ngoaivu-index-update", daemon=True).start()
+
+    def _catch_up_in_background(self) -> None:
+        try:
+            while True:
+                with self._changed:
+                    asked = self._asked
+                self._catch_up()  # reads the registry after every request counted in `asked`
+                with self._changed:
+                    if self._asked == asked:  # none since: done (in the same hold as the check)
+                        self._catching_up = False
+                        return
+        except Exception:  # the snapshot in use stays correct; the next question tries again
+            log.exception("could not apply a registry change to the lexical indexes")
+            with self._changed:
+                self._catching_up = False
+
+    def _caught_up_after_writing(self) -> None:
+        """A writer's own process sees its change at once (other processes on their next question)."""
+        try:
+            self._catch_up()
+        except Exception:
+            log.exception("could not apply this change to the lexical indexes; the next question will")
 
     def _compact(self) -> None:
-        """Merge the index segments and drop removed passages, off the request path."""
+        """Merge the index segments and drop removed passages, off the request path; then save."""
         try:
             while True:
                 source = self._snapshot
                 compacted = source.compacted()
-                with self._snapshot_lock:
+                with self._updating:
                     if self._snapshot is source:
-                        self._snapshot = compacted
-                        return
+                        with self._changed:
+                            self._snapshot = compacted
+                        break
                     if not self._snapshot.wants_compaction():
                         return
+            self._save(compacted)
         except Exception:  # only tidiness is lost: the snapshot in use stays correct
             log.exception("could not compact the lexical indexes")
         finally:
             self._compacting = False
+
+    def _save(self, snapshot: Snapshot) -> None:
+        """Keep the indexes on disk for the next start of a worker on this machine."""
+        try:
+            started = time.perf_counter()
+            index_file.save(snapshot, self._index_path)
+            log.info("lexical indexes saved in %.1f s", time.perf_counter() - started)
+        except Exception:  # only the next cold start is slower
+            log.exception("could not save the lexical indexes to %s", self._index_path)
 
     def dense_search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the k nearest chunks."""

@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
+from itertools import repeat
 from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.vietnamese import search_tokens
+from knowledge.vietnamese import search_forms
 
 K1 = 1.2
 B = 0.75
@@ -28,9 +29,8 @@ ACCENT_MARK = "~"
 
 def index_tokens(text: str) -> list[str]:
     """What a passage is indexed under: folded tokens and "~"-marked accented unigrams."""
-    folded = search_tokens(text)
-    accented = [ACCENT_MARK + t for t in search_tokens(text, accented=True) if "_" not in t]
-    return folded + accented
+    folded, accented = search_forms(text)
+    return folded + [ACCENT_MARK + t for t in accented if "_" not in t]
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,14 @@ class _Segment:
         # Compact typed arrays while collecting: Python lists of ints cost ~10x more at 100k chunks.
         rows, columns, frequencies = array("i"), array("i"), array("i")
         lengths = np.zeros(len(texts), dtype=np.float32)
+        number = vocabulary.setdefault
         for row, text in enumerate(texts):
-            counter = Counter(index_tokens(text))
-            lengths[row] = sum(counter.values())
-            for token, tf in counter.items():
-                rows.append(first_row + row)
-                columns.append(vocabulary.setdefault(token, len(vocabulary)))
-                frequencies.append(tf)
+            tokens = index_tokens(text)
+            counter = Counter(tokens)
+            lengths[row] = len(tokens)
+            rows.extend(repeat(first_row + row, len(counter)))
+            columns.extend([number(token, len(vocabulary)) for token in counter])
+            frequencies.extend(counter.values())
         column = np.frombuffer(columns, dtype=np.int32)
         segment = cls.of_postings(vocabulary, column, np.frombuffer(rows, dtype=np.int32),
                                   np.frombuffer(frequencies, dtype=np.int32).astype(np.float32))
@@ -131,6 +132,9 @@ class BM25Index:
             lengths = np.concatenate([lengths, new_lengths])
         return self._of(segments, lengths, live, self.main_size if self._segments else len(lengths))
 
+    def is_live(self, row: int) -> bool:
+        return bool(self._live[row])
+
     @property
     def segments(self) -> int:
         return len(self._segments)
@@ -170,6 +174,55 @@ class BM25Index:
             column = new_column[column]
         segment = _Segment.of_postings(vocabulary, column, np.concatenate(rows), np.concatenate(tfs))
         return self._of([segment], self._lengths[self._live], np.ones(self.live_size, dtype=bool), self.live_size)
+
+    # -- saving -------------------------------------------------------------------------------
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Everything this index holds, as named plain arrays (tokens as UTF-8 lines): saved with
+        numpy's npz and read back by `of_arrays`, with no pickle in between."""
+        out = {"lengths": self._lengths, "live": self._live, "main_size": np.asarray(self.main_size),
+               "segments": np.asarray(len(self._segments))}
+        for n, segment in enumerate(self._segments):
+            out.update({f"{n}.tokens": np.frombuffer("\n".join(segment.vocabulary).encode("utf-8"), dtype=np.uint8),
+                        f"{n}.offsets": segment.offsets, f"{n}.rows": segment.rows, f"{n}.tf": segment.tf,
+                        f"{n}.dead": segment.dead})
+        return out
+
+    @classmethod
+    def of_arrays(cls, arrays) -> "BM25Index":
+        """The index `arrays()` described; ValueError when the arrays do not fit together."""
+        segments = []
+        lengths, live = np.asarray(arrays["lengths"], dtype=np.float32), np.asarray(arrays["live"], dtype=bool)
+        for n in range(int(arrays["segments"])):
+            text = bytes(arrays[f"{n}.tokens"]).decode("utf-8")
+            tokens = text.split("\n") if text else []
+            segment = _Segment(dict(zip(tokens, range(len(tokens)))), np.asarray(arrays[f"{n}.offsets"], dtype=np.int64),
+                               np.asarray(arrays[f"{n}.rows"], dtype=np.int32), np.asarray(arrays[f"{n}.tf"], dtype=np.float32),
+                               np.asarray(arrays[f"{n}.dead"], dtype=np.int32))
+            if (len(segment.vocabulary) != len(tokens) or len(segment.offsets) != len(tokens) + 1
+                    or len(segment.dead) != len(tokens) or segment.offsets[-1] != len(segment.rows) or len(segment.rows) != len(segment.tf)
+                    or (len(segment.rows) and not 0 <= segment.rows.min() <= segment.rows.max() < len(lengths))):
+                raise ValueError(f"segment {n} does not fit together")
+            segments.append(segment)
+        if len(live) != len(lengths):
+            raise ValueError("lengths and live rows differ")
+        return cls._of(segments, lengths, live, int(arrays["main_size"]))
+
+    def holds(self, row: int, text: str) -> bool:
+        """Whether row `row` is indexed as `text` is tokenized now (a check of saved indexes
+        against the tokenizer of this version of the code)."""
+        counts = Counter(index_tokens(text))
+        if not self._live[row] or self._lengths[row] != sum(counts.values()):
+            return False
+        for token, tf in counts.items():
+            found = 0.0
+            for segment in self._segments:
+                column = segment.vocabulary.get(token)
+                if column is not None:
+                    start, end = segment.offsets[column], segment.offsets[column + 1]
+                    found += float(segment.tf[start:end][segment.rows[start:end] == row].sum())
+            if found != tf:
+                return False
+        return True
 
     # -- reading --------------------------------------------------------------------------------
     def _frequency(self, token: str) -> int:

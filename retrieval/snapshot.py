@@ -3,15 +3,29 @@ BM25 indexes. A new generation is applied as a change (new documents appended, r
 masked), never by rebuilding; `compacted()` tidies up in the background."""
 from __future__ import annotations
 
+import hashlib
 import itertools
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from knowledge.models import search_text
 from retrieval.lexical import BM25Index
 
+if TYPE_CHECKING:
+    from retrieval.index_file import SavedIndexes
+
 _serials = itertools.count(1)
+
+
+def fingerprint(passage_text: str, sentence_texts: list[str]) -> int:
+    """64 bits that change with any of a passage's indexed texts."""
+    digest = hashlib.blake2b(passage_text.encode("utf-8"), digest_size=8)
+    for text in sentence_texts:
+        digest.update(b"\x1f" + text.encode("utf-8"))
+    return int.from_bytes(digest.digest(), "little")
 
 
 @dataclass
@@ -64,9 +78,26 @@ class Snapshot:
         return document["doc_id"] in documents or document["source"] in documents
 
     def passage_mask(self, documents: frozenset[str]) -> np.ndarray:
-        """True for each passage of the named documents (doc_id or file name)."""
-        return np.fromiter((self.passage_excluded(i, documents) for i in range(len(self.passages))),
-                           dtype=bool, count=len(self.passages))
+        """True for each live passage of the named documents (doc_id or file name); removed
+        passages score 0 anyway. Costs the names, not the passages."""
+        mask = np.zeros(len(self.passages), dtype=bool)
+        for name in documents:
+            for doc_id in [name, *self._by_source.get(name, [])]:
+                mask[self.rows_of.get(doc_id, [])] = True
+        return mask
+
+    @cached_property
+    def _by_source(self) -> dict[str, list[str]]:
+        """Live documents by file name (several versions may share one)."""
+        found: dict[str, list[str]] = {}
+        for doc_id, rows in self.rows_of.items():
+            found.setdefault(self.passages[rows[0]].document["source"], []).append(doc_id)
+        return found
+
+    def fingerprints(self) -> np.ndarray:
+        """Per passage, a hash of the texts its index rows were made from."""
+        return np.fromiter((fingerprint(p.search_text, [self.sentences[i].text for i in self.sentences_of(n)])
+                            for n, p in enumerate(self.passages)), dtype=np.uint64, count=len(self.passages))
 
     @property
     def live_documents(self) -> frozenset[str]:
@@ -83,10 +114,44 @@ class Snapshot:
         empty.sentence_index, empty.passage_index = BM25Index([]), BM25Index([])
         return empty.updated(generation, frozenset(documents), documents, chunks)
 
+    @classmethod
+    def restored(cls, generation: int, documents: dict[str, dict], chunks: list[dict], saved: "SavedIndexes"
+                 ) -> "Snapshot":
+        """What `build` gives, from indexes saved earlier (retrieval.index_file): chunks that are
+        still live keep their saved rows, untokenized; the rest are dropped or added as changes.
+        A document is kept whole or not at all."""
+        by_id = {row["chunk_id"]: row for row in chunks}
+        counts, fingerprints = saved.sentence_counts, saved.fingerprints.tolist()  # exact ints, as computed
+
+        def unchanged(row: int, chunk_id: str) -> bool:  # the same texts as when saved, still live
+            chunk = by_id.get(chunk_id)
+            if chunk is None or len(chunk["sentences"]) != counts[row] or not saved.passage_index.is_live(row):
+                return False
+            document = documents[chunk["doc_id"]]
+            return fingerprint(search_text(document["title"], chunk.get("heading") or "", chunk["text"]),
+                               [document["text"][a:b] for a, b in chunk["sentences"]]) == fingerprints[row]
+
+        fits = [unchanged(row, c) for row, c in enumerate(saved.chunk_ids)]
+        spoiled = {by_id[c]["doc_id"] for c, ok in zip(saved.chunk_ids, fits) if not ok and c in by_id}
+        kept = np.asarray([ok and by_id[c]["doc_id"] not in spoiled for c, ok in zip(saved.chunk_ids, fits)],
+                          dtype=bool).reshape(-1)
+        sentence_index, passage_index = saved.sentence_index, saved.passage_index
+        if not kept.all():  # renumbered without the rows that went: no tokenizing
+            sentence_index = sentence_index.updated([], np.flatnonzero(~np.repeat(kept, counts))).compacted()
+            passage_index = passage_index.updated([], np.flatnonzero(~kept)).compacted()
+        old = [by_id[c] for c, keep in zip(saved.chunk_ids, kept) if keep]
+        empty = cls(generation, first_sentence=[0], owner=np.zeros(0, dtype=np.int64))
+        snapshot = empty.updated(generation, frozenset(documents), documents, old,
+                                 indexed=(sentence_index, passage_index))
+        held = set(snapshot.by_chunk_id)
+        new = [row for row in chunks if row["chunk_id"] not in held]
+        return snapshot.updated(generation, frozenset(documents), documents, new) if new else snapshot
+
     def updated(self, generation: int, live: frozenset[str], documents: dict[str, dict],
-                chunks: list[dict]) -> "Snapshot":
+                chunks: list[dict], indexed: tuple[BM25Index, BM25Index] | None = None) -> "Snapshot":
         """This snapshot moved to `generation`: documents no longer in `live` are masked, the new
-        `documents` and their `chunks` appended. Only the new texts are tokenized."""
+        `documents` and their `chunks` appended. Only the new texts are tokenized; none when
+        `indexed` gives the (sentence, passage) indexes of the result already."""
         passages, sentences = list(self.passages), list(self.sentences)
         first_sentence = self.first_sentence[:-1]
         by_chunk_id, rows_of = dict(self.by_chunk_id), dict(self.rows_of)  # lists inside are never changed
@@ -98,8 +163,6 @@ class Snapshot:
             for row in rows:
                 del by_chunk_id[passages[row].chunk_id]
                 removed_sentences.extend(self.sentences_of(row))
-        new_passages: list[str] = []
-        new_sentences: list[str] = []
         owners = [self.owner]
         for row in chunks:
             document = documents[row["doc_id"]]
@@ -112,16 +175,19 @@ class Snapshot:
             first_sentence.append(len(sentences))
             for a, b in passage.sentences:
                 sentences.append(Sentence(position, a, b, document["text"][a:b]))
-                new_sentences.append(sentences[-1].text)
             owners.append(np.full(len(passage.sentences), position, dtype=np.int64))
             passages.append(passage)
-            new_passages.append(passage.search_text)
         first_sentence.append(len(sentences))
-        return Snapshot(
-            generation, passages, sentences, by_chunk_id,
-            self.sentence_index.updated(new_sentences, removed_sentences),
-            self.passage_index.updated(new_passages, removed_passages),
-            np.concatenate(owners), first_sentence, rows_of)
+        if indexed is None:
+            new_sentences = [s.text for s in sentences[first_sentence[len(self.passages)]:]]
+            indexed = (self.sentence_index.updated(new_sentences, removed_sentences),
+                       self.passage_index.updated([p.search_text for p in passages[len(self.passages):]],
+                                                  removed_passages))
+        sentence_index, passage_index = indexed
+        if (sentence_index.size, passage_index.size) != (len(sentences), len(passages)):
+            raise ValueError("the indexes do not have a row per sentence and passage")
+        return Snapshot(generation, passages, sentences, by_chunk_id, sentence_index, passage_index,
+                        np.concatenate(owners), first_sentence, rows_of)
 
     def compacted(self) -> "Snapshot":
         """The same generation with the passages of removed documents gone and each index in one

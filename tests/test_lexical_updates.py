@@ -3,6 +3,7 @@ and every score is what a fresh build over the live texts would give."""
 from __future__ import annotations
 
 import random
+import time
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from knowledge.models import Document
 from knowledge.seeds import seed_documents
 from ngoaivu.settings import Settings
+from retrieval import index_file
 from retrieval.engine import AnswerEngine
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.lexical import BM25Index, index_tokens
@@ -145,3 +147,142 @@ def test_a_second_worker_takes_an_upload_without_rebuilding(fresh_data_dir):
     assert writer.remove(added.document.doc_id)
     answer = reader.ask(question)
     assert all(c.source != "tiep-khach.txt" for c in answer.citations)
+
+
+def test_a_passage_mask_names_documents_by_id_or_file_name():
+    seeds = seed_documents()
+    snapshot = Snapshot.build(1, *_registry_rows(seeds))
+    names = frozenset({seeds[0].doc_id, seeds[2].source, "khong-co.txt"})
+    expected = [snapshot.passage_excluded(i, names) for i in range(len(snapshot.passages))]
+    assert snapshot.passage_mask(names).tolist() == expected
+    assert 0 < sum(expected) < len(expected)
+    assert not snapshot.passage_mask(frozenset()).any()
+
+
+def test_saved_indexes_give_back_what_a_fresh_build_holds(tmp_path):
+    seeds = seed_documents()
+    new = Document(source="moi.txt", title="Quy định tiếp khách",
+                   text="Quy định tiếp khách.\n\nMỗi đoàn khách cấp thứ trưởng được bố trí 5 xe đưa đón.")
+    documents, chunks = _registry_rows(seeds[:4])
+    built = Snapshot.build(1, documents, chunks)
+    path = tmp_path / index_file.FILE_NAME
+    index_file.save(built, path)
+    saved = index_file.load(path)
+
+    same = Snapshot.restored(1, documents, chunks, saved)
+    _same_content(same, built)
+    assert index_file.agrees(same) and same.passage_index.segments == 1 and not same.wants_compaction()
+
+    # Since it was saved: one document removed, one added, one whose title changed (same chunk ids).
+    later_docs, later_chunks = _registry_rows(seeds[1:4] + [new])
+    retitled = seeds[2].doc_id
+    later_docs[retitled] = {**later_docs[retitled], "title": "Một tiêu đề khác hẳn"}
+    restored = Snapshot.restored(2, later_docs, later_chunks, saved)
+    _same_content(restored, Snapshot.build(2, later_docs, later_chunks))
+    assert restored.generation == 2
+    # The unchanged documents kept their saved rows; only the new and the retitled were tokenized.
+    kept = sum(len(built.rows_of[d.doc_id]) for d in seeds[1:4] if d.doc_id != retitled)
+    assert restored.passage_index.main_size == kept and restored.passage_index.segments == 2
+    assert restored.passages[restored.by_chunk_id[chunks[-1]["chunk_id"]]].document["title"] == seeds[3].title
+
+
+def test_saved_indexes_that_do_not_fit_are_not_used(tmp_path):
+    documents, chunks = _registry_rows(seed_documents()[:2])
+    built = Snapshot.build(1, documents, chunks)
+    path = tmp_path / index_file.FILE_NAME
+    index_file.save(built, path)
+    # Rows indexed otherwise than this code tokenizes their texts (as after a tokenizer change).
+    saved = index_file.load(path)
+    texts = [p.search_text for p in built.passages]
+    saved.passage_index = BM25Index(texts[1:] + texts[:1])
+    assert not index_file.agrees(Snapshot.restored(1, documents, chunks, saved))
+    # A damaged file, a cut one, and none at all.
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert index_file.load(path) is None
+    path.write_bytes(b"not numpy at all")
+    assert index_file.load(path) is None
+    assert index_file.load(tmp_path / "absent.npz") is None
+
+
+def _wait_for(condition, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_worker_starts_from_the_indexes_another_saved(fresh_data_dir):
+    settings = Settings(data_dir=fresh_data_dir)
+    path = index_file.path_in(fresh_data_dir)
+    path.unlink(missing_ok=True)
+    writer = AnswerEngine.open(settings)
+    first = writer.kb.snapshot()  # built from nothing, then saved in the background
+    _wait_for(path.exists)
+    writer.kb.add(Document(source="tiep-khach.txt", title="Quy định tiếp khách quốc tế năm 2032",
+                           text="Theo Quy định số 91-QĐ/SNgV ngày 3/3/2032, mỗi đoàn khách cấp thứ "
+                                "trưởng được bố trí 5 xe đưa đón."))
+
+    starting = AnswerEngine(KnowledgeBase(settings, writer.kb.embeddings))
+    restored = starting.kb.snapshot()
+    # The saved rows were read, not tokenized again; the upload since became a segment of its own.
+    assert restored.passage_index.main_size == len(first.passages) and restored.passage_index.segments == 2
+    _same_content(restored, Snapshot.build(*writer.kb.registry.live_state()))
+    answer = starting.ask("Mỗi đoàn khách cấp thứ trưởng được bố trí bao nhiêu xe đưa đón?")
+    assert not answer.refused and answer.citations[0].source == "tiep-khach.txt"
+
+
+def test_questions_are_answered_from_the_snapshot_before_a_change_while_it_is_applied(fresh_data_dir):
+    settings = Settings(data_dir=fresh_data_dir)
+    writer = AnswerEngine.open(settings)
+    reader = AnswerEngine(KnowledgeBase(settings, writer.kb.embeddings))
+    question = "Mỗi đoàn khách cấp thứ trưởng được bố trí bao nhiêu xe đưa đón?"
+    warm = reader.kb.snapshot()
+    with reader.kb._updating:  # an update of the reader's indexes is under way and cannot finish
+        writer.kb.add(Document(source="tiep-khach.txt", title="Quy định tiếp khách quốc tế năm 2032",
+                               text="Theo Quy định số 91-QĐ/SNgV ngày 3/3/2032, mỗi đoàn khách cấp thứ "
+                                    "trưởng được bố trí 5 xe đưa đón."))
+        answer = reader.ask(question)  # returns, from the snapshot it had
+        assert answer.refused and reader.kb.snapshot() is warm
+    _wait_for(lambda: reader.kb.snapshot() is not warm, 60)
+    answer = reader.ask(question)
+    assert not answer.refused and answer.citations[0].source == "tiep-khach.txt"
+
+
+def test_questions_asked_while_documents_come_and_go_always_get_a_whole_snapshot(fresh_data_dir):
+    """Threads ask while another process's handle uploads and removes: every question gets an
+    answer from some whole snapshot (no errors), and once the last removal is applied the
+    document is never cited."""
+    import threading
+
+    settings = Settings(data_dir=fresh_data_dir)
+    writer = AnswerEngine.open(settings)
+    reader = AnswerEngine(KnowledgeBase(settings, writer.kb.embeddings))
+    question = "Mỗi đoàn khách cấp thứ trưởng được bố trí bao nhiêu xe đưa đón?"
+    reader.kb.snapshot()
+    errors, answers, stop = [], [], threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            try:
+                answers.append(reader.ask(question))
+            except Exception as error:  # noqa: BLE001 - collected for the assertion
+                errors.append(error)
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for n in range(4):
+            added = writer.kb.add(Document(source="tiep-khach.txt", title=f"Quy định tiếp khách, bản {n}",
+                                           text=f"Bản {n}. Mỗi đoàn khách cấp thứ trưởng được bố trí 5 xe đưa đón."))
+            time.sleep(0.3)
+            writer.kb.remove(added.document.doc_id)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+    assert not errors and len(answers) > 3
+    _wait_for(lambda: reader.kb.snapshot().generation == writer.kb.registry.generation(), 60)
+    assert all(c.source != "tiep-khach.txt" for c in reader.ask(question).citations)
+    assert reader.kb.snapshot().rows_of.keys() == writer.kb.snapshot().rows_of.keys()
