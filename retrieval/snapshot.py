@@ -123,16 +123,21 @@ class Snapshot:
         by_id = {row["chunk_id"]: row for row in chunks}
         counts, fingerprints = saved.sentence_counts, saved.fingerprints.tolist()  # exact ints, as computed
 
-        def unchanged(row: int, chunk_id: str) -> bool:  # the same texts as when saved, still live
+        seen: set[str] = set()
+
+        def unchanged(row: int, chunk_id: str) -> bool:  # the same texts as when saved, still live, once
             chunk = by_id.get(chunk_id)
-            if chunk is None or len(chunk["sentences"]) != counts[row] or not saved.passage_index.is_live(row):
+            if (chunk is None or chunk_id in seen or len(chunk["sentences"]) != counts[row]
+                    or not saved.passage_index.is_live(row)):
                 return False
+            seen.add(chunk_id)
             document = documents[chunk["doc_id"]]
             return fingerprint(search_text(document["title"], chunk.get("heading") or "", chunk["text"]),
                                [document["text"][a:b] for a, b in chunk["sentences"]]) == fingerprints[row]
 
         fits = [unchanged(row, c) for row, c in enumerate(saved.chunk_ids)]
-        spoiled = {by_id[c]["doc_id"] for c, ok in zip(saved.chunk_ids, fits) if not ok and c in by_id}
+        fitting = {c for c, ok in zip(saved.chunk_ids, fits) if ok}
+        spoiled = {row["doc_id"] for row in chunks if row["chunk_id"] not in fitting}  # (and new documents)
         kept = np.asarray([ok and by_id[c]["doc_id"] not in spoiled for c, ok in zip(saved.chunk_ids, fits)],
                           dtype=bool).reshape(-1)
         sentence_index, passage_index = saved.sentence_index, saved.passage_index

@@ -185,6 +185,15 @@ def test_saved_indexes_give_back_what_a_fresh_build_holds(tmp_path):
     assert restored.passage_index.main_size == kept and restored.passage_index.segments == 2
     assert restored.passages[restored.by_chunk_id[chunks[-1]["chunk_id"]]].document["title"] == seeds[3].title
 
+    # A document of which the file holds only some passages is indexed anew, whole.
+    index_file.save(Snapshot.build(1, documents, chunks[1:]), path)
+    partial = Snapshot.restored(1, documents, chunks, index_file.load(path))
+    _same_content(partial, built)
+    first_document = chunks[0]["doc_id"]
+    assert sorted(partial.rows_of[first_document]) == sorted(partial.by_chunk_id[c["chunk_id"]] for c in chunks
+                                                             if c["doc_id"] == first_document)
+    assert partial.passage_index.main_size == len(chunks) - len(partial.rows_of[first_document])
+
 
 def test_saved_indexes_that_do_not_fit_are_not_used(tmp_path):
     documents, chunks = _registry_rows(seed_documents()[:2])
