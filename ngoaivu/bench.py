@@ -278,9 +278,9 @@ def serve_peak_rss(settings: Settings, backend: str, questions: int = 30) -> str
 
 def webhook_rows() -> list[str]:
     """Webhook POST -> sendMessage latency against `ngoaivu serve` in its own processes: one chat
-    at a time, 10 chats at 20 updates/s and 50 chats at 40 updates/s, as one process (the default)
-    with the embedded vector store and with a Chroma server, and as two processes with a Chroma
-    server; each with the query cache (the bench's six questions come back, as a province's
+    at a time, 10 chats at 20 updates/s and 50 chats at 40 updates/s, as one process with the
+    embedded vector store (the default) and with a Chroma server, and as two processes with a
+    Chroma server (the default there on 2 cores); each with the query cache (the bench's six questions come back, as a province's
     staff ask the same things) and without it (every question embedded: all questions new)."""
     if not (ROOT / "tests" / "fake_bot_api.py").exists():
         return ["| webhook latency | skipped: needs the source checkout (tests/fake_bot_api.py) |"]
@@ -288,7 +288,7 @@ def webhook_rows() -> list[str]:
     from tests.webhook_load import measure  # the local Bot API server lives with the tests
 
     rows = []
-    for chroma, workers, setup in ((False, None, "embedded store"), (True, None, "Chroma server"),
+    for chroma, workers, setup in ((False, None, "embedded store"), (True, 1, "Chroma server"),
                                    (True, 2, "Chroma server")):
         for cache_env, questions in (({}, "questions repeat, query cache on"),
                                      ({"NGOAIVU_QUERY_CACHE": "0"}, "every question embedded, cache off")):

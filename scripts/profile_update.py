@@ -78,7 +78,8 @@ def instrument(app, engine: AnswerEngine) -> None:
 def profile(runs: int) -> list[dict[str, float]]:
     samples = []
     with tempfile.TemporaryDirectory() as tmp, FakeBotApi() as api:
-        engine = AnswerEngine.open(app_settings(Path(tmp) / "engine", api))
+        # No query cache: the questions repeat, and every one should pay its embedding as a new one does.
+        engine = AnswerEngine.open(app_settings(Path(tmp) / "engine", api, query_cache=0))
         settings = app_settings(Path(tmp) / "app", api)
         app = create_app(settings, engine)
         with LiveServer(app) as live, httpx.Client(timeout=60) as client:
