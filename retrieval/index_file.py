@@ -76,14 +76,16 @@ def load(path: Path) -> SavedIndexes | None:
             fingerprints = np.asarray(stored["fingerprints"], dtype=np.uint64)
 
             def index(prefix: str) -> BM25Index:
-                return BM25Index.of_arrays({k[len(prefix):]: stored[k] for k in stored.files if k.startswith(prefix)})
+                named = {key[len(prefix):]: stored[key] for key in stored.files if key.startswith(prefix)}
+                return BM25Index.of_arrays(named)
 
             saved = SavedIndexes(chunk_ids, counts, fingerprints, index("sentences/"), index("passages/"))
     except Exception as error:  # a damaged or foreign file only costs a rebuild
         log.warning("cannot read the lexical index file %s (%s): rebuilding", path, error)
         return None
-    if (len(counts) != len(chunk_ids) or len(fingerprints) != len(chunk_ids) or saved.passage_index.size != len(chunk_ids)
-            or saved.sentence_index.size != int(counts.sum()) or (counts < 0).any()):
+    rows = len(chunk_ids)
+    if (len(counts) != rows or len(fingerprints) != rows or saved.passage_index.size != rows
+            or (counts < 0).any() or saved.sentence_index.size != int(counts.sum())):
         log.warning("lexical index file %s does not fit together: rebuilding", path)
         return None
     return saved

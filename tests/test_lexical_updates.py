@@ -295,3 +295,15 @@ def test_questions_asked_while_documents_come_and_go_always_get_a_whole_snapshot
     _wait_for(lambda: reader.kb.snapshot().generation == writer.kb.registry.generation(), 60)
     assert all(c.source != "tiep-khach.txt" for c in reader.ask(question).citations)
     assert reader.kb.snapshot().rows_of.keys() == writer.kb.snapshot().rows_of.keys()
+
+
+def test_a_worker_with_a_damaged_index_file_builds_anew_and_saves_a_good_one(fresh_data_dir):
+    from ngoaivu.bench import GeneratedEmbeddings  # no question is embedded here
+
+    path = index_file.path_in(fresh_data_dir)
+    path.write_bytes(b"PK\x03\x04 not a whole npz file")
+    knowledge_base = KnowledgeBase(Settings(data_dir=fresh_data_dir), GeneratedEmbeddings())
+    snapshot = knowledge_base.snapshot()
+    assert len(snapshot.passages) > 50
+    _wait_for(lambda: index_file.load(path) is not None)
+    _same_content(Snapshot.restored(*knowledge_base.registry.live_state(), index_file.load(path)), snapshot)
