@@ -25,7 +25,8 @@ _STRUCTURAL = [
 ARTICLE_RANK = 4
 MAX_LIST_CHARS = 1400  # a list longer than this is cut into passages anyway
 _BARE_LABEL = re.compile(r"^(?:PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục|ĐIỀU|Điều)\s+\S+\s*[.:]?$")
-_CLAUSE = re.compile(r"^(\d{1,2})\.\s+\S")
+CLAUSE = re.compile(r"^(\d{1,2})\.\s+\S")  # "1. …": a clause (khoản) of an article
+_CLAUSE_LINE = re.compile(r"(?m)^\s*(\d{1,2})\.\s+\S")
 _ENDS_SENTENCE = re.compile(r"[.;!?…]\s*$")
 
 
@@ -62,6 +63,18 @@ def _is_title_line(line: str, headings: dict[str, int]) -> bool:
             and not _ENDS_SENTENCE.search(line) and not any(p.match(line) for _, p in _STRUCTURAL))
 
 
+def _short_article_end(lines: list[str], spans: list[tuple[int, int]], start: int, headings: dict[str, int],
+                       stack: list[tuple[int, str]]) -> int:
+    """Where an article that starts at line `start` ends, when it is two or more clauses with no
+    heading inside and fits in one passage; 0 otherwise."""
+    end = start
+    while end < len(lines) and not _rank(lines[end], headings, stack):
+        end += 1
+    if end == start or spans[end - 1][1] - spans[start][0] > MAX_LIST_CHARS:
+        return 0
+    return end if sum(bool(CLAUSE.match(line)) for line in lines[start:end]) >= 2 else 0
+
+
 def blocks(text: str, headings: dict[str, int] | None = None) -> list[Block]:
     """The document cut into prose and list blocks, each with its heading path."""
     headings = headings or {}
@@ -93,11 +106,16 @@ def blocks(text: str, headings: dict[str, int] | None = None) -> list[Block]:
                 stack.pop()
             stack.append((rank, _label(label)))
             i += 1
+            if rank == ARTICLE_RANK:
+                end = _short_article_end(lines, spans, i, headings, stack)
+                if end:  # a short article of clauses ("1. Vụ …", "2. Vụ …") is one list: what it enumerates stays together
+                    out.append(Block(path(), spans[i:end], is_list=True))
+                    i = end
             continue
         inside_article = any(r >= ARTICLE_RANK for r, _ in stack)
-        clause = _CLAUSE.match(line) if inside_article else None
+        clause = CLAUSE.match(line) if inside_article else None
         lead_in = bool(line.endswith(":") and i + 1 < len(lines) and ITEM_START.match(lines[i + 1]))
-        if lead_in and inside_article and _CLAUSE.match(lines[i + 1]):
+        if lead_in and inside_article and CLAUSE.match(lines[i + 1]):
             # "…như sau:" then numbered clauses: one list only when the whole fits in a passage
             end = i + 1
             while end < len(lines) and ITEM_START.match(lines[end]) and not _rank(lines[end], headings, stack):
@@ -108,7 +126,7 @@ def blocks(text: str, headings: dict[str, int] | None = None) -> list[Block]:
             members = [spans[i]]
             j = i + 1
             while j < len(lines) and not _rank(lines[j], headings, stack):
-                if clause and _CLAUSE.match(lines[j]):
+                if clause and CLAUSE.match(lines[j]):
                     break  # the next clause
                 if not clause and not ITEM_START.match(lines[j]):
                     break  # the list has ended
@@ -123,13 +141,16 @@ def blocks(text: str, headings: dict[str, int] | None = None) -> list[Block]:
     return out
 
 
-def location(heading: str) -> str:
+def location(heading: str, before: str = "") -> str:
     """The short place of a passage for its citation: "Điều 5, khoản 2" from its heading path;
-    the innermost heading when the document has no articles."""
+    the innermost heading when the document has no articles. `before` is the passage's text up to
+    the quoted sentence: in a short article kept whole, its last clause number names the clause."""
     parts = heading.split(SEPARATOR) if heading else []
     article = next((p for p in reversed(parts) if _STRUCTURAL[3][1].match(p)), "")
     if article:
         number = re.match(r"^\S+\s+\d+[a-zđ]?", article).group(0)
         clause = next((p for p in parts if p.startswith("khoản ")), "")
+        numbers = _CLAUSE_LINE.findall(before) if not clause else []
+        clause = clause or (f"khoản {numbers[-1]}" if numbers else "")
         return number + (f", {clause}" if clause else "")
     return parts[-1] if parts else ""

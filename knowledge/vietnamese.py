@@ -141,6 +141,44 @@ AMBIGUOUS_MARKERS = {"the", "in", "do", "to", "an", "a"}
 
 _TOKEN = re.compile(r"\d+(?:[.,/-]\d+)*|[^\W\d_]+", re.UNICODE)
 _NUMBER_PARTS = re.compile(r"\d+")
+# A code mixes letters and digits in one word ("NB4", "NC3B", "G20"): it names itself, so it is
+# also searched whole, beside its parts.
+_CODE = re.compile(r"\b(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+\b", re.UNICODE)
+# Dates written out ("ngày 01 tháng 7 năm 2026", "tháng 11 năm 2019", "tháng 11/2019"), on folded text.
+_WRITTEN_DATE = re.compile(r"\bngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:(?:\s+nam\s+|/)(\d{4}))?"
+                           r"|\bthang\s+(\d{1,2})(?:\s+nam\s+|/)(\d{4})\b")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b|\b(\d{1,2})/(\d{4})\b")
+
+
+def _date(day: str | None, month: str | None, year: str | None) -> list[str]:
+    """One date in its canonical forms, without leading zeros: "1/7/2026", "1/7", "7/2026"."""
+    day, month = (str(int(day)) if day else None), (str(int(month)) if month else None)
+    forms = []
+    if day and month:
+        forms.append(f"{day}/{month}")
+    if month and year:
+        forms.append(f"{month}/{year}")
+    if day and month and year:
+        forms.insert(0, f"{day}/{month}/{year}")
+    return forms
+
+
+def date_forms(text: str) -> list[str]:
+    """Every date in a text, written out or in figures, in canonical form: "ngày 01 tháng 7 năm
+    2026", "01/07/2026" and "1/7/2026" all give "1/7/2026" (and "1/7", "7/2026"), so that a date
+    typed one way finds a text that writes it another."""
+    folded = fold(text)
+    forms: list[str] = []
+    for match in _WRITTEN_DATE.finditer(folded):
+        day, month, year, month_only, year_only = match.groups()
+        forms += _date(day, month, year) if day else _date(None, month_only, year_only)
+    for match in _NUMERIC_DATE.finditer(folded):
+        day, month, year, month_only, year_only = match.groups()
+        if day and 1 <= int(day) <= 31 and 1 <= int(month) <= 12:
+            forms += _date(day, month, year)
+        elif month_only and 1 <= int(month_only) <= 12:
+            forms += _date(None, month_only, year_only)
+    return list(dict.fromkeys(forms))
 
 
 def looks_english(text: str) -> bool:
@@ -197,4 +235,5 @@ def _tokens_of(base: str, accented: bool, english: bool) -> list[str]:
         tokens = [w for t in tokens for w in ENGLISH_GLOSSARY.get(t, t).split()]
     tokens = _expand(tokens, accented)
     bigrams = [f"{a}_{b}" for a, b in zip(tokens, tokens[1:]) if not a[0].isdigit() and not b[0].isdigit()]
-    return tokens + bigrams
+    codes = [code for code in _CODE.findall(base if accented else fold(base)) if not code.isdigit()]
+    return tokens + bigrams + codes + [d for d in date_forms(base) if d not in tokens]

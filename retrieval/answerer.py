@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from knowledge.markup import ITEM_START
-from knowledge.structure import location
+from knowledge.structure import CLAUSE, location
 from retrieval.facts import with_unit
 from retrieval.features import SPECIFIC_KINDS, Candidate, Describer
 from retrieval.knowledge_base import KnowledgeBase
@@ -120,12 +120,15 @@ class Answerer:
         return float(self.model.confidence.probabilities(row)[0])
 
     # -- composing ------------------------------------------------------------------------------
-    def _citation(self, snapshot: Snapshot, candidate: Candidate, n: int, quote: str) -> Citation:
-        passage = snapshot.passages[snapshot.sentences[candidate.index].passage]
+    def _citation(self, snapshot: Snapshot, candidate: Candidate, n: int, quote: str, whole: bool = False) -> Citation:
+        """`whole`: the quote is the whole passage (a list), so no clause inside it is named."""
+        sentence = snapshot.sentences[candidate.index]
+        passage = snapshot.passages[sentence.passage]
         document = passage.document
+        before = "" if whole else passage.text[:sentence.end - passage.start]
         return Citation(n=n, source=document["source"], title=document["title"], publisher=document["publisher"],
                         date=document["date"], quote=quote, doc_id=document["doc_id"],
-                        location=location(passage.heading))
+                        location=location(passage.heading, before))
 
     def _quote(self, snapshot: Snapshot, candidate: Candidate, limit: int = MAX_QUOTE_CHARS,
                extend: bool = False) -> str:
@@ -136,23 +139,37 @@ class Answerer:
             text += " " + snapshot.sentences[following].text
         return _shorten(text, limit, candidate.fact.start if candidate.fact else 0)
 
-    def _list_quote(self, snapshot: Snapshot, candidate: Candidate, limit: int) -> str | None:
-        """The list or steps around the best sentence: its passage's lead-in and items, when the
-        passage is a list; None otherwise."""
-        passage = snapshot.passages[snapshot.sentences[candidate.index].passage]
+    def _list_quote(self, snapshot: Snapshot, candidate: Candidate, limit: int) -> tuple[str | None, bool]:
+        """The list or steps around the best sentence, and whether it is the whole passage: the
+        clause that holds the best sentence when that clause is itself a list ("1. Hồ sơ gồm: a) …
+        b) …"), else the passage's lead-in and items when the passage is a list; None otherwise."""
+        sentence = snapshot.sentences[candidate.index]
+        passage = snapshot.passages[sentence.passage]
         lines = [line.strip() for line in passage.text.split("\n") if line.strip()]
         if sum(bool(ITEM_START.match(line)) for line in lines) < 2:
-            return None
+            return None, False
+        whole = True
+        clause_starts = [i for i, line in enumerate(lines) if CLAUSE.match(line)]
+        if len(clause_starts) >= 2:
+            offset = sentence.end - passage.start
+            before = passage.text[:max(offset - 1, 0)]
+            current = len([line for line in before.split("\n") if line.strip()]) - 1
+            start = max([i for i in clause_starts if i <= max(current, 0)], default=None)
+            if start is not None:
+                end = next((i for i in clause_starts if i > start), len(lines))
+                items = [line for line in lines[start + 1:end] if ITEM_START.match(line)]
+                if len(items) >= 2:  # the clause is a list of its own: quote it, cite the clause
+                    lines, whole = lines[start:end], False
         text = "\n".join(lines)
         if len(text) <= limit:
-            return text
+            return text, whole
         kept, used = [], 0
         for line in lines:
             if used + len(line) + 1 > limit - 2:
                 break
             kept.append(line)
             used += len(line) + 1
-        return "\n".join(kept) + "\n…" if kept else _shorten(text, limit)
+        return ("\n".join(kept) + "\n…" if kept else _shorten(text, limit)), whole
 
     def _lead(self, q: Question, snapshot: Snapshot, candidate: Candidate) -> str:
         if candidate.fact is None or q.wants_list:  # a list is its own answer
@@ -166,10 +183,10 @@ class Answerer:
         lead = self._lead(q, snapshot, best)
         budget = MAX_ANSWER_CHARS - len(lead) - 12
         first_passage = snapshot.sentences[best.index].passage
-        quote = self._list_quote(snapshot, best, budget) if q.wants_list else None
+        quote, whole = self._list_quote(snapshot, best, budget) if q.wants_list else (None, False)
         used = set(snapshot.sentences_of(first_passage)) if quote else {best.index, best.index + 1}
         quote = quote or self._quote(snapshot, best, extend=True)
-        citations = [self._citation(snapshot, best, 1, quote)]
+        citations = [self._citation(snapshot, best, 1, quote, whole)]
         quotes = {first_passage: [quote]}
         order = [first_passage]
 
@@ -243,7 +260,7 @@ class Answerer:
             return Answer(question=question, answer=REFUSAL + "\n" + REFUSAL_HINT, refused=True)
         pinned = admissible(ranked)
         confidence = self.confidence(q, snapshot, pinned)
-        if confidence < self.model.threshold:
+        if confidence < self.model.threshold_for(bool(pinned and pinned[0].values["has_heading"])):
             return self.refuse(q, snapshot, ranked, confidence)
         answer = self.compose(q, snapshot, pinned)
         answer.confidence = confidence

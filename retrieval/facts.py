@@ -204,7 +204,9 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
     elif kind == "name":
         if _ASKS_FOR_DOCUMENT.search(question_folded):
             for match in _DOCUMENT_CODE.finditer(sentence):
-                if fold(match.group(0)) not in question_folded:
+                # The document the question itself names ("NĐ 244/2026 thay thế …") is not its answer.
+                names_asked = any(re.match(re.escape(n) + r"(?!\d)", match.group(0)) for n in numbers)
+                if fold(match.group(0)) not in question_folded and not names_asked:
                     candidates.append(Fact(match.group(0), match.start(), match.end(),
                                            1.0 + _salience(match.start(), anchors)))
         for match in _QUOTED.finditer(sentence):

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from knowledge.markup import ITEM_START
-from knowledge.vietnamese import fold, normalize
+from knowledge.vietnamese import date_forms, fold, normalize
 from retrieval.facts import Fact, find_fact, names_others
 from retrieval.lexical import ACCENT_MARK, index_tokens
 from retrieval.question import Question
@@ -43,7 +43,8 @@ CANDIDATE_FEATURES = (
     "lexical_reciprocal_rank", "pinned", "figures_in_sentence", "question_has_figures", "elsewhere",
     "fact_found", "fact_missing_specific", "fact_copula", "fact_unit_words", "fact_owner",
     "english", "accented", "log_length", "in_list", "document_best_coverage", "coverage_gap",
-    "anaphoric", "list_asked", "list_asked_list_passage", "has_heading", "yes_no",
+    "anaphoric", "list_asked", "list_asked_list_passage", "has_heading", "yes_no", "coverage_window",
+    "list_heading_match",
 ) + tuple(f"kind_{kind}" for kind in KINDS) + tuple(f"fact_found_{kind}" for kind in SPECIFIC_KINDS)
 
 
@@ -62,6 +63,7 @@ def figures_in(text: str) -> set[str]:
             figures.update(parts)
         if "." in figure and figure.replace(".", "").isdigit():
             figures.add(figure.replace(".", ""))
+    figures.update(date_forms(text))  # "ngày 01 tháng 7 năm 2026" states "1/7/2026"
     return figures
 
 
@@ -209,12 +211,18 @@ class Describer:
                                lambda: passage.document["title"] + "\n" + passage.heading)
         document = self.document_tokens(snapshot, sentence.passage)
         idf = snapshot.sentence_index.idf
-        total = found = found_own = found_heading = 0.0
+        # The sentences just before and after, in the same passage: a question often paraphrases
+        # the sentence beside the one that holds the answer.
+        window = [self._tokens(snapshot, f"sentence{i}", lambda i=i: snapshot.sentences[i].text)
+                  for i in (index - 1, index + 1)
+                  if 0 <= i < len(snapshot.sentences) and snapshot.sentences[i].passage == sentence.passage]
+        total = found = found_own = found_heading = found_window = 0.0
         for token in q.content:
             weight = idf(token)
             total += weight
             in_own = token in own
             found_own += weight if in_own else 0.0
+            found_window += weight if in_own or any(token in w for w in window) else 0.0
             found += weight if in_own else CONTEXT_WEIGHT * weight if token in context else 0.0
             found_heading += weight if token in heading else 0.0
         coverage = found / total if total else 0.0
@@ -234,6 +242,7 @@ class Describer:
             "coverage": coverage,
             "coverage_own": found_own / total if total else 0.0,
             "coverage_heading": found_heading / total if total else 0.0,
+            "coverage_window": found_window / total if total else 0.0,
             "bigrams_own": sum(b in own for b in q.bigrams) / len(q.bigrams) if q.bigrams else 0.0,
             "bigrams_context": sum(b in context for b in q.bigrams) / len(q.bigrams) if q.bigrams else 0.0,
             "pinned": float(pinned),
@@ -249,6 +258,9 @@ class Describer:
             "has_heading": float(bool(passage.heading)),
             "yes_no": float(q.yes_no),
             "list_asked_list_passage": float(q.wants_list and self._is_list(snapshot, sentence.passage)),
+            # A list asked for, and a list whose heading says what the question asks ("Cơ cấu tổ chức").
+            "list_heading_match": float(q.wants_list and self._is_list(snapshot, sentence.passage))
+            * (found_heading / total if total else 0.0),
             f"kind_{q.kind}": 1.0,
         })
         if q.kind in SPECIFIC_KINDS + ("name",):

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from knowledge.vietnamese import ABBREVIATIONS, ENGLISH_GLOSSARY, fold, has_diacritics, looks_english, normalize, search_tokens
+from knowledge.vietnamese import ABBREVIATIONS, ENGLISH_GLOSSARY, date_forms, fold, has_diacritics, looks_english, normalize, search_tokens
 from retrieval.facts import SURNAMES
 from retrieval.lexical import ACCENT_MARK, index_tokens
 
@@ -26,20 +26,24 @@ the a an what how many much who whom when where which is are was were did do doe
 with by from and or has have had be been that this it its their there as about according please tell me
 """.split())
 
-# Question words, matched on folded text; the first kind that matches wins.
-_KINDS = [
-    ("date", r"\b(khi nao|ngay nao|nam nao|thang nao|thoi gian nao|thoi diem nao|bao gio|luc nao|"
-             r"ngay bao nhieu|ngay may|tu ngay nao|when|what date|what year|which year|what day)\b"
-             r"|^(ngay|nam|thoi gian|thoi diem) (ban hanh|thanh lap|to chuc|ky|dien ra|khai mac)\b"),
-    ("number", r"\b(bao nhieu|may|bao lau|how many|how much|how long|what percentage|what percent|what (?:\w+ )?rate|phan tram|ty le)\b"
-               r"|^(so luong|so)\b"),  # a keyword question: "Số cơ quan đại diện ở nước ngoài?"
+# Question words, written with their accents; the first kind that matches wins. An accented
+# question is matched as written ("Sở" is a department, not "số"; "máy" is not "mấy"), and its
+# words typed without accents by their folded form; an unaccented question by the folded form.
+_KIND_PATTERNS = [
+    ("date", r"\b(khi nào|ngày nào|năm nào|tháng nào|thời gian nào|thời điểm nào|bao giờ|lúc nào|"
+             r"ngày bao nhiêu|ngày mấy|từ ngày nào|when|what date|what year|which year|what day)\b"
+             r"|^(ngày|năm|thời gian|thời điểm) (ban hành|thành lập|tổ chức|ký|diễn ra|khai mạc)\b"),
+    ("number", r"\b(bao nhiêu|mấy|bao lâu|how many|how much|how long|what percentage|what percent|what (?:\w+ )?rate|"
+               r"phần trăm|tỷ lệ|tỉ lệ)\b"
+               r"|^(số lượng|số)\b"),  # a keyword question: "Số cơ quan đại diện ở nước ngoài?"
     ("person", r"(^|\s)(ai|who|whom)\b"),
-    ("place", r"\b(o dau|tai dau|noi nao|dia diem nao|where|in which city|in which province|"
-              r"(?:tai|o) (?:thanh pho|tinh|dia phuong|quoc gia|nuoc) nao)\b"),
-    ("procedure", r"\b(nhu the nao|the nao|lam gi|can lam gi|lam the nao|thu tuc|quy trinh|cac buoc|how to|how should|how do)\b"),
-    ("theme", r"\b(chu de|khau hieu|phuong cham|theme|slogan|motto)\b"),
-    ("name", r"\b(la gi|gi|nao|what|which|ten)\b"),
+    ("place", r"\b(ở đâu|tại đâu|nơi nào|địa điểm nào|where|in which city|in which province|"
+              r"(?:tại|ở) (?:thành phố|tỉnh|địa phương|quốc gia|nước) nào)\b"),
+    ("procedure", r"\b(như thế nào|thế nào|làm gì|cần làm gì|làm thế nào|thủ tục|quy trình|các bước|how to|how should|how do)\b"),
+    ("theme", r"\b(chủ đề|khẩu hiệu|phương châm|theme|slogan|motto)\b"),
+    ("name", r"\b(là gì|gì|nào|what|which|tên)\b"),
 ]
+_KINDS = [(name, re.compile(pattern), re.compile(fold(pattern))) for name, pattern in _KIND_PATTERNS]
 _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
 _FOLDED_ABBREVIATIONS = {fold(k): fold(v) for k, v in ABBREVIATIONS.items()}
 _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
@@ -121,8 +125,10 @@ def analyze(raw: str) -> Question:
     accented = has_diacritics(text)
     folded = fold(text)
     kind, asked = "other", None
-    for name, pattern in _KINDS:
-        asked = re.search(pattern, folded)
+    lowered = text.lower()
+    for name, written, folded_pattern in _KINDS:
+        # Accented: as written, or (a word typed without accents) folded, never an accented word folded.
+        asked = (written.search(lowered) or folded_pattern.search(lowered)) if accented else folded_pattern.search(folded)
         if asked:
             kind = name
             break
@@ -148,6 +154,8 @@ def analyze(raw: str) -> Question:
     # phrasing, not what is asked about; an ordinal ("lần thứ 2") or a code ("05-HD") still pins.
     numbers = [n for n in dict.fromkeys(_NUMBER.findall(text))
                if not (len(n) == 1 and not re.search(r"\b(?:thứ|thu|số|so)\s+" + n + r"\b|\b" + n + r"[-/]", text))]
+    # A date is pinned in its canonical form ("01/07/2026" as "1/7/2026"), as texts are read.
+    numbers = list(dict.fromkeys((date_forms(n) or [n])[0] if "/" in n else n for n in numbers))
     bigrams = [t for t in folded_tokens if "_" in t and not all(p in _FOLDED_STOPWORDS for p in t.split("_"))]
 
     unit: list[str] = []
@@ -205,6 +213,10 @@ def _entities(text: str) -> list[list[str]]:
             run = run[1:]  # a question's first word is capitalized anyway
             if not run:
                 continue
+        codes = [t for t in search_tokens(" ".join(run)) if any(c.isdigit() for c in t) and any(c.isalpha() for c in t)]
+        if codes:  # a code ("Mẫu NB4", "G20") names itself: the document must hold the code
+            found.append(codes)
+            continue
         if all(word.isupper() or not word.isalpha() for word in run) and \
                 not any(fold(word).strip(".") in _FOLDED_ABBREVIATION_KEYS for word in run):
             continue  # an abbreviation we cannot expand ("VN", "SĐT", "BNV") cannot be checked in the text

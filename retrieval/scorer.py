@@ -4,7 +4,9 @@ Two logistic models whose coefficients ship as JSON (`retrieval/weights/answer_m
 written by `training/fit_answer_model.py`): `select` gives each candidate sentence the
 probability that it holds the answer; `confidence` gives the best candidate the probability that
 answering with it is right, from the selection scores and question-level evidence. The engine
-refuses below `threshold`, chosen on a fitting split for a stated trade-off.
+refuses below a threshold chosen on a fitting split for a stated trade-off: one for passages under a
+heading (regulations, guidance) and one for plain text (news, reports), since the two read
+differently and are answered right at different rates.
 """
 from __future__ import annotations
 
@@ -86,15 +88,20 @@ def _save_part(part: Linear | Trees, path: Path, name: str) -> dict:
 class AnswerModel:
     select: Linear | Trees
     confidence: Linear | Trees
-    threshold: float
+    threshold: float  # when the best candidate is plain text
     info: dict
+    structured_threshold: float | None = None  # when it sits under a heading (an article, a section)
+
+    def threshold_for(self, structured: bool) -> float:
+        return self.structured_threshold if structured and self.structured_threshold is not None else self.threshold
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> "AnswerModel":
         path = Path(path)
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(_load_part(data["select"], path.parent), _load_part(data["confidence"], path.parent),
-                   float(data["threshold"]), data.get("info", {}))
+                   float(data["threshold"]), data.get("info", {}),
+                   float(data["threshold_structured"]) if "threshold_structured" in data else None)
 
     def save(self, path: Path = WEIGHTS) -> None:
         path = Path(path)
@@ -104,6 +111,8 @@ class AnswerModel:
         data = {"select": _save_part(self.select, path, "select"),
                 "confidence": _save_part(self.confidence, path, "confidence"),
                 "threshold": round(self.threshold, 3), "info": self.info}
+        if self.structured_threshold is not None:
+            data["threshold_structured"] = round(self.structured_threshold, 3)
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

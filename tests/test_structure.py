@@ -63,9 +63,11 @@ def test_passages_know_their_article_and_clause_and_lists_stay_whole():
     listing = next(c for c in chunks if "Hồ sơ đề nghị đón đoàn gồm" in c.text)
     assert "a) Công văn đề nghị" in listing.text and "c) Danh sách thành viên đoàn." in listing.text
     assert "Điều 5. Hồ sơ đề nghị đón đoàn" in listing.heading
-    assert location(listing.heading) == "Điều 5, khoản 1"
+    # A short article stays one passage; the clause of a sentence in it is named from the text before it.
+    assert location(listing.heading) == "Điều 5"
+    assert location(listing.heading, listing.text[:listing.text.index("a) Công văn")]) == "Điều 5, khoản 1"
     deadline = next(c for c in chunks if "10 ngày làm việc" in c.text)
-    assert location(deadline.heading) == "Điều 5, khoản 2"
+    assert location(deadline.heading, deadline.text[:deadline.text.index("10 ngày")]) == "Điều 5, khoản 2"
     scope = next(c for c in chunks if "Quy chế này quy định" in c.text)
     assert "Điều 1. Phạm vi điều chỉnh" in scope.heading and "Chương I. QUY ĐỊNH CHUNG" in scope.heading
     for chunk in chunks:
@@ -78,7 +80,7 @@ def test_plain_text_articles_are_found_without_markup():
             "2. Sở Ngoại vụ thẩm định hồ sơ trong thời hạn 05 ngày làm việc.\n")
     chunks = chunk_document(load_bytes(text.encode(), "quy-che.txt"))
     clause = next(c for c in chunks if "05 ngày" in c.text)
-    assert location(clause.heading) == "Điều 3, khoản 2"
+    assert location(clause.heading, clause.text[:clause.text.index("05 ngày")]) == "Điều 3, khoản 2"
     assert "Thẩm quyền cho phép tổ chức hội nghị quốc tế" in clause.heading
 
 
@@ -86,3 +88,15 @@ def test_a_news_article_has_no_heading_path():
     text = "Hội nghị khai mạc\n\nSáng 21/8, hội nghị khai mạc tại Hà Nội. Có 300 đại biểu tham dự.\n"
     chunks = chunk_document(load_bytes(text.encode(), "tin.txt"))
     assert all(location(c.heading) in ("", "Hội nghị khai mạc") for c in chunks)
+
+
+def test_a_short_article_of_clauses_is_one_passage_a_long_one_is_cut_by_clause():
+    units = "\n".join(f"{n}. Vụ số {n} của Bộ." for n in range(1, 22))
+    long_clauses = "\n".join(f"{n}. " + "Thực hiện nhiệm vụ quản lý nhà nước về lĩnh vực được giao. " * 8
+                              for n in range(1, 5))
+    text = (f"Nghị định\n\nĐiều 3. Cơ cấu tổ chức\n{units}\n\nĐiều 4. Nhiệm vụ\n{long_clauses}\n")
+    chunks = chunk_document(load_bytes(text.encode(), "nd.txt"))
+    structure = [c for c in chunks if "Cơ cấu tổ chức" in c.heading]
+    assert len(structure) == 1 and "1. Vụ số 1" in structure[0].text and "21. Vụ số 21" in structure[0].text
+    duties = [c for c in chunks if "Điều 4. Nhiệm vụ" in c.heading]
+    assert len(duties) == 4 and [location(c.heading) for c in duties] == [f"Điều 4, khoản {n}" for n in range(1, 5)]

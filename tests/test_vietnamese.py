@@ -53,3 +53,33 @@ def test_english_is_told_from_unaccented_vietnamese():
     assert looks_english("How many agreements did localities sign in 2020?")
     assert not looks_english("quy che 272 ban hanh ngay nao")
     assert not looks_english("Quy chế 272 ban hành ngày nào?")
+
+
+def test_a_date_written_any_way_gives_the_same_canonical_forms():
+    from knowledge.vietnamese import date_forms
+
+    for written in ("ngày 01 tháng 7 năm 2026", "01/07/2026", "1/7/2026", "ngày 1 tháng 07\n\nnăm 2026"):
+        assert date_forms(written)[:3] == ["1/7/2026", "1/7", "7/2026"], written
+    assert date_forms("tháng 11 năm 2019") == date_forms("tháng 11/2019") == ["11/2019"]
+    assert date_forms("41/63 tỉnh") == []  # a ratio is not a date
+    assert "1/7/2026" in search_tokens("có hiệu lực từ ngày 01 tháng 7 năm 2026")
+
+
+def test_a_code_of_letters_and_digits_is_also_a_token_whole():
+    assert {"nb4", "nb", "4"} <= set(search_tokens("Thông báo cấp thị thực (NB4)."))
+    assert "g20" in search_tokens("Hội nghị G20")
+    assert not any(t.isalnum() and not t.isalpha() and not t.isdigit() for t in search_tokens("năm 2020 có 12 đoàn"))
+
+
+def test_the_question_word_is_read_with_its_accents():
+    from retrieval.question import analyze
+
+    # "Sở" is a department, not "số"; "ai" still asks for a person.
+    assert analyze("Sở muốn thông tin tại giao ban báo chí thì giao ban do ai tổ chức?").kind == "person"
+    assert analyze("Số cơ quan đại diện ở nước ngoài?").kind == "number"
+    assert analyze("So co quan dai dien o nuoc ngoai?").kind == "number"
+    assert analyze("Năm 2020 các địa phương ký bao nhieu thỏa thuận?").kind == "number"  # a word typed bare
+    assert analyze("quy che 272 ban hanh ngay nao").kind == "date"
+    question = analyze("Mẫu NB4 dùng để làm gì?")
+    assert question.entities == [["nb4"]]
+    assert analyze("the tam tru cap truoc 01/07/2026 co con dung duoc khong").numbers == ["1/7/2026"]

@@ -211,23 +211,26 @@ def fit_confidence(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, le
     return fit_linear(rows, labels, CONFIDENCE_FEATURES, weights)
 
 
-def trade_off(probabilities: np.ndarray, right: np.ndarray, out_of_scope: np.ndarray, label: str) -> tuple[float, float]:
+def trade_off(probabilities: np.ndarray, right: np.ndarray, out_of_scope: np.ndarray, label: str) -> tuple[float, int, int]:
     """Print answered/refused at each threshold; return the shipped threshold (the lowest, i.e. the
     most answers, that still refuses REFUSE_TARGET of the questions whose document is not in the
-    store) and the share of in-store questions answered right there."""
+    store), the in-store questions answered right there, and how many in-store questions there are."""
     print(f"confidence {label}: threshold  answered-right  answered-wrong  refused  in-store-right  "
           f"out-of-scope-refused  (cross-validated, fit split)")
     chosen = None
-    for threshold in np.arange(0.1, 0.91, 0.05):
+    in_store = max(int((~out_of_scope).sum()), 1)
+    for threshold in np.arange(0.05, 0.91, 0.01):
         answered = probabilities >= threshold
         good = int((answered & (right == 1)).sum())
         wrong = int((answered & (right == 0)).sum())
-        in_store_right = good / max(int((~out_of_scope).sum()), 1)
         refused_share = int((~answered & out_of_scope).sum()) / max(int(out_of_scope.sum()), 1)
-        print(f"  {threshold:.2f}  {good:6d}  {wrong:6d}  {int((~answered).sum()):6d}  {in_store_right:.3f}  {refused_share:.3f}")
-        if chosen is None and refused_share >= REFUSE_TARGET:
-            chosen = (float(threshold), in_store_right)
-    return chosen or (0.9, 0.0)
+        first = chosen is None and refused_share >= REFUSE_TARGET
+        if first:
+            chosen = (float(threshold), good, in_store)
+        if first or round(threshold * 100) % 5 == 0:  # chosen on a fine grid, printed on a coarse one
+            print(f"  {threshold:.2f}  {good:6d}  {wrong:6d}  {int((~answered).sum()):6d}  {good / in_store:.3f}  "
+                  f"{refused_share:.3f}" + ("  <- lowest reaching the refusal target" if first else ""))
+    return chosen or (0.9, 0, in_store)
 
 
 def cross_fit(answerers: dict[str, Answerer], examples: list[Example], learner: str) -> tuple[list, list, int]:
@@ -272,6 +275,7 @@ def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[
     select = fit_select(rows, labels, weights, learner)
     x, y = np.asarray(confidence_rows), np.asarray(confidence_labels)
     w, out_of_scope, folds = np.asarray(confidence_weights), np.asarray(out_of_scope), np.asarray(folds)
+    structured = x[:, CONFIDENCE_FEATURES.index("top_has_heading")] > 0
     print(f"select ({learner}): {len(labels)} candidates, {int(labels.sum())} positive; "
           f"confidence: {len(y)} questions, {int(y.sum())} answerable right")
     chosen = None
@@ -282,16 +286,24 @@ def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[
         for fold in range(FOLDS):
             part = fit_confidence(x[folds != fold], y[folds != fold], w[folds != fold], confidence_learner)
             probabilities[folds == fold] = part.probabilities(x[folds == fold])
-        threshold, right_share = trade_off(probabilities, y, out_of_scope, confidence_learner)
-        if chosen is None or right_share > chosen[2]:
-            chosen = (confidence_learner, threshold, right_share)
-    confidence_learner, threshold, _ = chosen
+        # One threshold for plain text, one for passages under headings: each refuses the target
+        # share of its own left-out questions.
+        plain_threshold, plain_right, plain_total = trade_off(
+            probabilities[~structured], y[~structured], out_of_scope[~structured], f"{confidence_learner}, plain text")
+        structured_threshold, structured_right, structured_total = trade_off(
+            probabilities[structured], y[structured], out_of_scope[structured], f"{confidence_learner}, under headings")
+        right_share = (plain_right + structured_right) / max(plain_total + structured_total, 1)
+        print(f"  {confidence_learner}: in store answered right {right_share:.3f}")
+        if chosen is None or right_share > chosen[3]:
+            chosen = (confidence_learner, plain_threshold, structured_threshold, right_share)
+    confidence_learner, threshold, structured_threshold, _ = chosen
     confidence = fit_confidence(x, y, w, confidence_learner)
-    print(f"shipped: selection {learner}, confidence {confidence_learner}, threshold {threshold:.2f}")
+    print(f"shipped: selection {learner}, confidence {confidence_learner}, thresholds {threshold:.2f} (plain text), "
+          f"{structured_threshold:.2f} (under headings)")
     info = {"select": learner, "confidence": confidence_learner, "fitted_on": {"candidates": int(len(labels)), "questions": int(len(y))},
             "features": "retrieval/features.py CANDIDATE_FEATURES; retrieval/scorer.py CONFIDENCE_FEATURES",
             "script": "training/fit_answer_model.py"}
-    return AnswerModel(select, confidence, threshold, info)
+    return AnswerModel(select, confidence, threshold, info, structured_threshold)
 
 
 def measure(answerers: dict[str, Answerer], items: list[Item], label: str, left_out: bool = False,
