@@ -205,6 +205,15 @@ def test_saved_indexes_that_do_not_fit_are_not_used(tmp_path):
     texts = [p.search_text for p in built.passages]
     saved.passage_index = BM25Index(texts[1:] + texts[:1])
     assert not index_file.agrees(Snapshot.restored(1, documents, chunks, saved))
+    # A file written by another version of the tokenizer's code.
+    with np.load(path) as stored:
+        arrays = {key: stored[key] for key in stored.files}
+    assert index_file.load(path) is not None
+    arrays["tokenizer"] = np.frombuffer(b"0" * 32, dtype=np.uint8)
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    assert index_file.load(path) is None
+    index_file.save(built, path)
     # A damaged file, a cut one, and none at all.
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
