@@ -13,7 +13,7 @@ import time
 from telegram import (
     BotCommand, InlineKeyboardMarkup, LinkPreviewOptions, Message, MessageEntity, Update,
 )
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.constants import ChatAction, ChatType, FloodLimit, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop,
@@ -423,6 +423,15 @@ async def register_commands(application: Application) -> None:
 
 # ---- wiring --------------------------------------------------------------------------------
 
+def rate_limiter(processes: int) -> AIORateLimiter:
+    """Telegram's flood limits (about 30 messages a second for the whole bot, 20 a minute per
+    group) for one of `processes` server processes sending as the same bot: each takes its share,
+    so together they stay within the limits (a limiter per process would allow 30 a second each)."""
+    share = max(1, processes)
+    return AIORateLimiter(overall_max_rate=FloodLimit.MESSAGES_PER_SECOND / share,
+                          group_max_rate=FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP / share, max_retries=2)
+
+
 def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool = False) -> Application:
     """The python-telegram-bot Application with every handler of this channel."""
     builder = (
@@ -430,7 +439,7 @@ def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool =
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(rate_limiter(1 if polling else settings.workers))
         .defaults(Defaults(
             parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
         ))

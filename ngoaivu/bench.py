@@ -314,28 +314,34 @@ def serve_peak_rss(settings: Settings, backend: str, questions: int = 30) -> str
 
 def webhook_rows() -> list[str]:
     """Webhook POST -> sendMessage latency against `ngoaivu serve` in its own processes: one chat
-    at a time, 10 chats at 20 updates/s and 50 chats at 40 updates/s, first as one process with
-    the embedded vector store, then as deployed with a Chroma server and the default workers."""
+    at a time, 10 chats at 20 updates/s and 50 chats at 40 updates/s, as one process (the default)
+    with the embedded vector store and with a Chroma server, and as two processes with a Chroma
+    server; each with the query cache (the bench's six questions come back, as a province's
+    staff ask the same things) and without it (every question embedded: all questions new)."""
     if not (ROOT / "tests" / "fake_bot_api.py").exists():
         return ["| webhook latency | skipped: needs the source checkout (tests/fake_bot_api.py) |"]
     sys.path.insert(0, str(ROOT))
     from tests.webhook_load import measure  # the local Bot API server lives with the tests
 
     rows = []
-    for chroma, setup in ((False, "embedded store"), (True, "Chroma server")):
-        memory, results = measure(chroma=chroma)
-        where = f"{setup}, {memory['workers']} worker{'s' if memory['workers'] > 1 else ''}"
-        for r in results:
-            rows.append(
-                f"| webhook → sendMessage, {r['label']} ({where}) | p50 {r['p50_ms']:.0f} ms, "
-                f"p95 {r['p95_ms']:.0f} ms; {r['answered']}/{r['updates']} answered, {r['extra']} twice, "
-                f"{r['non_200']} HTTP errors or timeouts; "
-                f"server CPU {r['server_cpu_ms_per_update']:.0f} ms/update |")
-        rss = ", ".join(f"{mb:.0f}" for mb in memory["peak_rss_mb"])
-        pss = ", ".join(f"{mb:.0f}" for mb in memory["pss_mb"])
-        private = ", ".join(f"{mb:.0f}" for mb in memory["private_mb"])
-        rows.append(f"| `ngoaivu serve` memory per worker after the runs ({where}) | peak RSS {rss} MB; "
-                    f"PSS {pss} MB; private {private} MB |")
+    for chroma, workers, setup in ((False, None, "embedded store"), (True, None, "Chroma server"),
+                                   (True, 2, "Chroma server")):
+        for cache_env, questions in (({}, "questions repeat, query cache on"),
+                                     ({"NGOAIVU_QUERY_CACHE": "0"}, "every question embedded, cache off")):
+            memory, results = measure(chroma=chroma, workers=workers, server_env=cache_env)
+            where = f"{setup}, {memory['workers']} worker{'s' if memory['workers'] > 1 else ''}, {questions}"
+            for r in results:
+                pace = f", replies left at {r['replies_per_second']:.0f}/s" if r.get("replies_per_second") else ""
+                rows.append(
+                    f"| webhook → sendMessage, {r['label']} ({where}) | p50 {r['p50_ms']:.0f} ms, "
+                    f"p95 {r['p95_ms']:.0f} ms; {r['answered']}/{r['updates']} answered, {r['extra']} twice, "
+                    f"{r['non_200']} HTTP errors or timeouts{pace}; server CPU "
+                    f"{r['server_cpu_ms_per_update']:.0f} ms/update, bench {r['bench_cpu_ms_per_update']:.0f} ms/update |")
+            rss = ", ".join(f"{mb:.0f}" for mb in memory["peak_rss_mb"])
+            pss = ", ".join(f"{mb:.0f}" for mb in memory["pss_mb"])
+            private = ", ".join(f"{mb:.0f}" for mb in memory["private_mb"])
+            rows.append(f"| `ngoaivu serve` memory per worker after the runs ({where}) | peak RSS {rss} MB; "
+                        f"PSS {pss} MB; private {private} MB |")
     return rows
 
 

