@@ -106,6 +106,8 @@ def anchors_in(sentence: str, words: list[str]) -> dict[str, list[int]]:
     folded = fold(sentence)
     found: dict[str, list[int]] = {}
     for word in words:
+        if word not in folded:  # most of the question's words are not in a given sentence: skip the regex
+            continue
         places = [m.start() for m in re.finditer(r"(?<![\w/])" + re.escape(word) + r"(?![\w])", folded)]
         if places:
             found[word] = places
