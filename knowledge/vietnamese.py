@@ -167,7 +167,10 @@ def date_forms(text: str) -> list[str]:
     """Every date in a text, written out or in figures, in canonical form: "ngày 01 tháng 7 năm
     2026", "01/07/2026" and "1/7/2026" all give "1/7/2026" (and "1/7", "7/2026"), so that a date
     typed one way finds a text that writes it another."""
-    folded = fold(text)
+    return _date_forms_of(fold(text))
+
+
+def _date_forms_of(folded: str) -> list[str]:
     forms: list[str] = []
     for match in _WRITTEN_DATE.finditer(folded):
         day, month, year, month_only, year_only = match.groups()
@@ -214,26 +217,28 @@ def _expand(tokens: list[str], accented: bool = False) -> list[str]:
 def search_tokens(text: str, *, accented: bool = False, english: bool = False) -> list[str]:
     """Tokens for lexical search: folded (or accented) syllables, numbers with their parts,
     abbreviations expanded, and syllable bigrams (which approximate Vietnamese words)."""
-    return _tokens_of(_search_base(text), accented, english)
+    base = _search_base(text)
+    return _tokens_of(base, _fold(base), accented, english)
 
 
 def search_forms(text: str) -> tuple[list[str], list[str]]:
-    """search_tokens(text) and search_tokens(text, accented=True), normalizing the text once
-    (indexing needs both for every passage and sentence)."""
+    """search_tokens(text) and search_tokens(text, accented=True), normalizing and folding the
+    text once (indexing needs both for every passage and sentence)."""
     base = _search_base(text)
-    return _tokens_of(base, False, False), _tokens_of(base, True, False)
+    folded = _fold(base)  # not the cached fold: indexed texts would only crowd its cache
+    return _tokens_of(base, folded, False, False), _tokens_of(base, folded, True, False)
 
 
 def _search_base(text: str) -> str:
     return _HCMC.sub(" tphcm ", normalize(text).lower())
 
 
-def _tokens_of(base: str, accented: bool, english: bool) -> list[str]:
-    # Not the cached fold: indexed texts are folded once, and would only crowd the cache.
-    tokens = _TOKEN.findall(base if accented else _fold(base))
+def _tokens_of(base: str, folded: str, accented: bool, english: bool) -> list[str]:
+    """The tokens of `base` (normalized, lower case), given its folded form."""
+    tokens = _TOKEN.findall(base if accented else folded)
     if english:
         tokens = [w for t in tokens for w in ENGLISH_GLOSSARY.get(t, t).split()]
     tokens = _expand(tokens, accented)
     bigrams = [f"{a}_{b}" for a, b in zip(tokens, tokens[1:]) if not a[0].isdigit() and not b[0].isdigit()]
-    codes = [code for code in _CODE.findall(base if accented else fold(base)) if not code.isdigit()]
-    return tokens + bigrams + codes + [d for d in date_forms(base) if d not in tokens]
+    codes = [code for code in _CODE.findall(base if accented else folded) if not code.isdigit()]
+    return tokens + bigrams + codes + [d for d in _date_forms_of(folded) if d not in tokens]

@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -212,10 +213,45 @@ def upload_to_answerable(settings: Settings, directory: Path, writer: KnowledgeB
         parts.append(f"{attempt}: upload→answerable on the second worker {answerable - started:.2f} s (upload "
                      f"{uploaded - started:.2f} s, index update {1000 * (updated - uploaded):.0f} ms, first answer "
                      f"{answerable - updated:.2f} s); removal→never cited {gone:.2f} s")
+    parts.append(questions_during_a_change(writer, reader))
     started = time.perf_counter()
     reader.kb.snapshot().compacted()
     parts.append(f"compaction (background) {time.perf_counter() - started:.1f} s")
     return "; ".join(parts)
+
+
+def questions_during_a_change(writer: KnowledgeBase, reader: AnswerEngine, documents: int = 50) -> str:
+    """The second worker answers back to back while the first uploads `documents` generated
+    documents: how long its questions took meanwhile (none may wait on its index update for
+    long), and when it held them all."""
+    batch = [replace(d, source=f"lo-moi-{n:03d}.txt", doc_id="") for n, d in
+             enumerate(synthetic_documents(12 * documents, seed=11))][:documents]
+    timings: list[float] = []
+    done = threading.Event()
+
+    def ask() -> None:
+        while not done.is_set():
+            asked = time.perf_counter()
+            reader.ask(DEFAULT_QUESTIONS[len(timings) % len(DEFAULT_QUESTIONS)])
+            timings.append((time.perf_counter() - asked) * 1000)
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    started = time.perf_counter()
+    results = [writer.add(d, actor="bench") for d in batch]
+    uploaded = time.perf_counter()
+    generation = writer.registry.generation()
+    while reader.kb.snapshot().generation < generation:
+        time.sleep(0.01)
+    held = time.perf_counter()
+    done.set()
+    asking.join()
+    for result in results:  # as it was, for what follows
+        if result.status != "unchanged":
+            writer.remove(result.document.doc_id, actor="bench")
+    return (f"{documents} uploads ({sum(r.chunks for r in results)} chunks) in {uploaded - started:.1f} s through the first worker, all held "
+            f"by the second {held - uploaded:.2f} s after the last; its {len(timings)} answers meanwhile: p50 "
+            f"{statistics.median(timings):.0f} ms, longest {max(timings):.0f} ms")
 
 
 def build_throughput(settings: Settings) -> tuple[int, float, float]:

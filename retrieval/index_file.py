@@ -5,20 +5,24 @@ One numpy .npz file under the data directory (plain arrays; token lists as UTF-8
 pickle), replaced atomically. It is a cache of this machine: the registry stays the truth. Rows
 are named by chunk id, so a file written at any earlier generation, or by another worker of the
 machine, serves: what changed since is applied as a change (`Snapshot.restored`). A file from
-another format, or one the tokenizer of this code would no longer write (checked on a sample of
-rows), is ignored and rebuilt.
+another format, or from another version of the tokenizer (its source files are hashed into the
+file; a sample of rows is also tokenized again), is ignored and rebuilt.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import random
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from knowledge import vietnamese
+from retrieval import lexical
 from retrieval.lexical import BM25Index
 from retrieval.snapshot import Snapshot
 
@@ -40,14 +44,23 @@ class SavedIndexes:
     passage_index: BM25Index
 
 
+@lru_cache(maxsize=1)
+def tokenizer_version() -> str:
+    """A hash of the code that turns texts into index rows: any change to it retires saved files."""
+    digest = hashlib.blake2b(digest_size=16)
+    for module in (vietnamese, lexical):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
 def path_in(data_dir: Path) -> Path:
     return Path(data_dir) / FILE_NAME
 
 
 def save(snapshot: Snapshot, path: Path) -> None:
     """Write the snapshot's indexes; a reader sees the old file or the new one, never half."""
-    arrays = {"format": np.asarray(FORMAT),
-              "chunk_ids": np.frombuffer("\n".join(p.chunk_id for p in snapshot.passages).encode("utf-8"), np.uint8),
+    arrays = {"format": np.asarray(FORMAT), "tokenizer": _text_array(tokenizer_version()),
+              "chunk_ids": _text_array("\n".join(p.chunk_id for p in snapshot.passages)),
               "sentence_counts": np.diff(np.asarray(snapshot.first_sentence, dtype=np.int64)),
               "fingerprints": snapshot.fingerprints()}
     arrays.update({f"sentences/{k}": v for k, v in snapshot.sentence_index.arrays().items()})
@@ -61,14 +74,18 @@ def save(snapshot: Snapshot, path: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def _text_array(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
 def load(path: Path) -> SavedIndexes | None:
     """The indexes saved at `path`; None when there are none or they cannot be used."""
     if not path.exists():
         return None
     try:
         with np.load(path, allow_pickle=False) as stored:
-            if int(stored["format"]) != FORMAT:
-                log.info("lexical index file %s has another format: rebuilding", path)
+            if int(stored["format"]) != FORMAT or bytes(stored["tokenizer"]).decode() != tokenizer_version():
+                log.info("lexical index file %s is of another format or tokenizer: rebuilding", path)
                 return None
             text = bytes(stored["chunk_ids"]).decode("utf-8")
             chunk_ids = text.split("\n") if text else []
@@ -76,14 +93,16 @@ def load(path: Path) -> SavedIndexes | None:
             fingerprints = np.asarray(stored["fingerprints"], dtype=np.uint64)
 
             def index(prefix: str) -> BM25Index:
-                return BM25Index.of_arrays({k[len(prefix):]: stored[k] for k in stored.files if k.startswith(prefix)})
+                named = {key[len(prefix):]: stored[key] for key in stored.files if key.startswith(prefix)}
+                return BM25Index.of_arrays(named)
 
             saved = SavedIndexes(chunk_ids, counts, fingerprints, index("sentences/"), index("passages/"))
     except Exception as error:  # a damaged or foreign file only costs a rebuild
         log.warning("cannot read the lexical index file %s (%s): rebuilding", path, error)
         return None
-    if (len(counts) != len(chunk_ids) or len(fingerprints) != len(chunk_ids) or saved.passage_index.size != len(chunk_ids)
-            or saved.sentence_index.size != int(counts.sum()) or (counts < 0).any()):
+    rows = len(chunk_ids)
+    if (len(counts) != rows or len(fingerprints) != rows or saved.passage_index.size != rows
+            or (counts < 0).any() or saved.sentence_index.size != int(counts.sum())):
         log.warning("lexical index file %s does not fit together: rebuilding", path)
         return None
     return saved

@@ -188,10 +188,13 @@ class KnowledgeBase:
         state = self.registry.live_state()
         saved = index_file.load(self._index_path)
         if saved is not None:
-            snapshot = Snapshot.restored(*state, saved)
-            if index_file.agrees(snapshot):
-                return snapshot, False
-            log.info("the saved lexical indexes were tokenized otherwise: rebuilding")
+            try:
+                snapshot = Snapshot.restored(*state, saved)
+                if index_file.agrees(snapshot):
+                    return snapshot, False
+                log.info("the saved lexical indexes were tokenized otherwise: rebuilding")
+            except Exception:  # a file that does not fit only costs the build below
+                log.exception("could not use the saved lexical indexes: rebuilding")
         started = time.perf_counter()
         snapshot = Snapshot.build(*state)
         log.info("lexical indexes of %d passages built in %.1f s", len(snapshot.passages),

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from itertools import repeat
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -182,29 +182,32 @@ class BM25Index:
         out = {"lengths": self._lengths, "live": self._live, "main_size": np.asarray(self.main_size),
                "segments": np.asarray(len(self._segments))}
         for n, segment in enumerate(self._segments):
-            out.update({f"{n}.tokens": np.frombuffer("\n".join(segment.vocabulary).encode("utf-8"), dtype=np.uint8),
-                        f"{n}.offsets": segment.offsets, f"{n}.rows": segment.rows, f"{n}.tf": segment.tf,
-                        f"{n}.dead": segment.dead})
+            tokens = np.frombuffer("\n".join(segment.vocabulary).encode("utf-8"), dtype=np.uint8)
+            out.update({f"{n}.tokens": tokens, f"{n}.offsets": segment.offsets, f"{n}.rows": segment.rows,
+                        f"{n}.tf": segment.tf, f"{n}.dead": segment.dead})
         return out
 
     @classmethod
     def of_arrays(cls, arrays) -> "BM25Index":
         """The index `arrays()` described; ValueError when the arrays do not fit together."""
+        lengths = np.asarray(arrays["lengths"], dtype=np.float32)
+        live = np.asarray(arrays["live"], dtype=bool)
+        if len(live) != len(lengths):
+            raise ValueError("lengths and live rows differ")
         segments = []
-        lengths, live = np.asarray(arrays["lengths"], dtype=np.float32), np.asarray(arrays["live"], dtype=bool)
         for n in range(int(arrays["segments"])):
             text = bytes(arrays[f"{n}.tokens"]).decode("utf-8")
             tokens = text.split("\n") if text else []
-            segment = _Segment(dict(zip(tokens, range(len(tokens)))), np.asarray(arrays[f"{n}.offsets"], dtype=np.int64),
-                               np.asarray(arrays[f"{n}.rows"], dtype=np.int32), np.asarray(arrays[f"{n}.tf"], dtype=np.float32),
-                               np.asarray(arrays[f"{n}.dead"], dtype=np.int32))
-            if (len(segment.vocabulary) != len(tokens) or len(segment.offsets) != len(tokens) + 1
-                    or len(segment.dead) != len(tokens) or segment.offsets[-1] != len(segment.rows) or len(segment.rows) != len(segment.tf)
-                    or (len(segment.rows) and not 0 <= segment.rows.min() <= segment.rows.max() < len(lengths))):
+            offsets = np.asarray(arrays[f"{n}.offsets"], dtype=np.int64)
+            rows = np.asarray(arrays[f"{n}.rows"], dtype=np.int32)
+            tf = np.asarray(arrays[f"{n}.tf"], dtype=np.float32)
+            dead = np.asarray(arrays[f"{n}.dead"], dtype=np.int32)
+            vocabulary = dict(zip(tokens, range(len(tokens))))
+            if (len(vocabulary) != len(tokens) or len(offsets) != len(tokens) + 1 or len(dead) != len(tokens)
+                    or offsets[-1] != len(rows) or len(rows) != len(tf)
+                    or (len(rows) and not 0 <= rows.min() <= rows.max() < len(lengths))):
                 raise ValueError(f"segment {n} does not fit together")
-            segments.append(segment)
-        if len(live) != len(lengths):
-            raise ValueError("lengths and live rows differ")
+            segments.append(_Segment(vocabulary, offsets, rows, tf, dead))
         return cls._of(segments, lengths, live, int(arrays["main_size"]))
 
     def holds(self, row: int, text: str) -> bool:

@@ -205,6 +205,15 @@ def test_saved_indexes_that_do_not_fit_are_not_used(tmp_path):
     texts = [p.search_text for p in built.passages]
     saved.passage_index = BM25Index(texts[1:] + texts[:1])
     assert not index_file.agrees(Snapshot.restored(1, documents, chunks, saved))
+    # A file written by another version of the tokenizer's code.
+    with np.load(path) as stored:
+        arrays = {key: stored[key] for key in stored.files}
+    assert index_file.load(path) is not None
+    arrays["tokenizer"] = np.frombuffer(b"0" * 32, dtype=np.uint8)
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    assert index_file.load(path) is None
+    index_file.save(built, path)
     # A damaged file, a cut one, and none at all.
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
@@ -295,3 +304,15 @@ def test_questions_asked_while_documents_come_and_go_always_get_a_whole_snapshot
     _wait_for(lambda: reader.kb.snapshot().generation == writer.kb.registry.generation(), 60)
     assert all(c.source != "tiep-khach.txt" for c in reader.ask(question).citations)
     assert reader.kb.snapshot().rows_of.keys() == writer.kb.snapshot().rows_of.keys()
+
+
+def test_a_worker_with_a_damaged_index_file_builds_anew_and_saves_a_good_one(fresh_data_dir):
+    from ngoaivu.bench import GeneratedEmbeddings  # no question is embedded here
+
+    path = index_file.path_in(fresh_data_dir)
+    path.write_bytes(b"PK\x03\x04 not a whole npz file")
+    knowledge_base = KnowledgeBase(Settings(data_dir=fresh_data_dir), GeneratedEmbeddings())
+    snapshot = knowledge_base.snapshot()
+    assert len(snapshot.passages) > 50
+    _wait_for(lambda: index_file.load(path) is not None)
+    _same_content(Snapshot.restored(*knowledge_base.registry.live_state(), index_file.load(path)), snapshot)
