@@ -40,6 +40,7 @@ class Call:
     params: dict
     status: int = 200
     answer: dict = field(default_factory=dict)
+    done: bool = False  # the fake has decided its answer: before that, a call is never "ok"
 
     @property
     def user_id(self) -> str:
@@ -55,7 +56,7 @@ class Call:
 
     @property
     def ok(self) -> bool:
-        return self.status == 200 and self.answer.get("error", 0) == 0
+        return self.done and self.status == 200 and self.answer.get("error", 0) == 0
 
 
 class FakeZaloApi:
@@ -189,10 +190,12 @@ class FakeZaloApi:
                 if path == "/v3.0/oa/message/cs":
                     call = self._record("send", json.loads(body or b"{}"))
                     call.status, call.answer = api.send(call)
+                    call.done = True
                 elif path == "/v4/oa/access_token":
                     form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()}
                     call = self._record("refresh", form)
                     call.status, call.answer = api.refresh(call)
+                    call.done = True
                 else:
                     self._reply(404, b'{"error": 404, "message": "not found"}')
                     return
@@ -205,13 +208,13 @@ class FakeZaloApi:
                     return
                 call = self._record("download", {"name": path[len("/files/"):]})
                 scripted = api._scripted("download")
+                content = api.files.get(call.params["name"])
+                call.status = scripted[0] if scripted is not None else 200 if content is not None else 404
+                call.done = True
                 if scripted is not None:
-                    call.status = scripted[0]
                     self._reply(call.status, b"error", "text/plain")
                     return
-                content = api.files.get(call.params["name"])
                 if content is None:
-                    call.status = 404
                     self._reply(404, b"Not Found", "text/plain")
                     return
                 self._reply(200, content, "application/octet-stream")
