@@ -67,6 +67,13 @@ def figures_in(text: str) -> set[str]:
     return figures
 
 
+def states_ordinal(text: str, number: str, anchor: str) -> bool:
+    """Whether a text states the ordinal `number` ("lần thứ 33" in the question): as "thứ 33", or
+    right after the word the question puts before it ("Hội nghị Ngoại vụ 19" for "Ngoại vụ lần thứ
+    19"); "Kết luận 33" or "33-KL/TW" does not."""
+    return re.search(rf"\bthu\s+{number}(?!\d)|\b{re.escape(anchor)}\s+{number}(?![\d/-])", fold(text)) is not None
+
+
 def top_indexes(scores: np.ndarray, k: int) -> np.ndarray:
     """Indexes of the k highest scores, best first, without sorting everything."""
     if len(scores) > k:
@@ -236,7 +243,9 @@ class Describer:
         own_figures = self._figures(snapshot, f"evidence{index}", lambda: text)
         context_figures = self._figures(None, f"passage{passage.chunk_id}", lambda: passage.search_text)
         pinned = all(n in own_figures or n in context_figures for n in q.numbers) and \
-            all(all(t in document for t in entity) for entity in q.entities)
+            all(all(t in document for t in entity) for entity in q.entities) and \
+            all(states_ordinal(text, n, anchor) or states_ordinal(passage.search_text, n, anchor)
+                for n, anchor in q.ordinals)
         values = candidate.values
         values.update({
             "coverage": coverage,

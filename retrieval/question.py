@@ -115,6 +115,7 @@ class Question:
     subjects: list[list[str]] = field(default_factory=list)  # those that are not people (places, bodies)
     wants_list: bool = False  # asks for documents, steps or conditions: the answer is a list
     yes_no: bool = False  # "… có phải … không?", "… được … không?": the clause that settles it answers
+    ordinals: list[tuple[str, str]] = field(default_factory=list)  # ("33", "giao") from "Ngoại giao lần thứ 33"
 
 
 def analyze(raw: str) -> Question:
@@ -188,8 +189,12 @@ def analyze(raw: str) -> Question:
     subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)]
     yes_no = bool(_YES_NO.search(folded)) and kind in ("other", "name", "procedure")
     wants_list = kind == "procedure" or (kind in ("name", "other") and bool(_ASKS_FOR_LIST.search(folded)))
+    # An ordinal ("Hội nghị Ngoại giao lần thứ 33") is stated only as an ordinal ("thứ 33") or right
+    # after the same word ("Ngoại giao 33"), never by another 33 ("Kết luận 33").
+    ordinals = [(m.group(2), _FOLDED_ABBREVIATIONS.get(m.group(1), m.group(1)).split()[-1])  # "HNNV" ends in "vụ"
+                for m in re.finditer(r"(\w+)\s+(?:lan\s+)?thu\s+(\d+)\b", folded) if m.group(1) != "lan"]
     return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
-                    list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list, yes_no)
+                    list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list, yes_no, ordinals)
 
 
 def _entities(text: str) -> list[list[str]]:

@@ -87,6 +87,7 @@ def test_tone_placement_and_nfd_do_not_change_the_answer(engine):
     "Tổng Lãnh sự quán Việt Nam tại Vladivostok được thành lập năm nào?",
     "Lịch thi đấu bóng đá hôm nay?",
     "What is the capital of Australia?",
+    "Hội nghị Ngoại giao lần thứ 33 diễn ra khi nào?",  # "Kết luận 33" is not a 33rd conference
 ])
 def test_near_misses_are_refused_plainly(engine, question):
     answer = engine.ask(question)
@@ -122,3 +123,9 @@ def test_judge_follows_the_shared_rules():
     assert not judge(gold, {"answer": "x" * 701 + "119", "refused": False, "citations": [{"source": "a.txt"}]})[0]
     assert not judge(gold, {"answer": "119", "refused": False, "citations": [{"source": "b.txt"}] * 3 + [{"source": "a.txt"}]})[0]
     assert judge({"answers": [], "sources": []}, {"refused": True})[0]
+
+
+def test_an_ordinal_is_stated_as_an_ordinal(engine):
+    """ "lần thứ 19" is found as "lần thứ 19" or after the same word ("HNNV" = Hội nghị Ngoại vụ)."""
+    answer = engine.ask("HNNV lan thu 19 to chuc ngay nao")
+    assert not answer.refused and "12/8/2018" in answer.answer, answer.answer
