@@ -23,6 +23,11 @@ _ENDS_BLOCK = re.compile(r"[.;:!?…”\"»)]\s*$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
+def is_list(text: str) -> bool:
+    """A text with two or more lines that start list items or clauses ("a) …", "1. …", "- …")."""
+    return sum(bool(ITEM_START.match(line.strip())) for line in text.split("\n")) >= 2
+
+
 @dataclass
 class Markup:
     text: str

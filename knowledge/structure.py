@@ -26,7 +26,6 @@ ARTICLE_RANK = 4
 MAX_LIST_CHARS = 1400  # a list longer than this is cut into passages anyway
 _BARE_LABEL = re.compile(r"^(?:PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục|ĐIỀU|Điều)\s+\S+\s*[.:]?$")
 CLAUSE = re.compile(r"^(\d{1,2})\.\s+\S")  # "1. …": a clause (khoản) of an article
-_CLAUSE_LINE = re.compile(r"(?m)^\s*(\d{1,2})\.\s+\S")
 _ENDS_SENTENCE = re.compile(r"[.;!?…]\s*$")
 
 
@@ -150,7 +149,7 @@ def location(heading: str, before: str = "") -> str:
     if article:
         number = re.match(r"^\S+\s+\d+[a-zđ]?", article).group(0)
         clause = next((p for p in parts if p.startswith("khoản ")), "")
-        numbers = _CLAUSE_LINE.findall(before) if not clause else []
+        numbers = [m.group(1) for line in before.split("\n") if (m := CLAUSE.match(line.strip()))] if not clause else []
         clause = clause or (f"khoản {numbers[-1]}" if numbers else "")
         return number + (f", {clause}" if clause else "")
     return parts[-1] if parts else ""

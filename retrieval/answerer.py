@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from knowledge.markup import ITEM_START
+from knowledge.markup import ITEM_START, is_list
 from knowledge.structure import CLAUSE, location
 from retrieval.facts import with_unit
 from retrieval.features import SPECIFIC_KINDS, Candidate, Describer
@@ -145,9 +145,9 @@ class Answerer:
         b) …"), else the passage's lead-in and items when the passage is a list; None otherwise."""
         sentence = snapshot.sentences[candidate.index]
         passage = snapshot.passages[sentence.passage]
-        lines = [line.strip() for line in passage.text.split("\n") if line.strip()]
-        if sum(bool(ITEM_START.match(line)) for line in lines) < 2:
+        if not is_list(passage.text):
             return None, False
+        lines = [line.strip() for line in passage.text.split("\n") if line.strip()]
         whole = True
         clause_starts = [i for i, line in enumerate(lines) if CLAUSE.match(line)]
         if len(clause_starts) >= 2:

@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from knowledge.markup import ITEM_START
+from knowledge.markup import ITEM_START, is_list
 from knowledge.vietnamese import date_forms, fold, normalize
 from retrieval.facts import Fact, find_fact, names_others
 from retrieval.lexical import ACCENT_MARK, index_tokens
@@ -203,9 +203,7 @@ class Describer:
     def _is_list(self, snapshot: Snapshot, passage: int) -> bool:
         """A passage with two or more list items or clauses ("a) …", "1. …", "- …")."""
         key = f"list{snapshot.passages[passage].chunk_id}"
-        marker = self._cached(None, key, lambda: {"yes"} if sum(
-            bool(ITEM_START.match(line.strip())) for line in snapshot.passages[passage].text.split("\n")) >= 2 else set())
-        return bool(marker)
+        return bool(self._cached(None, key, lambda: {"yes"} if is_list(snapshot.passages[passage].text) else set()))
 
     def _describe(self, q: Question, snapshot: Snapshot, candidate: Candidate) -> None:
         index = candidate.index
@@ -233,6 +231,8 @@ class Describer:
             found += weight if in_own else CONTEXT_WEIGHT * weight if token in context else 0.0
             found_heading += weight if token in heading else 0.0
         coverage = found / total if total else 0.0
+        coverage_heading = found_heading / total if total else 0.0
+        list_passage = q.wants_list and self._is_list(snapshot, sentence.passage)
         elsewhere = 0.0
         if q.subjects:
             local = own | self._tokens(None, f"title{passage.doc_id}", lambda: passage.document["title"])
@@ -250,7 +250,7 @@ class Describer:
         values.update({
             "coverage": coverage,
             "coverage_own": found_own / total if total else 0.0,
-            "coverage_heading": found_heading / total if total else 0.0,
+            "coverage_heading": coverage_heading,
             "coverage_window": found_window / total if total else 0.0,
             "bigrams_own": sum(b in own for b in q.bigrams) / len(q.bigrams) if q.bigrams else 0.0,
             "bigrams_context": sum(b in context for b in q.bigrams) / len(q.bigrams) if q.bigrams else 0.0,
@@ -266,10 +266,9 @@ class Describer:
             "list_asked": float(q.wants_list),
             "has_heading": float(bool(passage.heading)),
             "yes_no": float(q.yes_no),
-            "list_asked_list_passage": float(q.wants_list and self._is_list(snapshot, sentence.passage)),
+            "list_asked_list_passage": float(list_passage),
             # A list asked for, and a list whose heading says what the question asks ("Cơ cấu tổ chức").
-            "list_heading_match": float(q.wants_list and self._is_list(snapshot, sentence.passage))
-            * (found_heading / total if total else 0.0),
+            "list_heading_match": float(list_passage) * coverage_heading,
             f"kind_{q.kind}": 1.0,
         })
         if q.kind in SPECIFIC_KINDS + ("name",):
