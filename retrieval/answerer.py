@@ -11,6 +11,8 @@ import numpy as np
 
 from knowledge.markup import ITEM_START, is_list
 from knowledge.structure import CLAUSE, location
+from knowledge.vietnamese import looks_english
+from retrieval.diacritics import DiacriticRestorer
 from retrieval.facts import with_unit
 from retrieval.features import SPECIFIC_KINDS, Candidate, Describer
 from retrieval.knowledge_base import KnowledgeBase
@@ -56,7 +58,20 @@ class Answerer:
     def __init__(self, knowledge_base: KnowledgeBase, model: AnswerModel | None = None) -> None:
         self.kb = knowledge_base
         self._model = model
+        self._restorer: DiacriticRestorer | None = None
         self.describer = Describer()
+
+    @property
+    def restorer(self) -> DiacriticRestorer:
+        if self._restorer is None:
+            self._restorer = DiacriticRestorer.load()
+        return self._restorer
+
+    def query_vector(self, question: str) -> list[float]:
+        """The question's dense vector. One typed without accents is embedded with its accents put
+        back: e5 reads bare Vietnamese as another, rarer text (`retrieval.diacritics`)."""
+        text = question if looks_english(question) else self.restorer.restore(question)
+        return self.kb.embeddings.embed_query(text)
 
     @property
     def model(self) -> AnswerModel:

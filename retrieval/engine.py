@@ -55,7 +55,7 @@ class AnswerEngine:
         else:  # normalized: NFD or the old tone placement must not change the vector
             # Questions about a series of events (lists, timelines, intervals) are answered from
             # the event records; every other question, or one the records cannot answer, as before.
-            answer = self._series_answer(text) or self.answerer.answer(text, self.kb.embeddings.embed_query(text))
+            answer = self._series_answer(text) or self.answerer.answer(text, self.answerer.query_vector(text))
             answer.question = question
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer

@@ -128,7 +128,7 @@ def collect(answerers: dict[str, Answerer], items: list[Item], rng: random.Rando
         for question in variants(item, rng):
             text = normalize(clean_question(question, 1000))
             q = analyze(text)
-            vector = answerer.kb.embeddings.embed_query(text)
+            vector = answerer.query_vector(text)
             sources = frozenset(item.gold["sources"])
             modes = [False] + ([True] if sources else [])
             for left_out in modes:
@@ -315,7 +315,7 @@ def measure(answerers: dict[str, Answerer], items: list[Item], label: str, left_
         question = strip_diacritics(item.gold["question"]) if without_diacritics else item.gold["question"]
         text = normalize(clean_question(question, 1000))
         exclude = frozenset(item.gold["sources"]) if left_out else frozenset()
-        answer = answerer.answer(text, answerer.kb.embeddings.embed_query(text), exclude).to_dict()
+        answer = answerer.answer(text, answerer.query_vector(text), exclude).to_dict()
         gold = {**item.gold, "answers": [] if left_out else item.gold["answers"]}
         ok, why = judge(gold, answer)
         right += ok
@@ -368,7 +368,12 @@ def main() -> None:
     results = {} if "news" not in names else {
         "news held-out (all 398 articles in store)": measure(answerers, [i for i in held if i.store == "news"], "news held-out"),
         "news held-out, source left out (must refuse)": measure(answerers, [i for i in held if i.store == "news"],
-                                                               "news held-out leave-source-out", left_out=True)}
+                                                               "news held-out leave-source-out", left_out=True),
+        "news held-out, no diacritics": measure(answerers, [i for i in held if i.store == "news"],
+                                                "news held-out unaccented", without_diacritics=True),
+        "news held-out, no diacritics, source left out": measure(
+            answerers, [i for i in held if i.store == "news"], "news held-out unaccented leave-source-out",
+            left_out=True, without_diacritics=True)}
     results |= {} if "regulations" not in names else {
         "regulations held-out": measure(answerers, [i for i in held if i.store == "regulations"], "regulations held-out"),
         "regulations held-out, no diacritics": measure(answerers, [i for i in held if i.store == "regulations"],
