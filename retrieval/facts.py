@@ -12,8 +12,11 @@ _NUMBER = re.compile(
     r"(?:(?:gần|khoảng|trên|hơn|tới|đến|chừng|ước đạt trên|ước đạt|đạt)\s+)?"
     r"(?<![\d/.,-])(\d+(?:[.,]\d+)*(?:/\d+)?)(?![\d/]|[.,]\d)(\s*" + _UNITS + r")?"
 )
+# A date written out, as regulations write them ("01 tháng 7 năm 2026", "tháng 7 năm 2026"), comes
+# first: read in parts it would lead with "tháng 7".
 _DATE = re.compile(
-    r"(?<![\d/])(?:\d{1,2}\s*-\s*)?\d{1,2}/\d{1,2}(?:/\d{4})?(?![\d/])|(?<![\d/])\d{1,2}/(?:19|20)\d{2}(?![\d/])"
+    r"(?<![\d/])\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+(?:19|20)\d{2}(?!\d)|tháng\s+\d{1,2}\s+năm\s+(?:19|20)\d{2}(?!\d)"
+    r"|(?<![\d/])(?:\d{1,2}\s*-\s*)?\d{1,2}/\d{1,2}(?:/\d{4})?(?![\d/])|(?<![\d/])\d{1,2}/(?:19|20)\d{2}(?![\d/])"
     r"|tháng\s+\d{1,2}(?:/\d{4})?|(?:năm|từ năm)\s+(?:19|20)\d{2}|(?<![\d/])(?:19|20)\d{2}(?![\d/])"
 )
 SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Đoàn "
@@ -174,7 +177,8 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
         for match in _DATE.finditer(sentence):
             value = match.group(0)
             digits = re.findall(r"\d+", value)
-            if value in numbers or (len(digits) == 1 and digits[0] in numbers):
+            if value in numbers or (len(digits) == 1 and digits[0] in numbers) or \
+                    (len(digits) == 3 and "/".join(str(int(d)) for d in digits) in numbers):  # the question's own date
                 continue
             score = _salience(match.start(), anchors) + 0.3 * len(digits)
             owner = _owning_document(sentence, match.start(), numbers)

@@ -43,6 +43,14 @@ def test_a_figure_comes_with_its_unit(regulation_engine):
     assert answer.citations[0].location == "Điều 5, khoản 2"
 
 
+@pytest.mark.parametrize("question", ["Quy chế đón đoàn có hiệu lực từ ngày nào?", "quy che don doan co hieu luc tu ngay nao"])
+def test_a_date_written_out_is_the_lead_whole(regulation_engine, question):
+    answer = regulation_engine.ask(question)
+    assert not answer.refused, answer.answer
+    assert answer.fact == "15 tháng 4 năm 2026"  # not "tháng 4"
+    assert answer.citations[0].source == "qd-12-don-doan.md" and answer.citations[0].location == "Điều 6"
+
+
 def test_one_citation_per_passage(regulation_engine):
     for question in ("Hồ sơ đề nghị đón đoàn gồm những giấy tờ gì?", "Quy chế đón đoàn nước ngoài áp dụng cho ai?"):
         answer = regulation_engine.ask(question)

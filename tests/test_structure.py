@@ -40,6 +40,10 @@ a) Công văn đề nghị của cơ quan chủ trì;
 b) Chương trình làm việc dự kiến của đoàn;
 c) Danh sách thành viên đoàn.
 2. Hồ sơ gửi Sở Ngoại vụ trước 10 ngày làm việc kể từ ngày đoàn dự kiến đến.
+
+### Điều 6. Hiệu lực thi hành
+
+Quyết định này có hiệu lực thi hành từ ngày 15 tháng 4 năm 2026.
 """
 
 
