@@ -93,6 +93,17 @@ class Fact:
     owner: bool | None = None  # a date right after a document number: the question's (True) or another's
 
 
+# A number that names a part of a text ("khoản 2", "Điều 5", "điểm b khoản 2 Điều này") refers;
+# it does not count anything, so it is never a figure's answer.
+_REFERENCE_BEFORE = re.compile(r"\b(?:khoản|điều|điểm|chương|mục|phần|phụ lục)\s*$", re.IGNORECASE)
+
+
+# A currency right after a figure ("5.000.000 đồng", "270 triệu USD", "2 tỷ đồng"): what answers a
+# question about an amount of money.
+_CURRENCY = re.compile(r"\s*(?:(?:nghìn|ngàn|triệu|tỷ|tỉ)\s+)*(?:đồng(?!\s+chí)|VNĐ|VND|USD|đô la|đô-la|euro|EUR|yên|"
+                       r"bảng Anh|nhân dân tệ|won|rúp)(?!\w)", re.IGNORECASE)
+
+
 def _is_date_like(value: str) -> bool:
     parts = value.split("/")
     return len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) <= 31 and int(parts[1]) <= 12
@@ -150,18 +161,22 @@ def _copula_fact(sentence: str, question_folded: str) -> Fact | None:
 
 
 def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str], unit: list[str],
-              content_words: list[str], strict_unit: bool = True) -> Fact | None:
-    """The best candidate of the asked-for kind in the sentence, or None."""
+              content_words: list[str], strict_unit: bool = True, money: bool = False) -> Fact | None:
+    """The best candidate of the asked-for kind in the sentence, or None. `money`: only a figure in
+    a currency answers."""
     anchors = anchors_in(sentence, content_words + numbers)
     candidates: list[Fact] = []
     if kind == "number":
         for match in _NUMBER.finditer(sentence):
             value = match.group(1)
-            if value in numbers or _is_date_like(value):
+            if value in numbers or _is_date_like(value) or _REFERENCE_BEFORE.search(sentence[max(0, match.start() - 12):match.start()]):
                 continue
             unit_words = _unit_words(sentence, match.end(), unit)
             if strict_unit and unit and not unit_words and not match.group(2):
                 continue  # "bao nhiêu chương?" is not answered by a number of something else
+            currency = _CURRENCY.match(sentence, match.end(1)) if money else None
+            if money and not currency:
+                continue  # "bị phạt tiền bao nhiêu?" is not answered by "24 giờ"
             is_year = re.fullmatch(r"(19|20)\d{2}", value) is not None
             score = _salience(match.start(), anchors)
             if unit_words:
@@ -171,6 +186,9 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             if is_year and not unit_words:
                 score -= 1.5
             end = match.end() + len(unit_words)
+            if currency:  # the currency is the unit asked for: "5.000.000 đồng", "2 tỷ đồng"
+                end = max(end, currency.end())
+                score += 2.0
             candidates.append(Fact(sentence[match.start():end].strip(), match.start(), end, score,
                                    unit_words=len(unit_words.split())))
     elif kind == "date":

@@ -273,7 +273,8 @@ class Describer:
         })
         if q.kind in SPECIFIC_KINDS + ("name",):
             candidate.fact = find_fact(q.kind, text, fold(q.text), q.numbers, q.unit,
-                                       [fold(t.lstrip(ACCENT_MARK)) for t in q.content], strict_unit=not q.english)
+                                       [fold(t.lstrip(ACCENT_MARK)) for t in q.content], strict_unit=not q.english,
+                                       money=q.money)
         fact = candidate.fact
         values["fact_found"] = float(fact is not None)
         values["fact_missing_specific"] = float(fact is None and q.kind in SPECIFIC_KINDS)

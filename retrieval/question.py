@@ -51,6 +51,12 @@ _YES_NO = re.compile(r"\b(?:co|duoc|phai|la)\b.*\b(?:khong|chua)\s*\W*$|\b(?:hay
 _UNIT_SYNONYMS = {"tieng": "gio"}  # "mấy tiếng" counts hours, which texts write "giờ"
 _TIME_UNITS = {"ngay", "thang", "nam", "gio", "phut", "tuan", "lan"}
 _GENERIC_COUNTERS = {"diem", "noi", "van", "loai", "muc", "cai", "y", "phan"}
+# "bị phạt tiền bao nhiêu?", "phụ cấp … bao nhiêu?": an amount of money is asked, so only a figure in
+# a currency answers (not "24 giờ" or "02 bộ"). Written words with accents; without accents only
+# phrases that cannot be read another way ("tien" alone may be "tiến", "phi" may be "phi chính phủ").
+_MONEY = re.compile(r"\b(?:tiền|phí|phụ cấp|lương|ngân sách|vốn)\b")
+_MONEY_FOLDED = re.compile(r"\b(?:so tien|phat tien|bao nhieu tien|muc phat|phu cap|le phi|chi phi|kinh phi|hoc phi|"
+                           r"muc luong|tien luong|ngan sach)\b")
 _FOLDED_ABBREVIATION_KEYS = set(_FOLDED_ABBREVIATIONS)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
 # Questions that ask for a list of documents, steps or conditions (general wording, folded).
@@ -116,6 +122,7 @@ class Question:
     wants_list: bool = False  # asks for documents, steps or conditions: the answer is a list
     yes_no: bool = False  # "… có phải … không?", "… được … không?": the clause that settles it answers
     ordinals: list[tuple[str, str]] = field(default_factory=list)  # ("33", "giao") from "Ngoại giao lần thứ 33"
+    money: bool = False  # a figure question about an amount of money, with no unit named after "bao nhiêu"
 
 
 def analyze(raw: str) -> Question:
@@ -193,8 +200,11 @@ def analyze(raw: str) -> Question:
     # after the same word ("Ngoại giao 33"), never by another 33 ("Kết luận 33").
     ordinals = [(m.group(2), _FOLDED_ABBREVIATIONS.get(m.group(1), m.group(1)).split()[-1])  # "HNNV" ends in "vụ"
                 for m in re.finditer(r"(\w+)\s+(?:lan\s+)?thu\s+(\d+)\b", folded) if m.group(1) != "lan"]
+    money = kind == "number" and not unit and not english and bool(
+        _MONEY.search(lowered) if accented else _MONEY_FOLDED.search(folded))
     return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
-                    list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list, yes_no, ordinals)
+                    list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list, yes_no, ordinals,
+                    money)
 
 
 def _entities(text: str) -> list[list[str]]:

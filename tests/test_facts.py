@@ -1,0 +1,33 @@
+"""The asked-for fact inside a sentence: what may lead an answer."""
+from retrieval.facts import find_fact
+
+
+def test_a_clause_or_article_number_is_a_reference_not_a_figure():
+    sentence = "Người phát ngôn quy định tại điểm b khoản 2 Điều này nếu chậm cung cấp thông tin thì bị nhắc nhở."
+    assert find_fact("number", sentence, "bi phat bao nhieu", [], [], ["phat", "ngon"]) is None
+    counted = find_fact("number", "Hồ sơ gửi trước 10 ngày làm việc theo khoản 3 Điều 5.", "truoc bao nhieu ngay",
+                        [], ["ngay"], ["ho", "so"])
+    assert counted is not None and counted.text == "10 ngày"
+
+
+def test_a_date_written_out_is_one_date_and_the_questions_own_date_is_not_the_answer():
+    sentence = "Nghị định ký ngày 26 tháng 6 năm 2026, có hiệu lực thi hành từ ngày 01 tháng 7 năm 2026."
+    assert find_fact("date", sentence, "co hieu luc tu ngay nao", [], [], ["hieu", "luc"]).text == "01 tháng 7 năm 2026"
+    assert find_fact("date", sentence, "ky ngay nao", ["1/7/2026"], [], ["ky"]).text == "26 tháng 6 năm 2026"
+
+
+def test_an_amount_of_money_is_answered_only_by_a_figure_in_a_currency():
+    from retrieval.question import analyze
+
+    for question in ("Người phát ngôn chậm trả lời thì bị phạt tiền bao nhiêu?",
+                     "nguoi phat ngon cham tra loi thi bi phat tien bao nhieu"):
+        q = analyze(question)
+        assert q.money, question
+        hours = "Người phát ngôn phải trả lời báo chí chậm nhất sau 24 giờ."
+        assert find_fact("number", hours, q.text, q.numbers, q.unit, ["phat", "ngon"], money=q.money) is None
+        fine = find_fact("number", "Người phát ngôn vi phạm bị phạt tiền từ 5.000.000 đồng đến 10.000.000 đồng.",
+                         q.text, q.numbers, q.unit, ["phat", "tien"], money=q.money)
+        assert fine is not None and fine.text == "5.000.000 đồng"
+    assert not analyze("Đà Nẵng có quan hệ với bao nhiêu địa phương?").money
+    assert not analyze("viện trợ phi chính phủ đạt bao nhiêu").money  # "phi chính phủ" is not a fee
+    assert not analyze("Kim ngạch xuất khẩu tăng bao nhiêu phần trăm?").money
