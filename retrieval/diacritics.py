@@ -22,8 +22,8 @@ from pathlib import Path
 from knowledge.vietnamese import fold, has_diacritics
 
 TABLE = Path(__file__).parent / "weights" / "diacritics.json.gz"
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_BREAK = re.compile(r"[.,;:!?()\[\]\"“”\n]")  # punctuation ends the context of the word before it
+WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+BREAK = re.compile(r"[.,;:!?()\[\]\"“”\n]")  # punctuation ends the context of the word before it
 START, END = "<s>", "</s>"  # a run's edges, counted as words so that a run's ends are modelled
 BIGRAM_WEIGHT = 0.8  # interpolation with the unigram probability (Jelinek–Mercer)
 
@@ -79,9 +79,9 @@ class DiacriticRestorer:
             run.clear()
 
         position = 0
-        for match in _WORD.finditer(text):
+        for match in WORD.finditer(text):
             gap = text[position:match.start()]
-            if _BREAK.search(gap):
+            if BREAK.search(gap):
                 flush()
             pieces.append(gap)
             pieces.append(match.group(0))
@@ -94,13 +94,13 @@ class DiacriticRestorer:
         return "".join(pieces) + text[position:]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # a question asked again (or by another channel) is not decoded again
 def _restore_cached(restorer: DiacriticRestorer, text: str) -> str:
     return restorer._restore(text)
 
 
 def _with_case(typed: str, form: str) -> str:
-    """`form` in the case the word was typed in ("Noi" -> "Nội", "UBND" stays as typed)."""
+    """`form` in the case the word was typed in ("Noi" -> "Nội", "BO" -> "BỘ")."""
     if typed.isupper() and len(typed) > 1:
         return form.upper()
     if typed[0].isupper():

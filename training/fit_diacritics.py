@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge.vietnamese import has_diacritics, normalize  # noqa: E402
-from retrieval.diacritics import _BREAK, _WORD, END, START, TABLE, DiacriticRestorer  # noqa: E402
+from retrieval.diacritics import BREAK, WORD, END, START, TABLE, DiacriticRestorer  # noqa: E402
 from retrieval.evaluation import strip_diacritics  # noqa: E402
 from training.fit_answer_model import Item, load_items  # noqa: E402
 from training.stores import DATASETS  # noqa: E402
@@ -45,10 +45,10 @@ def count(texts: list[str]) -> tuple[Counter, Counter]:
     unigrams: Counter = Counter()
     bigrams: Counter = Counter()
     for text in texts:
-        for line in _BREAK.split(text):
+        for line in BREAK.split(text):
             if not has_diacritics(line):
                 continue  # slugs, addresses, English: not Vietnamese as written
-            words = [w.lower() for w in _WORD.findall(line)]
+            words = [w.lower() for w in WORD.findall(line)]
             if not words:
                 continue
             unigrams.update(words + [START, END])
@@ -60,8 +60,8 @@ def count(texts: list[str]) -> tuple[Counter, Counter]:
 def measure(restorer: DiacriticRestorer, questions: list[str]) -> float:
     right = total = 0
     for question in questions:
-        typed = _WORD.findall(normalize(question))
-        restored = _WORD.findall(restorer.restore(strip_diacritics(normalize(question))))
+        typed = WORD.findall(normalize(question))
+        restored = WORD.findall(restorer.restore(strip_diacritics(normalize(question))))
         for written, guess in zip(typed, restored):
             total += 1
             right += written.lower() == guess.lower()
