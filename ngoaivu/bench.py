@@ -163,6 +163,7 @@ def tier_rows(settings: Settings, tiers: list[int], repeat: int) -> list[str]:
             timings = answer_latency(engine, DEFAULT_QUESTIONS, repeat)
             kind = settings.embeddings if real else "generated vectors"
             upload = upload_to_answerable(settings, Path(directory), knowledge_base, embeddings)
+            knowledge_base.close()  # its background save must not write into a removed directory
             rows.append(f"| {len(snapshot.passages):,} chunks ({kind}) | {statistics.median(timings):.1f} ms | "
                         f"{percentile(timings, 0.95):.1f} ms | {len(snapshot.passages) / build_seconds:.0f} chunks/s "
                         f"({100 * embeddings.seconds / build_seconds:.0f}% embedding) | lexical index {index_seconds:.1f} s | "
@@ -185,39 +186,41 @@ def upload_to_answerable(settings: Settings, directory: Path, writer: KnowledgeB
     reader = AnswerEngine(KnowledgeBase(_tier_place(settings, directory), embeddings))
     reader.kb.snapshot()  # warm, as a serving worker is
     parts = [f"second worker's start from the saved indexes {time.perf_counter() - started:.1f} s"]
+    try:
+        def cited() -> bool:
+            answer = reader.ask(UPLOAD_QUESTION)
+            return not answer.refused and any(c.source == UPLOAD.source for c in answer.citations)
 
-    def cited() -> bool:
-        answer = reader.ask(UPLOAD_QUESTION)
-        return not answer.refused and any(c.source == UPLOAD.source for c in answer.citations)
-
-    if cited():
-        return "the upload's question was answered before the upload: no measure"
-    for attempt in ("first upload after the bulk build", "next upload"):
+        if cited():
+            return "the upload's question was answered before the upload: no measure"
+        for attempt in ("first upload after the bulk build", "next upload"):
+            started = time.perf_counter()
+            added = writer.add(replace(UPLOAD, doc_id=""), actor="bench")
+            uploaded = time.perf_counter()
+            generation = writer.registry.generation()
+            while reader.kb.snapshot().generation < generation:  # waits for the background update
+                if time.perf_counter() - started > 600:
+                    return "not updated within 600 s"
+            updated = time.perf_counter()
+            while not cited():
+                if time.perf_counter() - started > 600:
+                    return "not answered within 600 s"
+            answerable = time.perf_counter()
+            writer.remove(added.document.doc_id, actor="bench")
+            removed_at = time.perf_counter()
+            while cited():
+                pass
+            gone = time.perf_counter() - removed_at
+            parts.append(f"{attempt}: upload→answerable on the second worker {answerable - started:.2f} s (upload "
+                         f"{uploaded - started:.2f} s, index update {1000 * (updated - uploaded):.0f} ms, first answer "
+                         f"{answerable - updated:.2f} s); removal→never cited {gone:.2f} s")
+        parts.append(questions_during_a_change(writer, reader))
         started = time.perf_counter()
-        added = writer.add(replace(UPLOAD, doc_id=""), actor="bench")
-        uploaded = time.perf_counter()
-        generation = writer.registry.generation()
-        while reader.kb.snapshot().generation < generation:  # waits for the background update
-            if time.perf_counter() - started > 600:
-                return "not updated within 600 s"
-        updated = time.perf_counter()
-        while not cited():
-            if time.perf_counter() - started > 600:
-                return "not answered within 600 s"
-        answerable = time.perf_counter()
-        writer.remove(added.document.doc_id, actor="bench")
-        removed_at = time.perf_counter()
-        while cited():
-            pass
-        gone = time.perf_counter() - removed_at
-        parts.append(f"{attempt}: upload→answerable on the second worker {answerable - started:.2f} s (upload "
-                     f"{uploaded - started:.2f} s, index update {1000 * (updated - uploaded):.0f} ms, first answer "
-                     f"{answerable - updated:.2f} s); removal→never cited {gone:.2f} s")
-    parts.append(questions_during_a_change(writer, reader))
-    started = time.perf_counter()
-    reader.kb.snapshot().compacted()
-    parts.append(f"compaction (background) {time.perf_counter() - started:.1f} s")
-    return "; ".join(parts)
+        reader.kb.snapshot().compacted()
+        parts.append(f"compaction (background) {time.perf_counter() - started:.1f} s")
+        return "; ".join(parts)
+    finally:
+        reader.kb.close()  # its background update must not outlive the directory
 
 
 def questions_during_a_change(writer: KnowledgeBase, reader: AnswerEngine, documents: int = 50) -> str:

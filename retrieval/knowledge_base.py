@@ -59,6 +59,7 @@ class KnowledgeBase:
         self._catching_up = False  # an updater thread is running
         self._asked = 0  # questions that found the snapshot behind the registry
         self._compacting = False
+        self._workers: list[threading.Thread] = []  # background updates, compactions and saves
 
     # -- building -------------------------------------------------------------------------------
     def ensure_ready(self, progress=None) -> None:
@@ -208,9 +209,9 @@ class KnowledgeBase:
             self._changed.notify_all()
         if snapshot.wants_compaction() and not self._compacting:
             self._compacting = True
-            threading.Thread(target=self._compact, name="ngoaivu-compact", daemon=True).start()
+            self._in_background(self._compact, "ngoaivu-compact")
         elif save:
-            threading.Thread(target=self._save, args=(snapshot,), name="ngoaivu-save-index", daemon=True).start()
+            self._in_background(lambda: self._save(snapshot), "ngoaivu-save-index")
 
     def _catch_up(self) -> None:
         """Apply what changed in the registry since the snapshot: one updater at a time."""
@@ -225,7 +226,22 @@ class KnowledgeBase:
             if self._catching_up:
                 return  # the running updater reads the registry again for this request
             self._catching_up = True
-        threading.Thread(target=self._catch_up_in_background, name="ngoaivu-index-update", daemon=True).start()
+        self._in_background(self._catch_up_in_background, "ngoaivu-index-update")
+
+    def _in_background(self, work, name: str) -> None:
+        worker = threading.Thread(target=work, name=name, daemon=True)
+        self._workers = [w for w in self._workers if w.is_alive()] + [worker]
+        worker.start()
+
+    def close(self, timeout: float = 120.0) -> None:
+        """Wait for background index work (updates, compaction, the saved file) to finish: before
+        the data directory is removed or the process exits on purpose."""
+        deadline = time.monotonic() + timeout
+        while True:
+            running = [w for w in self._workers if w.is_alive()]
+            if not running or time.monotonic() > deadline:
+                return
+            running[0].join(max(0.0, deadline - time.monotonic()))
 
     def _catch_up_in_background(self) -> None:
         try:

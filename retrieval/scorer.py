@@ -60,14 +60,31 @@ class Trees:
     """A LightGBM binary classifier kept as LightGBM's own text model (version-stable, readable)."""
 
     def __init__(self, features: tuple[str, ...], model_text: str) -> None:
-        import lightgbm
-
+        lightgbm = _lightgbm()
         self.features = features
         self.model_text = model_text
         self.booster = lightgbm.Booster(model_str=model_text)
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         return np.asarray(self.booster.predict(rows, num_threads=1), dtype=np.float64)
+
+
+def _lightgbm():
+    """LightGBM, without its scikit-learn wrappers unless scikit-learn is already loaded: answering
+    only reads a Booster, and LightGBM otherwise imports scikit-learn and SciPy (about 1.4 s of a
+    cold `ngoaivu ask`). Marking the optional module absent while LightGBM loads is how Python
+    skips an optional import; fitting imports scikit-learn first and gets the full library."""
+    import sys
+
+    if "lightgbm" in sys.modules or "sklearn" in sys.modules:
+        import lightgbm
+        return lightgbm
+    sys.modules["sklearn"] = None  # type: ignore[assignment]
+    try:
+        import lightgbm
+    finally:
+        del sys.modules["sklearn"]
+    return lightgbm
 
 
 def _load_part(spec: dict, folder: Path) -> Linear | Trees:

@@ -316,3 +316,15 @@ def test_a_worker_with_a_damaged_index_file_builds_anew_and_saves_a_good_one(fre
     assert len(snapshot.passages) > 50
     _wait_for(lambda: index_file.load(path) is not None)
     _same_content(Snapshot.restored(*knowledge_base.registry.live_state(), index_file.load(path)), snapshot)
+
+
+def test_closing_waits_for_the_background_save(fresh_data_dir):
+    from ngoaivu.bench import GeneratedEmbeddings  # no question is embedded here
+
+    path = index_file.path_in(fresh_data_dir)
+    path.unlink(missing_ok=True)
+    knowledge_base = KnowledgeBase(Settings(data_dir=fresh_data_dir), GeneratedEmbeddings())
+    knowledge_base.snapshot()  # built here, saved in the background
+    knowledge_base.close()
+    assert not any(worker.is_alive() for worker in knowledge_base._workers)
+    assert index_file.load(path) is not None  # whole on disk: the directory may now be removed

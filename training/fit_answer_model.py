@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import sklearn  # noqa: F401  (before LightGBM loads: fitting needs its scikit-learn API, see retrieval.scorer)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
