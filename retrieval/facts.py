@@ -10,7 +10,8 @@ from knowledge.vietnamese import fold
 _UNITS = r"(?:%|tỷ USD|triệu USD|nghìn tỷ đồng|tỷ đồng|triệu đồng|USD|tỷ|triệu|nghìn|ngàn)"
 _NUMBER = re.compile(
     r"(?:(?:gần|khoảng|trên|hơn|tới|đến|chừng|ước đạt trên|ước đạt|đạt)\s+)?"
-    r"(?<![\d/.,-])(\d+(?:[.,]\d+)*(?:/\d+)?)(?![\d/]|[.,]\d)(\s*" + _UNITS + r")?"
+    # A range ("6-7 giờ", "50-60%") is one figure; a date range ("6-11/11/2017") is not a number.
+    r"(?<![\d/.,-])(\d+(?:[.,]\d+)*(?:/\d+)?(?:\s?[-–]\s?\d+(?:[.,]\d+)*)?)(?![\d/-]|[.,]\d)(\s*" + _UNITS + r")?"
 )
 # A date written out, as regulations write them ("01 tháng 7 năm 2026", "tháng 7 năm 2026"), comes
 # first: read in parts it would lead with "tháng 7".
@@ -134,13 +135,16 @@ def _following_words(sentence: str, end: int, count: int) -> str:
 
 
 def _unit_words(sentence: str, end: int, unit: list[str]) -> str:
-    """The words after a number that repeat the question's unit ("119 thỏa thuận")."""
-    words = re.findall(r"\s+[^\s,.;:()]+", sentence[end:end + 80])
+    """The words right after a number that repeat the question's unit ("119 thỏa thuận"); a
+    punctuation mark ends them ("41/63 tỉnh, thành" counts "tỉnh"): the fact is cut from the
+    sentence by their length, so they must be contiguous."""
+    rest = sentence[end:end + 80]
     taken = ""
-    for word, expected in zip(words, unit):
-        if fold(word.strip()) != expected:
+    for expected in unit:
+        word = re.match(r"\s+([^\s,.;:()]+)", rest[len(taken):])
+        if word is None or fold(word.group(1)) != expected:
             break
-        taken += word
+        taken += word.group(0)
     return taken
 
 

@@ -31,3 +31,17 @@ def test_an_amount_of_money_is_answered_only_by_a_figure_in_a_currency():
     assert not analyze("Đà Nẵng có quan hệ với bao nhiêu địa phương?").money
     assert not analyze("viện trợ phi chính phủ đạt bao nhiêu").money  # "phi chính phủ" is not a fee
     assert not analyze("Kim ngạch xuất khẩu tăng bao nhiêu phần trăm?").money
+
+
+def test_the_unit_of_a_figure_stops_at_punctuation_and_never_cuts_a_word():
+    sentence = "Mới có 41/63 tỉnh, thành có chương trình hành động."
+    fact = find_fact("number", sentence, "bao nhieu tinh thanh", [], ["tinh", "thanh"], ["chuong", "trinh"])
+    assert fact is not None and fact.text == "41/63 tỉnh"
+
+
+def test_a_range_is_one_figure_and_keeps_its_unit():
+    from retrieval.facts import with_unit
+
+    sentence = "Dù thế nào đi nữa, ngủ đủ 6-7 giờ mỗi đêm vẫn là lý tưởng nhất."
+    fact = find_fact("number", sentence, "nen ngu bao nhieu gio", [], ["gio"], ["ngu"])
+    assert fact is not None and with_unit(sentence, fact) == "6-7 giờ mỗi đêm"  # not "6" nor "6-7 giờ mỗi đ"
