@@ -71,10 +71,13 @@ _WAYS_HEADER = re.compile(r"Hình thức nộp\s*\|?\s*Thời (?:gian|hạn)(?: 
 _DOSSIER_HEADER = re.compile(r"Tên giấy tờ\s*\|?\s*Mẫu đơn,? tờ khai\s*\|?\s*Số lượng\s*\|?\.?", re.I)
 _COUNT = re.compile(r"(\d+\s*bản chính(?:\s*,\s*\d+\s*bản sao)?|\d+\s*bản sao)", re.I)
 _FORM_FILE = re.compile(r"(?<=[.;:)\s])([A-ZĐÀ-Ỹ][^|]{0,160}?\.(?:docx?|pdf|xlsx?|rar|zip))\s*$")
-_BASIS_HEADER = re.compile(r"(?:Tên văn bản pháp lý|Số ký hiệu)\s*\|?\s*(?:Mã văn bản|Trích yếu)[^|.]*?(?:\|\s*Ngày ban hành\s*\|\s*Cơ quan ban hành)?\s*\|?\.?",
+_BASIS_HEADER = re.compile(r"(?:Tên văn bản pháp lý|Số ký hiệu)\s*\|?\s*(?:Mã văn bản|Trích yếu)(?:\|\s*Ngày ban hành\s*\|\s*Cơ quan ban hành)?\s*\|?\.?",
                            re.I)
-CODE = re.compile(r"\d+(?:/\d+)?/(?:19|20)\d\d/[A-ZĐ0-9][A-ZĐ0-9\-]*?(?=[A-ZĐ][a-zà-ỹđ]|[^A-ZĐ0-9\-]|$)")
-_DOUBLED = re.compile(r"(\d+(?:/\d+)?/(?:19|20)\d\d/[A-ZĐ][A-ZĐ0-9\-]*?)(?=\1)")
+# A document number ("25/2021/TT-BTC", "09/2023/QĐ-TTg"); in glued text it ends before a capitalised
+# word ("…/TT-BTCNghị định") or right after "TTg".
+CODE = re.compile(r"\d+(?:/\d+)?/(?:19|20)\d\d/[A-ZĐ0-9](?:TTg|[A-ZĐ0-9\-])*?"
+                  r"(?=(?<=TTg)|[A-ZĐ][a-zà-ỹđ]|[^A-ZĐ0-9\-]|$)")
+_DOUBLED = re.compile(r"(\d+(?:/\d+)?/(?:19|20)\d\d/[A-ZĐ](?:TTg|[A-ZĐ0-9\-])*?)(?=\1)")
 _PROCEDURE_CODE = re.compile(r"\b\d{1,2}\.\d{6}(?:\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?\b")
 _STEP = re.compile(r"(?=(?<![\w])Bước\s*\d+\s*[:.)-])")
 _RESULT_TAIL = re.compile(r"\s*Mã:\s*KQ\..*$", re.S)
@@ -182,7 +185,7 @@ def _clean(text: str) -> str:
 
 
 def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.rstrip(".").split(" | ")] if " | " in line else []
+    return [c.strip() for c in re.split(r"\s*\|\s*", line.rstrip(". "))] if " |" in line else []
 
 
 # ---- submission ways ------------------------------------------------------------------------
@@ -278,14 +281,14 @@ def _glued_dossier(text: str, group: str) -> list[DossierItem]:
     out = []
     pieces = _COUNT.split(text)
     for body, count in zip(pieces[0::2], pieces[1::2]):
-        body = body.strip(" ,;")
+        body = body.strip(" ,;:")
         if not body:
             continue
         form = ""
         m = _FORM_FILE.search(body)
         if m:
             form, body = m.group(1).strip(), body[:m.start()].strip()
-        name = body.lstrip("+-* ").strip()
+        name = body.lstrip("+-* ").strip().rstrip(":").strip()
         if name:
             out.append(DossierItem(_clean(name), form, _clean(count), group, (body + " " + count).strip()))
     return out

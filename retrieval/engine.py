@@ -13,6 +13,7 @@ from retrieval.embeddings import CachedQueries, make_embeddings
 from retrieval.knowledge_base import AddResult, KnowledgeBase, Place
 from retrieval.models import Answer
 from retrieval.question import InvalidQuestion, clean_question
+from retrieval.procedures import ProcedureAnswerer, ProcedureBook
 from retrieval.records import RecordBook, SeriesAnswerer
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class AnswerEngine:
         self.kb = knowledge_base
         self.answerer = Answerer(knowledge_base)
         self.series = SeriesAnswerer(RecordBook(knowledge_base.registry))
+        self.procedures = ProcedureAnswerer(ProcedureBook(knowledge_base.registry))
         self.max_question_chars = max_question_chars
 
     @classmethod
@@ -54,8 +56,11 @@ class AnswerEngine:
             answer = Answer(question=question or "", answer=invalid.message, refused=True)
         else:  # normalized: NFD or the old tone placement must not change the vector
             # Questions about a series of events (lists, timelines, intervals) are answered from
-            # the event records; every other question, or one the records cannot answer, as before.
-            answer = self._series_answer(text) or self.answerer.answer(text, self.answerer.query_vector(text))
+            # the event records; a question about a held procedure from its record (or a choice list,
+            # or a refusal naming the nearest held ones); every other question, or one the records
+            # cannot answer, as before.
+            answer = (self._series_answer(text) or self._procedure_answer(text)
+                      or self.answerer.answer(text, self.answerer.query_vector(text)))
             answer.question = question
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
@@ -65,6 +70,13 @@ class AnswerEngine:
             return self.series.answer(text)
         except Exception:  # a fault in the records must never cost the normal answer
             log.exception("series answer failed; using the normal answer path")
+            return None
+
+    def _procedure_answer(self, text: str) -> Answer | None:
+        try:
+            return self.procedures.answer(text)
+        except Exception:  # a fault in the records must never cost the normal answer
+            log.exception("procedure answer failed; using the normal answer path")
             return None
 
     def ingest(self, path: str | Path, actor: str = "cli", replaces: str = "", progress=None, **metadata) -> AddResult:

@@ -44,6 +44,8 @@ class Answer:
     latency_ms: float = 0.0
     confidence: float = 0.0  # the fitted probability that answering is right; below the threshold it refuses
     records: list[dict] = field(default_factory=list)  # a series question's events (retrieval.records)
+    # Procedures to choose from (retrieval.procedures): a choice list, or the leads of a refusal.
+    choices: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -53,5 +55,6 @@ class Answer:
             "fact": self.fact,
             "confidence": round(self.confidence, 3),
             "records": self.records,
+            "choices": self.choices,
             "latency_ms": round(self.latency_ms, 2),
         }

@@ -375,7 +375,7 @@ def answers_for(kind: str, r: dict, c: dict) -> list[str]:
     if kind == "fee":
         return sorted({s.fee for s in c["ways"] if s.fee}) if c["ways"] else []
     if kind == "dossier":
-        return [_first_words(item.name, 6) for item in c["dossier"][:3] if item.name] if c["dossier"] else []
+        return [_first_words(item.name, 6) for item in c["dossier"][:3] if len(item.name.split()) >= 3]
     if kind == "basis":
         return [CODE.search(v.text).group() for v in c["basis"] if CODE.search(v.text)][:3]
     if kind == "steps":
@@ -432,7 +432,10 @@ def questions(rendered: list[dict], names: dict[str, str], left_out: list[dict],
 def main() -> int:
     rows = load()
     rendered, left_out, left_out_fit = choose(rows)
-    names = render(rendered)
+    if "--questions-only" in sys.argv:  # the files as they are (the store built from them stays valid)
+        names = {r["ma_thu_tuc"]: next(p.name for p in OUT.glob(f"{r['ma_thu_tuc']}-*")) for r in rendered}
+    else:
+        names = render(rendered)
     qs = questions(rendered, names, left_out, left_out_fit)
     QUESTIONS.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in qs), encoding="utf-8")
     kinds = {}

@@ -1,0 +1,421 @@
+"""Questions about administrative procedures, answered from procedure records field by field.
+
+"Thủ tục cấp mới thẻ ABTC mất bao lâu?", "hồ sơ … gồm những gì?", "nộp ở đâu?", "lệ phí bao nhiêu?":
+the question names a procedure (by code or by name, with abbreviations, without accents, in any
+word order) and a field. The records come from the live documents (knowledge.procedures), cached
+per document content like the event records, so an upload or a delete shows in the next answer.
+
+Which procedure: each held procedure's name is compared with the question's words (weighted by
+rarity among the held names): how much of the question the name explains, and how much of the
+name the question gives. A name that explains the question and clearly beats the next one is
+answered; two or more that fit about equally give a numbered choice list (never a guess); a
+question that names a procedure no held name explains is refused with the nearest held ones as
+leads; anything else goes through the passage path. The thresholds are fitted on the fit split of
+training/procedure_questions.jsonl (training/measure_procedures.py --fit), never on held-back codes.
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+
+from knowledge.models import Document
+from knowledge.procedures import LABELS, Procedure, extract_procedure
+from knowledge.vietnamese import fold
+from retrieval.models import Answer, Citation
+
+ANSWER_LIMIT = 700
+QUOTE_LIMIT = 600
+# Fitted on the fit split (training/measure_procedures.py --fit; see README "Procedures as records").
+EXPLAINED_MIN = 0.80  # share (by rarity) of the question's name words the best name must explain
+NAMED_MIN = 0.50  # share of the best name's words the question must give
+MARGIN = 0.06  # the best must beat the next by this much, or the question gets a choice list
+LEAD_MIN = 0.45  # below this nothing is near enough to name as a lead: the passage path answers
+MAX_CHOICES = 5
+
+# Abbreviations officers type, folded -> folded expansion (both question and names are expanded).
+ABBREVIATIONS = {
+    "gcn": "giay chung nhan", "gp": "giay phep", "dn": "doanh nghiep", "ubnd": "uy ban nhan dan",
+    "tthc": "thu tuc hanh chinh", "xnc": "xuat nhap canh", "nn": "nuoc ngoai", "vn": "viet nam",
+    "htx": "hop tac xa", "cccd": "can cuoc cong dan", "cmnd": "chung minh nhan dan", "bhxh": "bao hiem xa hoi",
+    "bhyt": "bao hiem y te", "qsdd": "quyen su dung dat", "tw": "trung uong", "tp": "thanh pho",
+    "gplx": "giay phep lai xe", "dkkd": "dang ky kinh doanh", "hc": "ho chieu", "tt": "thi thuc",
+    "nd": "nghi dinh", "qd": "quyet dinh", "ttg": "thu tuong", "bca": "bo cong an", "btc": "bo tai chinh",
+    "hs": "ho so", "sdd": "su dung dat", "cn": "chung nhan", "khcn": "khoa hoc cong nghe",
+}
+
+# Field cues, on folded text. Order matters only for reporting; every cue found is a field asked.
+_CUES: list[tuple[str, str]] = [
+    ("deadline", r"bao lau|mat bao nhieu ngay|bao nhieu ngay|may ngay|thoi han(?: giai quyet)?|thoi gian giai quyet|"
+                 r"trong bao nhieu|khi nao (?:co|nhan) ket qua|bao gio (?:co|xong)|may hom|how long"),
+    ("fee", r"le phi|phi|bao nhieu tien|ton bao nhieu|het bao nhieu|mat tien|chi phi|mien phi|fee"),
+    ("address", r"nop (?:ho so )?(?:o|tai) dau|nop (?:ho so )?o co quan nao|nop (?:ho so )?(?:o|tai) (?:noi|cho) nao|"
+                r"dia chi tiep nhan|noi (?:nop|tiep nhan)|nop o dau|nop tai dau|tiep nhan ho so o dau|o dau nop"),
+    ("dossier", r"thanh phan ho so|ho so (?:gom|can|bao gom|co)|giay to (?:gi|nao)|can (?:chuan bi|nhung|nop) (?:giay to|gi|ho so)|"
+                r"chuan bi (?:nhung )?(?:gi|giay to)|nhung giay to|can nhung gi"),
+    ("authority", r"tham quyen|ai (?:quyet dinh|cap|phe duyet|ky)|co quan nao (?:cap|quyet dinh|phe duyet)"),
+    ("agency", r"co quan (?:nao )?(?:thuc hien|giai quyet)|co quan nao|don vi nao|ai (?:giai quyet|thuc hien|xu ly)|"
+               r"noi nao giai quyet"),
+    ("basis", r"can cu(?: phap ly)?|van ban nao|quy dinh (?:tai|o) (?:dau|van ban)|co so phap ly|luat nao|"
+              r"nghi dinh nao|thong tu nao|van ban phap ly"),
+    ("steps", r"trinh tu|cac buoc|quy trinh|(?:thuc hien|lam) (?:nhu )?the nao|cach lam|nhung buoc|may buoc"),
+    ("ways", r"cach thuc(?: thuc hien)?|hinh thuc nop|nop (?:truc tuyen|online|qua mang|qua buu dien|qua buu chinh)"),
+    ("result", r"ket qua|nhan (?:duoc|lai) (?:gi|cai gi)|duoc cap (?:gi|cai gi)"),
+    ("conditions", r"dieu kien|yeu cau"),
+    ("subjects", r"doi tuong|ai (?:duoc|co the|phai) (?:lam|thuc hien|nop|de nghi)|ai duoc"),
+    ("level", r"cap (?:nao|thuc hien)|thuc hien (?:o|tai) cap"),
+    ("field", r"linh vuc"),
+    ("decision", r"(?:so )?quyet dinh (?:so )?(?:may|nao|cong bo)|so quyet dinh|cong bo tai quyet dinh"),
+    ("code", r"ma (?:thu tuc|so|tthc)"),
+]
+_CUE_RE = [(key, re.compile(rf"\b(?:{pattern})\b")) for key, pattern in _CUES]
+_PROCEDURE_WORD = re.compile(r"\b(?:thu tuc|tthc|procedure)\b")
+_CODE = re.compile(r"(?<![\d.])(\d{1,2}\.\d{6})(?![\d])")
+# Words of a question that never name a procedure (question words, particles, politeness).
+_STOP = set("""
+thu tuc hanh chinh tthc cho hoi xin hay biet giup minh em anh chi a a nhe nha voi la gi nao bao nhieu may khong co
+duoc thi the vay sao nhu the nao o dau tai ve cua va hoac can nhung cac mot de khi nao lam mat ton het ai ma
+thuc hien viec nay do kia ay dang se da roi chua tren duoi trong ra vao phai nen hien nay cu the
+""".split())
+_FIELD_WORDS = set("""
+le phi phi tien chi thoi han gian giai quyet ngay bao lau ho so thanh phan giay to gom bao chuan bi nop dia chi
+tiep nhan noi co quan don vi tham quyen can cu phap ly van ban quy dinh luat trinh tu buoc quy trinh cach thuc
+hinh ket qua nhan dieu kien yeu cau doi tuong cap linh vuc quyet dinh so ma xong mien online truc tuyen
+""".split())
+
+
+def _tokens(text: str) -> list[str]:
+    out = []
+    for token in re.findall(r"\w+", fold(text)):
+        out.extend(ABBREVIATIONS.get(token, token).split())
+    return out
+
+
+@dataclass
+class Held:
+    record: Procedure
+    document: dict
+    words: set[str]
+
+
+class ProcedureBook:
+    """The procedure records of the live documents, cached per document content."""
+
+    def __init__(self, registry) -> None:
+        self.registry = registry
+        self._lock = threading.Lock()
+        self._generation = None
+        self._documents: dict[str, dict] = {}
+        self._per_document: dict[str, Procedure | None] = {}
+        self.held: list[Held] = []
+        self.idf: dict[str, float] = {}
+        self.default_idf = 1.0
+
+    def current(self) -> list[Held]:
+        generation = self.registry.generation()
+        with self._lock:
+            if generation != self._generation:
+                generation, live, fresh, _chunks = self.registry.live_changes(
+                    frozenset(self._documents), with_chunks=False)
+                documents = {k: d for k, d in self._documents.items() if k in live}
+                documents.update((k, {key: v for key, v in d.items() if key != "text"}) for k, d in fresh.items())
+                cache: dict[str, Procedure | None] = {}
+                for doc_id in sorted(documents):
+                    row = documents[doc_id]
+                    key = f"{doc_id}:{row['content_hash']}:{row['title']}"
+                    if key in self._per_document:
+                        cache[key] = self._per_document[key]
+                    else:
+                        row = fresh[doc_id]
+                        cache[key] = extract_procedure(Document(row["source"], row["text"], row["title"],
+                                                                row["publisher"], row["date"], doc_id, row["version"]))
+                self._per_document = cache
+                self._documents = documents
+                held = [Held(p, documents[p.doc_id], set(_tokens(p.name))) for p in cache.values() if p]
+                counts: dict[str, int] = {}
+                for h in held:
+                    for w in h.words:
+                        counts[w] = counts.get(w, 0) + 1
+                n = max(len(held), 1)
+                self.idf = {w: math.log(1 + n / c) for w, c in counts.items()}
+                self.default_idf = math.log(1 + n)  # a word no held name has: as rare as can be
+                self.held = held
+                self._generation = generation
+            return self.held
+
+
+# ---- reading the question -------------------------------------------------------------------
+
+@dataclass
+class ProcedureQuestion:
+    fields: list[str]  # fields asked, in the order the question asks them
+    codes: list[str]  # procedure codes written in the question
+    words: list[str]  # the question's words that may name a procedure
+    says_procedure: bool  # "thủ tục" or a field cue: the question is about a procedure
+    listing: bool = False
+
+
+_LISTING = re.compile(r"\b(?:cac|nhung|liet ke|danh sach)\s+thu tuc\b|\bthu tuc nao\b|\bthu tuc gi\b")
+
+
+def read_question(text: str) -> ProcedureQuestion:
+    folded = fold(text)
+    found: list[tuple[int, str]] = []
+    spans: list[tuple[int, int]] = []
+    for key, pattern in _CUE_RE:
+        for m in pattern.finditer(folded):
+            if any(a <= m.start() < b for a, b in spans):
+                continue
+            found.append((m.start(), key))
+            spans.append((m.start(), m.end()))
+    fields = list(dict.fromkeys(key for _, key in sorted(found)))
+    if "address" in fields and "agency" in fields:
+        fields.remove("agency")
+    residue = folded
+    for a, b in sorted(spans, reverse=True):
+        residue = residue[:a] + " " + residue[b:]
+    codes = _CODE.findall(folded)
+    residue = _CODE.sub(" ", residue)
+    words = [w for w in _tokens(residue) if w not in _STOP]
+    return ProcedureQuestion(fields, codes, words, bool(_PROCEDURE_WORD.search(folded)) or bool(fields),
+                             bool(_LISTING.search(folded)))
+
+
+@dataclass
+class Match:
+    held: Held
+    explained: float  # share of the question's words (by rarity) the name has
+    named: float  # share of the name's words (by rarity) the question has
+
+    @property
+    def score(self) -> float:
+        return 0.7 * self.explained + 0.3 * self.named
+
+
+def rank(book: ProcedureBook, held: list[Held], words: list[str]) -> list[Match]:
+    question = set(words)
+    # Field words ("hồ sơ", "cấp") left in the question count only when a name has them.
+    asked = {w for w in question}
+    if not asked:
+        return []
+    out = []
+    for h in held:
+        shared = asked & h.words
+        if not shared:
+            continue
+        idf = book.idf
+
+        def weight(ws, default=book.default_idf):
+            return sum(idf.get(w, default) for w in ws)
+        loose = {w for w in asked - h.words if w in _FIELD_WORDS}  # a field word may be the field's
+        explained = weight(shared) / max(weight(asked - loose), 1e-9)
+        named = weight(shared) / max(weight(h.words), 1e-9)
+        out.append(Match(h, min(explained, 1.0), named))
+    out.sort(key=lambda m: (-m.score, m.held.record.name))
+    return out
+
+
+# ---- answering --------------------------------------------------------------------------------
+
+def _short(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _ways_text(record: Procedure, what: str) -> tuple[str, str, list[str]]:
+    """(lead, lines, quotes) for the deadline or fee, per submission way when they differ."""
+    values: dict[str, list[str]] = {}
+    notes: dict[str, str] = {}
+    for s in record.submissions:
+        value = s.deadline if what == "deadline" else s.fee
+        if not value:
+            continue
+        values.setdefault(value, []).append(s.way.lower() if s.way else "")
+        if what == "fee" and s.note and value not in notes:
+            notes[value] = s.note
+    if not values:
+        return "", "", []
+    parts = []
+    for value, ways in values.items():
+        ways = [w for w in dict.fromkeys(ways) if w]
+        note = f" — {_short(notes[value], 160)}" if value in notes else ""
+        parts.append(f"**{value}**" + (f" (nộp {', '.join(ways)})" if ways else "") + note)
+    lead = next(iter(values))
+    quotes = [s.source for s in record.submissions][:3]
+    return lead, "; ".join(parts), quotes
+
+
+def field_answer(record: Procedure, key: str) -> tuple[str, str, list[str]]:
+    """(fact, text, quotes) of one field; empty text when the record does not say."""
+    if key in ("deadline", "fee"):
+        lead, text, quotes = _ways_text(record, key)
+        if not text and key in record.fields:
+            v = record.fields[key]
+            return v.text, f"**{_short(v.text, 300)}**", [v.source]
+        return lead, text, quotes
+    if key == "ways":
+        lines = [f"{s.way}: {s.deadline or '—'}; phí, lệ phí: {s.fee or '—'}" for s in record.submissions if s.way]
+        return "", "\n".join(f"- {line}" for line in lines), [s.source for s in record.submissions][:3]
+    if key == "dossier":
+        lines = []
+        for i, item in enumerate(record.dossier, 1):
+            extra = ", ".join(x for x in (item.count,) if x)
+            lines.append(f"{i}. {_short(item.name, 160)}" + (f" ({extra})" if extra else ""))
+        first = record.dossier[0].name if record.dossier else ""
+        return first, "\n".join(lines), [item.source for item in record.dossier][:4]
+    if key == "steps":
+        lines = [_short(step.text, 200) for step in record.steps]
+        return "", "\n".join(lines), [step.source for step in record.steps][:3]
+    if key == "basis":
+        lines = [f"- {_short(v.text, 160)}" for v in record.basis]
+        return (record.basis[0].text if record.basis else ""), "\n".join(lines), [v.source for v in record.basis][:4]
+    if key == "code":
+        return record.code, f"**{record.code}**" if record.code else "", [record.code]
+    if key == "address" and key not in record.fields and "agency" in record.fields:
+        v = record.fields["agency"]
+        return v.text, f"**{_short(v.text, 300)}** (tài liệu không ghi địa chỉ tiếp nhận riêng; đây là cơ quan thực hiện)", [v.source]
+    if key in record.fields:
+        v = record.fields[key]
+        return v.text, f"**{_short(v.text, 400)}**", [v.source]
+    return "", "", []
+
+
+OVERVIEW = ["deadline", "fee", "agency"]
+FOLLOW_UP_FIELDS = ["dossier", "deadline", "fee", "steps", "agency", "basis"]  # buttons under an answer
+FOLLOW_UP_LABELS = {"dossier": "Hồ sơ", "deadline": "Thời hạn", "fee": "Lệ phí", "steps": "Trình tự",
+                    "agency": "Cơ quan", "basis": "Căn cứ"}
+FOLLOW_UP_QUESTIONS = {"dossier": "hồ sơ gồm những gì", "deadline": "thời hạn giải quyết", "fee": "lệ phí",
+                       "steps": "trình tự thực hiện", "agency": "cơ quan thực hiện", "basis": "căn cứ pháp lý"}
+
+
+def _fit(text: str, limit: int = ANSWER_LIMIT) -> str:
+    if len(text) <= limit:
+        return text
+    pointer = " … (còn nữa, xem tài liệu [1])"
+    cut = text[:limit - len(pointer)]
+    cut = cut.rsplit("\n", 1)[0] if "\n" in cut[len(cut) // 2:] else cut.rsplit(" ", 1)[0]
+    return cut + pointer
+
+
+def _citation(h: Held, location: str, quotes: list[str]) -> Citation:
+    doc = h.document
+    quote = _short(" … ".join(q for q in dict.fromkeys(quotes) if q), QUOTE_LIMIT)
+    return Citation(1, doc.get("source", ""), doc.get("title", "") or h.record.name, doc.get("publisher", ""),
+                    doc.get("date", ""), quote, h.record.doc_id, location)
+
+
+def procedure_dict(record: Procedure) -> dict:
+    return {"procedure": record.name, "code": record.code, "doc_id": record.doc_id}
+
+
+def answer_record(question: str, h: Held, fields: list[str]) -> Answer:
+    record = h.record
+    asked = fields or OVERVIEW
+    parts, quotes, locations, fact = [], [], [], ""
+    for key in asked:
+        value_fact, text, qs = field_answer(record, key)
+        label = LABELS.get(key, key)
+        if not text:
+            text = f"tài liệu không ghi {label.lower()}"
+        elif not fact:
+            fact = value_fact
+        locations.append(label)
+        quotes.extend(qs)
+        parts.append((label, text))
+    name = f"“{_short(record.name, 160)}”" + (f" ({record.code})" if record.code else "")
+    if len(parts) == 1:
+        label, text = parts[0]
+        multiline = "\n" in text
+        body = (f"{label} — {name}:\n{text} [1]" if multiline else f"{text} — {label}, thủ tục {name} [1]")
+    else:
+        body = f"Thủ tục {name}:\n" + "\n".join(f"- {label}: {text}" for label, text in parts) + " [1]"
+    body = _fit(body)
+    answer = Answer(question=question, answer=body, refused=False,
+                    citations=[_citation(h, ", ".join(locations), quotes)], fact=fact, confidence=1.0)
+    answer.records = [{**procedure_dict(record), "fields": asked}]
+    return answer
+
+
+def choice_list(question: str, matches: list[Match], fields: list[str]) -> Answer:
+    lines = [f"{i}. {m.held.record.name}" + (f" (mã {m.held.record.code})" if m.held.record.code else "")
+             for i, m in enumerate(matches, 1)]
+    text = _fit("Có nhiều thủ tục gần giống nhau; bạn hỏi thủ tục nào? Hãy trả lời bằng số thứ tự hoặc mã:\n"
+                + "\n".join(lines))
+    citations = [_citation(m.held, "Tên thủ tục", [m.held.record.name]) for m in matches]
+    for n, c in enumerate(citations, 1):
+        c.n = n
+    answer = Answer(question=question, answer=text, refused=True, citations=citations)
+    answer.choices = [{**procedure_dict(m.held.record), "fields": fields} for m in matches]
+    return answer
+
+
+def not_held(question: str, leads: list[Match]) -> Answer:
+    text = "Tài liệu hiện có không có thủ tục bạn hỏi, nên tôi không trả lời để tránh nhầm với thủ tục khác."
+    if leads:
+        text += " Thủ tục gần nhất đang có:\n" + "\n".join(
+            f"[{i}] {m.held.record.name}" + (f" (mã {m.held.record.code})" if m.held.record.code else "")
+            for i, m in enumerate(leads, 1))
+    citations = [_citation(m.held, "Tên thủ tục", [m.held.record.name]) for m in leads]
+    for n, c in enumerate(citations, 1):
+        c.n = n
+    answer = Answer(question=question, answer=_fit(text), refused=True, citations=citations)
+    answer.choices = [{**procedure_dict(m.held.record), "fields": []} for m in leads]
+    return answer
+
+
+@dataclass
+class Decision:
+    kind: str  # "answer", "choices", "not_held", "none"
+    matches: list[Match] = field(default_factory=list)
+
+
+def decide(asked: ProcedureQuestion, matches: list[Match], explained_min=EXPLAINED_MIN, named_min=NAMED_MIN,
+           margin=MARGIN, lead_min=LEAD_MIN) -> Decision:
+    """What to do with the ranked names; the thresholds are parameters so that they can be fitted."""
+    if not matches:
+        return Decision("none")
+    best = matches[0]
+    if best.score < lead_min:
+        return Decision("none")
+    close = [m for m in matches if best.score - m.score < margin]
+    good = best.explained >= explained_min and best.named >= named_min
+    if good and len(close) == 1:
+        return Decision("answer", [best])
+    if good:
+        return Decision("choices", close[:MAX_CHOICES])
+    return Decision("not_held", matches[:3])
+
+
+class ProcedureAnswerer:
+    """Answers a question about a held procedure from its record; None when it is not one."""
+
+    def __init__(self, book: ProcedureBook) -> None:
+        self.book = book
+
+    def answer(self, question: str) -> Answer | None:
+        asked = read_question(question)
+        if not asked.says_procedure and not asked.codes:
+            return None
+        held = self.book.current()
+        if not held:
+            return None
+        if asked.codes:
+            by_code = [h for h in held if h.record.code in asked.codes]
+            if by_code:
+                return answer_record(question, by_code[0], asked.fields)
+            if asked.fields or _PROCEDURE_WORD.search(fold(question)):
+                return not_held(question, rank(self.book, held, asked.words)[:3])
+            return None
+        if asked.listing:
+            return None  # lists across procedures: not yet (the passage path answers)
+        matches = rank(self.book, held, asked.words)
+        decision = decide(asked, matches)
+        if decision.kind == "answer":
+            return answer_record(question, decision.matches[0].held, asked.fields)
+        if decision.kind == "choices":
+            return choice_list(question, decision.matches, asked.fields)
+        if decision.kind == "not_held" and _PROCEDURE_WORD.search(fold(question)) or \
+                decision.kind == "not_held" and asked.fields and decision.matches[0].named >= NAMED_MIN:
+            return not_held(question, decision.matches)
+        return None
