@@ -18,7 +18,7 @@ from typing import Callable, Protocol, TypeVar
 
 from bot import texts
 from bot.analytics import QuestionLog
-from bot.followup import resolve
+from bot.followup import Resolution, picked, resolve, with_procedure
 from bot.store import ConversationStore, StoredAnswer
 from ngoaivu.settings import Settings, cores
 from retrieval.models import Answer, Citation
@@ -156,12 +156,34 @@ class Dialogue:
             return Reply(kind="rate_limited", text=texts.RATE_LIMITED.format(seconds=wait))
         previous = self.previous_question(channel, chat_id)
         reading = resolve(previous, asked)
+        if previous is not None:  # a number or a bare field after a procedure answer names that procedure
+            last = self.last_answer(channel, chat_id)
+            about = with_procedure(asked, last.question, last.answer) if last is not None else None
+            if about:
+                reading = Resolution(about, True, True)
+        return self._answer_turn(channel, chat_id, user_id, asked, reading)
+
+    def pick(self, channel: str, chat_id: object, user_id: object, answer_id: int, number: int) -> Reply | None:
+        """A button under an answer: a procedure of its choice list, or a field of its procedure
+        (blocking; None when the answer is unknown here or has no such button)."""
+        stored = self.stored_answer(channel, chat_id, answer_id)
+        question = picked(stored.question, stored.answer, number) if stored is not None else None
+        if question is None:
+            return None
+        wait = self._rate_wait(channel, user_id)
+        if wait:
+            return Reply(kind="rate_limited", text=texts.RATE_LIMITED.format(seconds=wait))
+        return self._answer_turn(channel, chat_id, user_id, question, Resolution(question, True, True))
+
+    def _answer_turn(self, channel: str, chat_id: object, user_id: object, asked: str, reading: Resolution) -> Reply:
+        previous = self.previous_question(channel, chat_id)
         answer = self.engine.ask(reading.question)
         self.store.remember(self._key(channel, chat_id), reading.question, self.clock())
         answer_id = self.store.save_answer(
             channel, self._key(channel, chat_id), self._key(channel, user_id), asked, reading.question, reading.rewritten, answer,
         )
-        if answer.refused:
+        # A choice list ("which of these procedures?") asks back; it is not a question left unanswered.
+        if answer.refused and not any(c.get("kind") == "choice" for c in answer.choices):
             self.record_refusal(channel, user_id, reading.question)
         note = ""
         if reading.follow_up and previous is None and answer.refused:

@@ -325,3 +325,60 @@ def _subject_for(previous: str, head: list[str]) -> tuple[str, int] | None:
         if spans:
             return f"{last} {previous[spans[0][0]:spans[0][1]]}", 1
     return None
+
+
+# ---- procedures: the fields of the procedure just answered, and picks from a choice list --------
+
+# The other fields offered under a procedure answer (Telegram buttons, Zalo numbers), and the
+# question each one asks about the same procedure.
+PROCEDURE_FIELDS = [("dossier", "Hồ sơ", "hồ sơ gồm những gì"), ("deadline", "Thời hạn", "thời hạn giải quyết"),
+                    ("fee", "Lệ phí", "lệ phí bao nhiêu"), ("steps", "Trình tự", "trình tự thực hiện"),
+                    ("agency", "Cơ quan", "cơ quan thực hiện"), ("basis", "Căn cứ", "căn cứ pháp lý")]
+_PICK = re.compile(r"^\s*(?:số\s*|so\s*|#)?(\d{1,2})\s*[.)!?]?\s*$", re.IGNORECASE)
+
+
+def procedure_of(answer) -> dict | None:
+    """The procedure a record answer was about (retrieval.procedures), or None."""
+    for record in getattr(answer, "records", None) or []:
+        if "procedure" in record:
+            return record
+    return None
+
+
+def picked(asked_before: str, answer, number: int) -> str | None:
+    """The question a number (typed, or a button) asks after `answer`: a procedure of its choice
+    list with the question that got the list, or a field of the procedure it answered."""
+    choices = getattr(answer, "choices", None) or []
+    if choices:
+        if 1 <= number <= len(choices):
+            return f"{_strip_end(asked_before)} (thủ tục {_reference(choices[number - 1])})?"
+        return None
+    procedure = procedure_of(answer)
+    if procedure and 1 <= number <= len(PROCEDURE_FIELDS):
+        return f"{PROCEDURE_FIELDS[number - 1][2]} (thủ tục {_reference(procedure)})?"
+    return None
+
+
+def _reference(procedure: dict) -> str:
+    """How a rewritten question names a procedure: its code, else its name."""
+    return procedure.get("code") or procedure.get("procedure", "")
+
+
+def with_procedure(text: str, asked_before: str, answer) -> str | None:
+    """A reply that leans on the previous procedure answer, rewritten to name the procedure: a bare
+    number ("2") picks from its choice list or its follow-up fields; a field asked without naming a
+    procedure ("còn lệ phí?", "hồ sơ gồm những gì?") keeps the procedure of the previous turn."""
+    if answer is None:
+        return None
+    number = _PICK.match(text)
+    if number:
+        return picked(asked_before, answer, int(number.group(1)))
+    procedure = procedure_of(answer)
+    if not procedure:
+        return None
+    from retrieval.procedures import names_something, read_question
+
+    asked = read_question(_how_about_slot(text) or text)
+    if asked.fields and not names_something(asked.words) and not asked.codes:
+        return f"{_strip_end(_how_about_slot(text) or text)} (thủ tục {_reference(procedure)})?"
+    return None

@@ -52,6 +52,15 @@ feedback = Table(
     UniqueConstraint("answer_id", "user_id"),  # a second tap changes the vote, it does not add one
     sqlite_autoincrement=True,
 )
+# What a record answer was about (retrieval.procedures: the procedure, or the procedures to choose
+# from), so that a button or a numbered reply can ask about it again. Its own table: stores made
+# before it existed gain it at start-up, and most answers have no row here.
+answer_records = Table(
+    "answer_records", metadata,
+    Column("answer_id", Integer, ForeignKey("answers.id"), primary_key=True),
+    Column("records", Text, nullable=False),  # JSON: Answer.records
+    Column("choices", Text, nullable=False),  # JSON: Answer.choices
+)
 chat_context = Table(
     "chat_context", metadata,
     Column("chat_key", Text, primary_key=True),  # "channel:chat_id"; only the last question is kept
@@ -124,18 +133,31 @@ class ConversationStore:
                 channel=channel, chat_id=chat_id, user_id=user_id, asked=asked, question=question,
                 rewritten=int(rewritten), answer=answer.answer, refused=int(answer.refused), fact=answer.fact,
                 citations=citations, created_at=_now()))
-            return int(result.inserted_primary_key[0])
+            answer_id = int(result.inserted_primary_key[0])
+            if answer.choices or any("procedure" in r for r in answer.records):
+                db.execute(answer_records.insert().values(
+                    answer_id=answer_id, records=json.dumps(answer.records, ensure_ascii=False),
+                    choices=json.dumps(answer.choices, ensure_ascii=False)))
+            return answer_id
 
     def answer(self, answer_id: int) -> StoredAnswer | None:
         with self.db.read() as db:
             row = db.execute(select(answers).where(answers.c.id == answer_id)).first()
-        return _stored(row) if row else None
+            return self._with_records(db, _stored(row)) if row else None
+
+    @staticmethod
+    def _with_records(db, stored: StoredAnswer) -> StoredAnswer:
+        row = db.execute(select(answer_records).where(answer_records.c.answer_id == stored.id)).first()
+        if row is not None:
+            stored.answer.records = json.loads(row.records)
+            stored.answer.choices = json.loads(row.choices)
+        return stored
 
     def last_answer(self, channel: str, chat_id: str) -> StoredAnswer | None:
         with self.db.read() as db:
             row = db.execute(select(answers).where(answers.c.channel == channel, answers.c.chat_id == chat_id)
                              .order_by(answers.c.id.desc()).limit(1)).first()
-        return _stored(row) if row else None
+            return self._with_records(db, _stored(row)) if row else None
 
     def save_vote(self, stored: StoredAnswer, user_id: str, vote: int) -> None:
         citations = json.dumps([c.to_dict() for c in stored.answer.citations], ensure_ascii=False)

@@ -58,6 +58,7 @@ _REPLACES_CAPTION = re.compile(r"\bthay\s*:?\s*([0-9a-fA-F]{12})\b", re.IGNORECA
 # integers): anything else, however crafted, goes to stale_button.
 SOURCE_BUTTON = re.compile(r"src:([0-9]{1,18}):([0-9]{1,3})\Z", re.ASCII)
 BACK_BUTTON = re.compile(r"ans:([0-9]{1,18})\Z", re.ASCII)
+PICK_BUTTON = re.compile(r"pick:([0-9]{1,18}):([0-9]{1,2})\Z", re.ASCII)
 VOTE_BUTTON = re.compile(r"vote:([0-9]{1,18}):(up|down)\Z", re.ASCII)
 DELETE_BUTTON = re.compile(r"(del|keep):([\w-]{1,40})\Z", re.ASCII)
 # python-telegram-bot hands a button with empty data to the first handler with any pattern; this
@@ -147,7 +148,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str 
         reply = await _dialogue(context).ask(CHANNEL, message.chat.id, user_id, text)
     keyboard = None
     if reply.is_answer and reply.answer_id is not None:
-        keyboard = answer_keyboard(reply.answer_id, reply.citations)
+        keyboard = answer_keyboard(reply.answer_id, reply.citations, reply.answer)
     await _send_html(message, _reply_html(reply), keyboard)
 
 
@@ -366,7 +367,7 @@ async def back_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await query.answer()
     # The buttons sit under the last part of a split answer, so that part is the one restored.
     last_part = split_message(_stored_html(stored))[-1]
-    await _edit(query, last_part, answer_keyboard(stored.id, stored.answer.citations))
+    await _edit(query, last_part, answer_keyboard(stored.id, stored.answer.citations, stored.answer))
 
 
 async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -383,6 +384,27 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(texts.ANSWER_GONE, show_alert=True)
     else:
         await query.answer(texts.THANKS_UP if vote == "up" else texts.THANKS_DOWN)
+
+
+async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A procedure picked from a choice list, or another field of the procedure answered: the
+    answer comes as a new message (the one with the button stays as it was)."""
+    query = update.callback_query
+    answer_id, number = (int(group) for group in context.match.groups())
+    message = query.message
+    if message is None:
+        await query.answer(texts.ANSWER_GONE, show_alert=True)
+        return
+    dialogue = _dialogue(context)
+    reply = await dialogue.off_loop(dialogue.pick, CHANNEL, message.chat.id, query.from_user.id, answer_id, number)
+    if reply is None:
+        await query.answer(texts.ANSWER_GONE, show_alert=True)
+        return
+    await query.answer()
+    keyboard = None
+    if reply.is_answer and reply.answer_id is not None:
+        keyboard = answer_keyboard(reply.answer_id, reply.citations, reply.answer)
+    await _send_html(message, _reply_html(reply), keyboard)
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -474,6 +496,7 @@ def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool =
         CallbackQueryHandler(source_button, pattern=SOURCE_BUTTON),
         CallbackQueryHandler(back_button, pattern=BACK_BUTTON),
         CallbackQueryHandler(vote_button, pattern=VOTE_BUTTON),
+        CallbackQueryHandler(pick_button, pattern=PICK_BUTTON),
         CallbackQueryHandler(delete_button, pattern=DELETE_BUTTON),
         CallbackQueryHandler(stale_button),
     ])

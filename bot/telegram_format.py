@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from bot.admin import now_answered_text
+from bot.followup import PROCEDURE_FIELDS, procedure_of
 from bot.splitting import fitting, split_paragraphs, utf16_len
 from retrieval.models import Answer, Citation
 
@@ -196,9 +197,31 @@ def _source_buttons(answer_id: int, citations: list[Citation], skip: int | None 
     ]
 
 
-def answer_keyboard(answer_id: int, citations: list[Citation]) -> InlineKeyboardMarkup:
-    """One button per citation, then 👍/👎."""
-    return InlineKeyboardMarkup(_rows(_source_buttons(answer_id, citations)) + [_vote_row(answer_id)])
+def _pick_buttons(answer_id: int, answer) -> list[InlineKeyboardButton]:
+    """Under a choice list, a button per procedure (by number and code); under a procedure answer,
+    a button per other field of that procedure (bot.followup.PROCEDURE_FIELDS)."""
+    if answer is None:
+        return []
+    choices = [c for c in answer.choices if c.get("kind") == "choice"]
+    if choices:
+        return [InlineKeyboardButton(f"{n}. {c.get('code') or _short(c.get('procedure', ''), 20)}",
+                                     callback_data=f"pick:{answer_id}:{n}") for n, c in enumerate(choices, 1)]
+    procedure = procedure_of(answer)
+    if procedure is None:
+        return []
+    asked = set(procedure.get("fields") or [])
+    return [InlineKeyboardButton(label, callback_data=f"pick:{answer_id}:{n}")
+            for n, (key, label, _) in enumerate(PROCEDURE_FIELDS, 1) if key not in asked]
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def answer_keyboard(answer_id: int, citations: list[Citation], answer=None) -> InlineKeyboardMarkup:
+    """The procedure buttons (if any), one button per citation, then 👍/👎."""
+    picks = _rows(_pick_buttons(answer_id, answer))
+    return InlineKeyboardMarkup(picks + _rows(_source_buttons(answer_id, citations)) + [_vote_row(answer_id)])
 
 
 def quote_keyboard(answer_id: int, citations: list[Citation], shown: int) -> InlineKeyboardMarkup:

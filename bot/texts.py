@@ -127,3 +127,6 @@ UNANSWERED_HEADING = "Câu hỏi chưa trả lời được ({count}), hỏi nhi
 UNANSWERED_LINE = "{n}. {question} — {count} lần, gần nhất {last}"
 UNANSWERED_NONE = "Hiện không có câu hỏi nào chưa trả lời được."
 UNANSWERED_FOOTER = "Gửi tài liệu có câu trả lời: các câu hỏi sẽ được hỏi lại tự động."
+
+# Under a procedure answer in Zalo (no buttons there): the other fields, by number.
+PROCEDURE_FOLLOW_UPS = "Hỏi tiếp về thủ tục này, gửi số: {options}"

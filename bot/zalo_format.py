@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import texts
 from bot.dialogue import Reply
+from bot.followup import PROCEDURE_FIELDS, procedure_of
 from bot.splitting import split_paragraphs, utf16_len
 from retrieval.models import Answer, Citation
 
@@ -36,10 +37,24 @@ def answer_text(
     blocks.append(body)
     if note:
         blocks.append(note)
+    follow_ups = procedure_follow_ups(answer)
+    if follow_ups:
+        blocks.append(follow_ups)
     if answer.citations and not answer.refused:  # a refusal lists its leads in its own text
         lines = [texts.SOURCES_HEADING] + [source_line(c) for c in answer.citations]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def procedure_follow_ups(answer: Answer) -> str:
+    """Under a procedure answer, its other fields as numbers to send back (Zalo has no buttons);
+    a choice list numbers its procedures in its own text."""
+    procedure = procedure_of(answer)
+    if procedure is None or answer.refused:
+        return ""
+    asked = set(procedure.get("fields") or [])
+    offered = [f"{n}. {label}" for n, (key, label, _) in enumerate(PROCEDURE_FIELDS, 1) if key not in asked]
+    return texts.PROCEDURE_FOLLOW_UPS.format(options=" · ".join(offered)) if offered else ""
 
 
 def reply_text(reply: Reply) -> str:

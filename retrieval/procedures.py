@@ -30,8 +30,9 @@ QUOTE_LIMIT = 600
 # Fitted on the fit split (training/measure_procedures.py --fit; see README "Procedures as records").
 EXPLAINED_MIN = 0.80  # share (by rarity) of the question's name words the best name must explain
 NAMED_MIN = 0.50  # share of the best name's words the question must give
-MARGIN = 0.06  # the best must beat the next by this much, or the question gets a choice list
-LEAD_MIN = 0.45  # below this nothing is near enough to name as a lead: the passage path answers
+MARGIN = 0.02  # a rival within this much of how much the question names of the best makes a choice list
+LEAD_MIN = 0.30  # below this nothing is near enough to name as a lead: the passage path answers
+MISSING_MAX = 0.5  # the rarity (idf sum) of question words the best name lacks, at most
 MAX_CHOICES = 5
 
 # Abbreviations officers type, folded -> folded expansion (both question and names are expanded).
@@ -50,9 +51,11 @@ _CUES: list[tuple[str, str]] = [
     ("deadline", r"bao lau|mat bao nhieu ngay|bao nhieu ngay|may ngay|thoi han(?: giai quyet)?|thoi gian giai quyet|"
                  r"trong bao nhieu|khi nao (?:co|nhan) ket qua|bao gio (?:co|xong)|may hom|how long"),
     ("fee", r"le phi|phi|bao nhieu tien|ton bao nhieu|het bao nhieu|mat tien|chi phi|mien phi|fee"),
-    ("address", r"nop (?:ho so )?(?:o|tai) dau|nop (?:ho so )?o co quan nao|nop (?:ho so )?(?:o|tai) (?:noi|cho) nao|"
+    ("address", r"\bnop\b.{0,120}?\b(?:o|tai) (?:dau|co quan nao|noi nao|cho nao)|(?:o|tai) dau nop|"
+                r"nop (?:ho so )?(?:o|tai) dau|nop (?:ho so )?o co quan nao|nop (?:ho so )?(?:o|tai) (?:noi|cho) nao|"
                 r"dia chi tiep nhan|noi (?:nop|tiep nhan)|nop o dau|nop tai dau|tiep nhan ho so o dau|o dau nop"),
-    ("dossier", r"thanh phan ho so|ho so (?:gom|can|bao gom|co)|giay to (?:gi|nao)|can (?:chuan bi|nhung|nop) (?:giay to|gi|ho so)|"
+    ("dossier", r"\bho so\b.{0,120}?\b(?:gom|bao gom|can|co) (?:nhung )?(?:gi|giay to)|giay to gi|giay to nao|"
+                r"thanh phan ho so|ho so (?:gom|can|bao gom|co)|giay to (?:gi|nao)|can (?:chuan bi|nhung|nop) (?:giay to|gi|ho so)|"
                 r"chuan bi (?:nhung )?(?:gi|giay to)|nhung giay to|can nhung gi"),
     ("authority", r"tham quyen|ai (?:quyet dinh|cap|phe duyet|ky)|co quan nao (?:cap|quyet dinh|phe duyet)"),
     ("agency", r"co quan (?:nao )?(?:thuc hien|giai quyet)|co quan nao|don vi nao|ai (?:giai quyet|thuc hien|xu ly)|"
@@ -64,7 +67,7 @@ _CUES: list[tuple[str, str]] = [
     ("result", r"ket qua|nhan (?:duoc|lai) (?:gi|cai gi)|duoc cap (?:gi|cai gi)"),
     ("conditions", r"dieu kien|yeu cau"),
     ("subjects", r"doi tuong|ai (?:duoc|co the|phai) (?:lam|thuc hien|nop|de nghi)|ai duoc"),
-    ("level", r"cap (?:nao|thuc hien)|thuc hien (?:o|tai) cap"),
+    ("level", r"(?:o|tai|thuoc) cap nao|cap nao (?:thuc hien|giai quyet)|cap thuc hien"),
     ("field", r"linh vuc"),
     ("decision", r"(?:so )?quyet dinh (?:so )?(?:may|nao|cong bo)|so quyet dinh|cong bo tai quyet dinh"),
     ("code", r"ma (?:thu tuc|so|tthc)"),
@@ -75,8 +78,8 @@ _CODE = re.compile(r"(?<![\d.])(\d{1,2}\.\d{6})(?![\d])")
 # Words of a question that never name a procedure (question words, particles, politeness).
 _STOP = set("""
 thu tuc hanh chinh tthc cho hoi xin hay biet giup minh em anh chi a a nhe nha voi la gi nao bao nhieu may khong co
-duoc thi the vay sao nhu the nao o dau tai ve cua va hoac can nhung cac mot de khi nao lam mat ton het ai ma
-thuc hien viec nay do kia ay dang se da roi chua tren duoi trong ra vao phai nen hien nay cu the
+duoc thi vay sao nhu o dau tai ve cua va hoac can nhung cac mot de khi lam mat ton het ai ma con
+thuc hien viec nay do kia ay dang se da roi chua tren duoi trong ra vao phai nen hien cu xong thuoc oi neu ro
 """.split())
 _FIELD_WORDS = set("""
 le phi phi tien chi thoi han gian giai quyet ngay bao lau ho so thanh phan giay to gom bao chuan bi nop dia chi
@@ -139,7 +142,8 @@ class ProcedureBook:
                         counts[w] = counts.get(w, 0) + 1
                 n = max(len(held), 1)
                 self.idf = {w: math.log(1 + n / c) for w, c in counts.items()}
-                self.default_idf = math.log(1 + n)  # a word no held name has: as rare as can be
+                # A word no held name has is evidence of another procedure: weighed above the rarest.
+                self.default_idf = math.log(1 + n) + 1.0
                 self.held = held
                 self._generation = generation
             return self.held
@@ -154,6 +158,14 @@ class ProcedureQuestion:
     words: list[str]  # the question's words that may name a procedure
     says_procedure: bool  # "thủ tục" or a field cue: the question is about a procedure
     listing: bool = False
+    cues: dict[str, str] = field(default_factory=dict)  # field -> the words that asked for it
+
+    def fields_for(self, name: str) -> list[str]:
+        """The fields asked, less those whose cue is part of the procedure's own name ("Cấp giấy
+        chứng nhận đủ điều kiện …" does not ask for conditions), unless nothing else is asked."""
+        folded = " ".join(re.findall(r"\w+", fold(name)))
+        kept = [f for f in self.fields if f" {self.cues.get(f, '')} " not in f" {folded} "]
+        return kept or self.fields
 
 
 _LISTING = re.compile(r"\b(?:cac|nhung|liet ke|danh sach)\s+thu tuc\b|\bthu tuc nao\b|\bthu tuc gi\b")
@@ -174,12 +186,21 @@ def read_question(text: str) -> ProcedureQuestion:
         fields.remove("agency")
     residue = folded
     for a, b in sorted(spans, reverse=True):
-        residue = residue[:a] + " " + residue[b:]
+        if b - a <= 40:  # a cue, not a cue around the procedure's name ("nộp … ở đâu")
+            residue = residue[:a] + " " + residue[b:]
     codes = _CODE.findall(folded)
     residue = _CODE.sub(" ", residue)
-    words = [w for w in _tokens(residue) if w not in _STOP]
+    words = _tokens(residue)  # question words a name lacks count against it unless _STOP or _FIELD_WORDS
+    cues: dict[str, str] = {}
+    for (a, b), (_, key) in zip(spans, found):
+        cues.setdefault(key, folded[a:b])
     return ProcedureQuestion(fields, codes, words, bool(_PROCEDURE_WORD.search(folded)) or bool(fields),
-                             bool(_LISTING.search(folded)))
+                             bool(_LISTING.search(folded)), cues)
+
+
+def names_something(words: list[str]) -> bool:
+    """Whether a question's words may name a procedure (any word besides question and field words)."""
+    return bool(set(words) - _STOP - _FIELD_WORDS)
 
 
 @dataclass
@@ -187,6 +208,7 @@ class Match:
     held: Held
     explained: float  # share of the question's words (by rarity) the name has
     named: float  # share of the name's words (by rarity) the question has
+    missing: float = 0.0  # the rarity of the question's words the name lacks ("cấp lại" asked, "cấp" held)
 
     @property
     def score(self) -> float:
@@ -197,7 +219,7 @@ def rank(book: ProcedureBook, held: list[Held], words: list[str]) -> list[Match]
     question = set(words)
     # Field words ("hồ sơ", "cấp") left in the question count only when a name has them.
     asked = {w for w in question}
-    if not asked:
+    if not asked - _STOP - _FIELD_WORDS:
         return []
     out = []
     for h in held:
@@ -208,10 +230,11 @@ def rank(book: ProcedureBook, held: list[Held], words: list[str]) -> list[Match]
 
         def weight(ws, default=book.default_idf):
             return sum(idf.get(w, default) for w in ws)
-        loose = {w for w in asked - h.words if w in _FIELD_WORDS}  # a field word may be the field's
+        # A question word or a field word ("hồ sơ", "cấp") a name lacks says nothing against it.
+        loose = {w for w in asked - h.words if w in _FIELD_WORDS or w in _STOP}
         explained = weight(shared) / max(weight(asked - loose), 1e-9)
         named = weight(shared) / max(weight(h.words), 1e-9)
-        out.append(Match(h, min(explained, 1.0), named))
+        out.append(Match(h, min(explained, 1.0), named, weight(asked - loose - h.words)))
     out.sort(key=lambda m: (-m.score, m.held.record.name))
     return out
 
@@ -240,7 +263,7 @@ def _ways_text(record: Procedure, what: str) -> tuple[str, str, list[str]]:
     for value, ways in values.items():
         ways = [w for w in dict.fromkeys(ways) if w]
         note = f" — {_short(notes[value], 160)}" if value in notes else ""
-        parts.append(f"**{value}**" + (f" (nộp {', '.join(ways)})" if ways else "") + note)
+        parts.append(f"{value}" + (f" (nộp {', '.join(ways)})" if ways else "") + note)
     lead = next(iter(values))
     quotes = [s.source for s in record.submissions][:3]
     return lead, "; ".join(parts), quotes
@@ -252,7 +275,7 @@ def field_answer(record: Procedure, key: str) -> tuple[str, str, list[str]]:
         lead, text, quotes = _ways_text(record, key)
         if not text and key in record.fields:
             v = record.fields[key]
-            return v.text, f"**{_short(v.text, 300)}**", [v.source]
+            return v.text, _short(v.text, 300), [v.source]
         return lead, text, quotes
     if key == "ways":
         lines = [f"{s.way}: {s.deadline or '—'}; phí, lệ phí: {s.fee or '—'}" for s in record.submissions if s.way]
@@ -271,22 +294,17 @@ def field_answer(record: Procedure, key: str) -> tuple[str, str, list[str]]:
         lines = [f"- {_short(v.text, 160)}" for v in record.basis]
         return (record.basis[0].text if record.basis else ""), "\n".join(lines), [v.source for v in record.basis][:4]
     if key == "code":
-        return record.code, f"**{record.code}**" if record.code else "", [record.code]
+        return record.code, record.code, [record.code]
     if key == "address" and key not in record.fields and "agency" in record.fields:
         v = record.fields["agency"]
-        return v.text, f"**{_short(v.text, 300)}** (tài liệu không ghi địa chỉ tiếp nhận riêng; đây là cơ quan thực hiện)", [v.source]
+        return v.text, f"{_short(v.text, 300)} (tài liệu không ghi địa chỉ tiếp nhận riêng; đây là cơ quan thực hiện)", [v.source]
     if key in record.fields:
         v = record.fields[key]
-        return v.text, f"**{_short(v.text, 400)}**", [v.source]
+        return v.text, _short(v.text, 400), [v.source]
     return "", "", []
 
 
 OVERVIEW = ["deadline", "fee", "agency"]
-FOLLOW_UP_FIELDS = ["dossier", "deadline", "fee", "steps", "agency", "basis"]  # buttons under an answer
-FOLLOW_UP_LABELS = {"dossier": "Hồ sơ", "deadline": "Thời hạn", "fee": "Lệ phí", "steps": "Trình tự",
-                    "agency": "Cơ quan", "basis": "Căn cứ"}
-FOLLOW_UP_QUESTIONS = {"dossier": "hồ sơ gồm những gì", "deadline": "thời hạn giải quyết", "fee": "lệ phí",
-                       "steps": "trình tự thực hiện", "agency": "cơ quan thực hiện", "basis": "căn cứ pháp lý"}
 
 
 def _fit(text: str, limit: int = ANSWER_LIMIT) -> str:
@@ -346,7 +364,7 @@ def choice_list(question: str, matches: list[Match], fields: list[str]) -> Answe
     for n, c in enumerate(citations, 1):
         c.n = n
     answer = Answer(question=question, answer=text, refused=True, citations=citations)
-    answer.choices = [{**procedure_dict(m.held.record), "fields": fields} for m in matches]
+    answer.choices = [{**procedure_dict(m.held.record), "fields": fields, "kind": "choice"} for m in matches]
     return answer
 
 
@@ -360,7 +378,7 @@ def not_held(question: str, leads: list[Match]) -> Answer:
     for n, c in enumerate(citations, 1):
         c.n = n
     answer = Answer(question=question, answer=_fit(text), refused=True, citations=citations)
-    answer.choices = [{**procedure_dict(m.held.record), "fields": []} for m in leads]
+    answer.choices = [{**procedure_dict(m.held.record), "fields": [], "kind": "lead"} for m in leads]
     return answer
 
 
@@ -371,15 +389,17 @@ class Decision:
 
 
 def decide(asked: ProcedureQuestion, matches: list[Match], explained_min=EXPLAINED_MIN, named_min=NAMED_MIN,
-           margin=MARGIN, lead_min=LEAD_MIN) -> Decision:
+           margin=MARGIN, lead_min=LEAD_MIN, missing_max=MISSING_MAX) -> Decision:
     """What to do with the ranked names; the thresholds are parameters so that they can be fitted."""
     if not matches:
         return Decision("none")
     best = matches[0]
     if best.score < lead_min:
         return Decision("none")
-    close = [m for m in matches if best.score - m.score < margin]
-    good = best.explained >= explained_min and best.named >= named_min
+    # A rival competes only when it explains the question as well as the best and the question
+    # names about as much of it: twins told apart by one phrase the question gives are not rivals.
+    close = [m for m in matches if m.explained >= best.explained - 0.02 and m.named >= best.named - margin]
+    good = best.explained >= explained_min and best.named >= named_min and best.missing <= missing_max
     if good and len(close) == 1:
         return Decision("answer", [best])
     if good:
@@ -403,7 +423,7 @@ class ProcedureAnswerer:
         if asked.codes:
             by_code = [h for h in held if h.record.code in asked.codes]
             if by_code:
-                return answer_record(question, by_code[0], asked.fields)
+                return answer_record(question, by_code[0], asked.fields_for(by_code[0].record.name))
             if asked.fields or _PROCEDURE_WORD.search(fold(question)):
                 return not_held(question, rank(self.book, held, asked.words)[:3])
             return None
@@ -412,7 +432,8 @@ class ProcedureAnswerer:
         matches = rank(self.book, held, asked.words)
         decision = decide(asked, matches)
         if decision.kind == "answer":
-            return answer_record(question, decision.matches[0].held, asked.fields)
+            held_one = decision.matches[0].held
+            return answer_record(question, held_one, asked.fields_for(held_one.record.name))
         if decision.kind == "choices":
             return choice_list(question, decision.matches, asked.fields)
         if decision.kind == "not_held" and _PROCEDURE_WORD.search(fold(question)) or \
