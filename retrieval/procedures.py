@@ -396,15 +396,17 @@ def decide(asked: ProcedureQuestion, matches: list[Match], explained_min=EXPLAIN
     best = matches[0]
     if best.score < lead_min:
         return Decision("none")
-    # A rival competes only when it explains the question as well as the best and the question
-    # names about as much of it: twins told apart by one phrase the question gives are not rivals.
-    close = [m for m in matches if m.explained >= best.explained - 0.02 and m.named >= best.named - margin]
-    good = best.explained >= explained_min and best.named >= named_min and best.missing <= missing_max
-    if good and len(close) == 1:
-        return Decision("answer", [best])
-    if good:
-        return Decision("choices", close[:MAX_CHOICES])
-    return Decision("not_held", matches[:3])
+    if best.explained < explained_min or best.missing > missing_max:
+        return Decision("not_held", matches[:3])  # the question names something no held name has
+    # Every name that explains the question as well as the best may be the one meant.
+    fitting = [m for m in matches if m.explained >= best.explained - 0.02 and m.missing <= missing_max]
+    # A rival competes only when the question also names about as much of it: twins told apart by
+    # one phrase the question gives are not rivals.
+    rivals = [m for m in fitting if m.named >= best.named - margin]
+    if best.named >= named_min:
+        return Decision("answer", [best]) if len(rivals) == 1 else Decision("choices", rivals[:MAX_CHOICES])
+    # The question names too little of any: the one that fits, or the choice between those that do.
+    return Decision("answer", [best]) if len(fitting) == 1 else Decision("choices", fitting[:MAX_CHOICES])
 
 
 class ProcedureAnswerer:
