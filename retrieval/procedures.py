@@ -29,10 +29,11 @@ ANSWER_LIMIT = 700
 QUOTE_LIMIT = 600
 # Fitted on the fit split (training/measure_procedures.py --fit; see README "Procedures as records").
 EXPLAINED_MIN = 0.80  # share (by rarity) of the question's name words the best name must explain
-NAMED_MIN = 0.50  # share of the best name's words the question must give
-MARGIN = 0.02  # a rival within this much of how much the question names of the best makes a choice list
+NAMED_MIN = 0.30  # share of the best name's words the question must give
+MARGIN = 0.02  # a rival named less fully than a best the question names whole, by more than this, is no rival
 LEAD_MIN = 0.30  # below this nothing is near enough to name as a lead: the passage path answers
 MISSING_MAX = 0.5  # the rarity (idf sum) of question words the best name lacks, at most
+UNSAID_MAX = 2.0  # the rarity of words of the best name's stem (outside parentheses) the question lacks
 MAX_CHOICES = 5
 
 # Abbreviations officers type, folded -> folded expansion (both question and names are expanded).
@@ -100,6 +101,7 @@ class Held:
     record: Procedure
     document: dict
     words: set[str]
+    stem: set[str] = field(default_factory=set)  # the name's words outside parentheses
 
 
 class ProcedureBook:
@@ -135,7 +137,8 @@ class ProcedureBook:
                                                                 row["publisher"], row["date"], doc_id, row["version"]))
                 self._per_document = cache
                 self._documents = documents
-                held = [Held(p, documents[p.doc_id], set(_tokens(p.name))) for p in cache.values() if p]
+                held = [Held(p, documents[p.doc_id], set(_tokens(p.name)), set(_tokens(re.sub(r"\(.*?\)", " ", p.name))))
+                        for p in cache.values() if p]
                 counts: dict[str, int] = {}
                 for h in held:
                     for w in h.words:
@@ -209,6 +212,7 @@ class Match:
     explained: float  # share of the question's words (by rarity) the name has
     named: float  # share of the name's words (by rarity) the question has
     missing: float = 0.0  # the rarity of the question's words the name lacks ("cấp lại" asked, "cấp" held)
+    unsaid: float = 0.0  # the rarity of the name's words, outside parentheses, the question lacks
 
     @property
     def score(self) -> float:
@@ -234,7 +238,8 @@ def rank(book: ProcedureBook, held: list[Held], words: list[str]) -> list[Match]
         loose = {w for w in asked - h.words if w in _FIELD_WORDS or w in _STOP}
         explained = weight(shared) / max(weight(asked - loose), 1e-9)
         named = weight(shared) / max(weight(h.words), 1e-9)
-        out.append(Match(h, min(explained, 1.0), named, weight(asked - loose - h.words)))
+        unsaid = weight({w for w in h.stem - asked if w not in _STOP and w not in _FIELD_WORDS})
+        out.append(Match(h, min(explained, 1.0), named, weight(asked - loose - h.words), unsaid))
     out.sort(key=lambda m: (-m.score, m.held.record.name))
     return out
 
@@ -389,20 +394,26 @@ class Decision:
 
 
 def decide(asked: ProcedureQuestion, matches: list[Match], explained_min=EXPLAINED_MIN, named_min=NAMED_MIN,
-           margin=MARGIN, lead_min=LEAD_MIN, missing_max=MISSING_MAX) -> Decision:
+           margin=MARGIN, lead_min=LEAD_MIN, missing_max=MISSING_MAX, unsaid_max=UNSAID_MAX) -> Decision:
     """What to do with the ranked names; the thresholds are parameters so that they can be fitted."""
     if not matches:
         return Decision("none")
     best = matches[0]
     if best.score < lead_min:
         return Decision("none")
-    if best.explained < explained_min or best.missing > missing_max:
+    if best.explained < explained_min or best.missing > missing_max or best.unsaid > unsaid_max:
         return Decision("not_held", matches[:3])  # the question names something no held name has
     # Every name that explains the question as well as the best may be the one meant.
     fitting = [m for m in matches if m.explained >= best.explained - 0.02 and m.missing <= missing_max]
-    # A rival competes only when the question also names about as much of it: twins told apart by
-    # one phrase the question gives are not rivals.
-    rivals = [m for m in fitting if m.named >= best.named - margin]
+    # A rival competes unless the question gives a word that tells the best apart from it: twins
+    # told apart by one phrase ("cấp Quân đoàn" / "cấp Bộ Quốc phòng") are rivals only when the
+    # question gives neither phrase.
+    said = set(asked.words)
+    # and either the question does not give the best's name whole or the rival is named about as
+    # fully (a name the question gives whole beats a longer one that contains it).
+    whole = not (best.held.words - said - _STOP - _FIELD_WORDS)
+    rivals = [m for m in fitting if m is best or not ((best.held.words - m.held.words) & said)
+              and (not whole or m.named >= best.named - margin)]
     if best.named >= named_min:
         return Decision("answer", [best]) if len(rivals) == 1 else Decision("choices", rivals[:MAX_CHOICES])
     # The question names too little of any: the one that fits, or the choice between those that do.

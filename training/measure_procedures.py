@@ -113,11 +113,11 @@ def fit(questions: list[dict], engine) -> None:
         rows.append((q, asked, matches, target))
     best = None
     grid = itertools.product([0.8, 0.9, 0.95], [0.3, 0.4, 0.5, 0.6, 0.7],
-                             [0.02, 0.04, 0.06, 0.1], [0.3, 0.45], [0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 99])
-    for explained, named, margin, lead, missing in grid:
+                             [0.02, 0.05, 0.1, 0.15, 0.2, 0.3], [0.3], [0.5, 1, 2, 3], [2, 3, 5, 8, 99])
+    for explained, named, margin, lead, missing, unsaid in grid:
         right_held = n_held = right_out = n_out = 0
         for q, asked, matches, target in rows:
-            d = proc.decide(asked, matches, explained, named, margin, lead, missing)
+            d = proc.decide(asked, matches, explained, named, margin, lead, missing, unsaid)
             if target is not None:
                 n_held += 1
                 right_held += d.kind == "answer" and d.matches[0].held is target
@@ -126,10 +126,10 @@ def fit(questions: list[dict], engine) -> None:
                 right_out += d.kind != "answer"
         score = 0.5 * right_held / max(n_held, 1) + 0.5 * right_out / max(n_out, 1)
         if best is None or score > best[0]:
-            best = (score, explained, named, margin, lead, missing, right_held, n_held, right_out, n_out)
-    score, explained, named, margin, lead, missing, rh, nh, ro, no = best
+            best = (score, explained, named, margin, lead, missing, unsaid, right_held, n_held, right_out, n_out)
+    score, explained, named, margin, lead, missing, unsaid, rh, nh, ro, no = best
     print(f"fitted on the fit split: EXPLAINED_MIN={explained} NAMED_MIN={named} MARGIN={margin} LEAD_MIN={lead} "
-          f"MISSING_MAX={missing}: "
+          f"MISSING_MAX={missing} UNSAID_MAX={unsaid}: "
           f"named the right held procedure {rh}/{nh}, left-out not answered {ro}/{no}")
 
 
