@@ -143,14 +143,16 @@ def _pdf_pages(data: bytes, on_page=None) -> Reading:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
         raise IngestError(f"Tệp PDF bị hỏng hoặc không đọc được ({type(error).__name__}).") from None
-    pages = _pdf_tables(data, pages)
     scanned = [i for i, text in enumerate(pages) if sum(c.isalpha() for c in text) < MIN_PAGE_LETTERS]
+    if scanned:  # refused before any page is read when there are too many
+        _check_ocr(len(scanned), "Tệp PDF có {n} trang là ảnh quét")
+    if len(scanned) < len(pages):
+        pages = _pdf_tables(data, pages, skip=set(scanned))
     if not scanned:
         return Reading([_join_wrapped_lines(p.strip()) for p in pages])
-    _check_ocr(len(scanned), "Tệp PDF có {n} trang là ảnh quét")
     result = ocr.OcrResult()
     for done, i in enumerate(scanned):
-        page = ocr.read_page(_render_pdf_page(data, i), ocr.TARGET_DPI)
+        page = _read_page(_render_pdf_page(data, i), ocr.TARGET_DPI)
         result.pages.append(page)
         pages[i] = tables_in_text(page.text)
         if on_page:
@@ -176,7 +178,7 @@ def _render_pdf_page(data: bytes, index: int):
         document.close()
 
 
-def _pdf_tables(data: bytes, pages: list[str]) -> list[str]:
+def _pdf_tables(data: bytes, pages: list[str], skip: set[int]) -> list[str]:
     """Pages with ruled tables read again with pdfplumber: the text around the tables as before,
     each table row with its column headers. Other pages keep the text layer's text."""
     import pdfplumber
@@ -185,7 +187,7 @@ def _pdf_tables(data: bytes, pages: list[str]) -> list[str]:
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for i, page in enumerate(pdf.pages):
-                if i >= len(out) or not page.rects and not page.lines:
+                if i >= len(out) or i in skip or not page.rects and not page.lines:
                     continue  # no ruling: no table pdfplumber can see
                 tables = page.find_tables()
                 if not tables:
@@ -202,6 +204,13 @@ def _pdf_tables(data: bytes, pages: list[str]) -> list[str]:
         log.warning("could not read the tables of a PDF; using its text layer", exc_info=True)
         return pages
     return out
+
+
+def _read_page(image, dpi: float | None) -> ocr.OcrPage:
+    try:
+        return ocr.read_page(image, dpi)
+    except ocr.OcrUnavailable as error:
+        raise IngestError(f"Không nhận dạng được chữ: {error}. Kho tài liệu không thay đổi.") from None
 
 
 def _check_ocr(pages: int, what: str) -> None:
@@ -241,7 +250,7 @@ def _image_pages(images: list[bytes], on_page=None) -> Reading:
     pages = []
     for done, frame in enumerate(frames):
         dpi = frame.info.get("dpi", (None,))[0] if isinstance(frame.info.get("dpi"), tuple) else None
-        page = ocr.read_page(frame, float(dpi) if dpi and dpi >= 100 else None)
+        page = _read_page(frame, float(dpi) if dpi and dpi >= 100 else None)
         result.pages.append(page)
         pages.append(_join_wrapped_lines(tables_in_text(page.text).strip()))
         if on_page:

@@ -11,6 +11,7 @@ cores that answer questions.
 """
 from __future__ import annotations
 
+import functools
 import io
 import os
 import shutil
@@ -65,6 +66,7 @@ class OcrResult:
         return sum(p.seconds for p in self.pages)
 
 
+@functools.lru_cache(maxsize=1)
 def missing() -> str:
     """Why OCR cannot run here ("" when it can)."""
     if shutil.which("tesseract") is None:
