@@ -34,14 +34,37 @@ def looks_like_header(rows: list[list[str]]) -> bool:
     return figures_below or not any(_DIGIT.search(cell) for cell in header)
 
 
+# A count as a cell holds it: "12", "1.250", "3,5" (not "0912…", a phone number, nor a code).
+_COUNT = re.compile(r"^(?:0|[1-9]\d{0,2}(?:\.\d{3})+|[1-9]\d{0,5})(?:,\d+)?$")
+# The unit a header gives its figures: "Kinh phí (triệu đồng)", "Số lượng (người)".
+_UNIT_IN_PARENTHESES = re.compile(r"\(([^()\d]{1,25})\)\s*$")
+# "Số đoàn", "Số lượt khách": the header names what is counted, unless it is an identifier or an
+# order ("Số hiệu", "Số thứ tự", "Số điện thoại") or a bare quantity ("Số lượng").
+_COUNTED = re.compile(r"^số\s+(?!lượng\b|thứ tự\b|tt\b|hiệu\b|điện thoại\b|fax\b|tài khoản\b|hộ chiếu\b|"
+                      r"văn bản\b|quyết định\b|công văn\b|ký hiệu\b|nhà\b)([^\W\d_]+(?:\s+[^\W\d_]+){0,3})$",
+                      re.IGNORECASE)
+
+
+def unit_of(header: str) -> str:
+    """The unit a column's figures are counted in, as its header says ("" when it says none)."""
+    match = _UNIT_IN_PARENTHESES.search(header)
+    if match:
+        return " ".join(match.group(1).split())
+    match = _COUNTED.match(" ".join(header.split()))
+    return match.group(1) if match else ""
+
+
 def row_with_headers(header: list[str], row: list[str]) -> str:
-    """ "Tỉnh: Lào Cai | Số đoàn: 12." (cells without a value are left out)."""
+    """ "Tỉnh: Lào Cai | Số đoàn: 12 đoàn." (cells without a value are left out). A bare figure
+    gets the unit its header names, so that it answers "bao nhiêu đoàn" like a sentence would."""
     parts = []
     for i, cell in enumerate(row):
         if not cell:
             continue
         name = header[i] if i < len(header) else ""
-        parts.append(f"{name}: {cell}" if name and name != cell else cell)
+        unit = unit_of(name) if name and _COUNT.match(cell) else ""
+        value = f"{cell} {unit}" if unit else cell
+        parts.append(f"{name}: {value}" if name and name != cell else value)
     return " | ".join(parts) + "." if parts else ""
 
 
