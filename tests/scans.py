@@ -95,7 +95,12 @@ def photo_jpeg(text: str, *, angle: float = 3.0, quality: int = 70, dpi: int = 2
     """The first printed page photographed: turned `angle` degrees on a darker desk, a JPEG."""
     from PIL import Image
 
+    from PIL import ImageOps
+
     page = page_images(printed_pdf(text), dpi)[0]
+    # The photo frames the printed part of the page, its full width (a short notice: the top only).
+    bottom = ImageOps.invert(page).point(lambda v: 255 if v > 60 else 0).getbbox()[3]
+    page = page.crop((0, 0, page.width, min(page.height, bottom + dpi // 2)))
     page = _degrade(page, 0, 6.0, seed)
     desk = Image.new("L", (int(page.width * 1.08), int(page.height * 1.06)), 90)
     desk.paste(page, ((desk.width - page.width) // 2, (desk.height - page.height) // 2))
