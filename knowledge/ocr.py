@@ -153,12 +153,13 @@ def _tesseract(png: bytes) -> str:
         raise OcrUnavailable(missing())
     # One thread (OMP_THREAD_LIMIT), low priority: answering keeps the cores it needs.
     environment = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    command = ["tesseract", "stdin", "stdout", "-l", LANGUAGES, "--psm", "4", "--dpi", str(TARGET_DPI),
+               "-c", "preserve_interword_spaces=1", "tsv"]
+    if shutil.which("nice"):  # coreutils' nice, not preexec_fn: that is unsafe in a threaded server
+        command = ["nice", "-n", str(NICENESS)] + command
     try:
-        done = subprocess.run(
-            ["tesseract", "stdin", "stdout", "-l", LANGUAGES, "--psm", "4", "--dpi", str(TARGET_DPI),
-             "-c", "preserve_interword_spaces=1", "tsv"],
-            input=png, capture_output=True, timeout=PAGE_TIMEOUT_SECONDS, env=environment,
-            preexec_fn=lambda: os.nice(NICENESS))
+        done = subprocess.run(command, input=png, capture_output=True, timeout=PAGE_TIMEOUT_SECONDS,
+                              env=environment)
     except subprocess.TimeoutExpired:
         raise OcrUnavailable("nhận dạng một trang quá lâu") from None
     if done.returncode != 0:
