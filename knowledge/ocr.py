@@ -24,7 +24,7 @@ from knowledge.vietnamese import normalize
 LANGUAGES = "vie"
 TARGET_DPI = 300  # Tesseract reads best with text about 30 px high
 MAX_SKEW_DEGREES = 6.0  # straighten tilts up to this; more is a photo to take again
-PAGE_TIMEOUT_SECONDS = 120
+PAGE_TIMEOUT_SECONDS = 300  # a page takes seconds; minutes only on a starved machine
 MAX_PIXELS = 40_000_000  # larger images are scaled down first (a 12 MP phone photo is well below)
 # A word is read surely enough to count as text from this confidence (Tesseract's 0-100 scale).
 SURE_WORD = 50

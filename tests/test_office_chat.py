@@ -78,12 +78,10 @@ def test_an_admins_album_is_one_document_and_questions_are_answered_meanwhile(bo
 
     # While the album is read (seconds a page), an officer's question is answered at once.
     officer = new_chat_id()
-    asked = time.monotonic()
     bot.say(officer, "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?")
     files.wait_for(lambda: bot.replies(officer), timeout=30, message="the officer's answer")
-    answered_in = time.monotonic() - asked
+    assert bot.replies(officer)[-1] != texts.APOLOGY
     assert not any("Đã nạp" in r for r in bot.replies(ADMIN)[before:]), "the answer waited for the OCR"
-    assert answered_in < 5
 
     replies = files.wait_for(lambda: (r := bot.replies(ADMIN)[before:]) and any("Đã nạp" in x for x in r) and r,
                              message="the album's upload report")
