@@ -157,7 +157,10 @@ def _pdf_pages(data: bytes, on_page=None) -> Reading:
         pages[i] = tables_in_text(page.text)
         if on_page:
             on_page(done + 1, len(scanned))
-    _refuse_unreadable(result, "Tệp PDF không có lớp văn bản và")
+    if len(scanned) == len(pages):  # a PDF of text pages with a blank one (a cover, a back) stands
+        _refuse_unreadable(result, "Tệp PDF không có lớp văn bản và")
+    if not result.sure_words:  # those pages were blank: nothing was read by OCR, nothing to report
+        return Reading([_join_wrapped_lines(p.strip()) for p in pages])
     return Reading([_join_wrapped_lines(p.strip()) for p in pages], result, len(scanned))
 
 
