@@ -292,3 +292,17 @@ def test_ocr_progress_is_told_page_by_page():
     except IngestError:
         pass
     assert seen == [(1, 2), (2, 2)]
+
+
+@needs_ocr
+def test_a_text_pdf_with_a_blank_page_is_read_and_not_reported_as_ocr():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    pdf.set_font("DejaVu", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 7, as_text(DOCUMENTS["huong-dan-hoi-nghi"]))
+    pdf.add_page()  # the blank back of the last sheet
+    document = load_bytes(bytes(pdf.output()), "huong-dan.pdf")
+    assert "200 triệu đồng" in document.text and document.reading == {}
