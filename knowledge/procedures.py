@@ -184,6 +184,32 @@ def _clean(text: str) -> str:
     return text[:-1].strip() if text.endswith(".") and text.count(".") == 1 and not re.search(r"\d\.$", text) else text
 
 
+# Column headers of the portal's tables -> the role of the cell under them. The loaders may write
+# a table row with its headers ("Hình thức nộp: Trực tiếp | Thời hạn giải quyết: 30 Ngày | …").
+_COLUMNS = {"hinh thuc nop": "way", "thoi han giai quyet": "deadline", "thoi gian giai quyet": "deadline",
+            "thoi gian": "deadline", "thoi han": "deadline", "phi, le phi": "fee", "le phi": "fee", "phi": "fee",
+            "mo ta": "note", "ten giay to": "name", "mau don, to khai": "form", "so luong": "count",
+            "so ky hieu": "code", "ma van ban": "code", "trich yeu": "title", "ten van ban phap ly": "title",
+            "ten van ban": "title", "ngay ban hanh": "date", "co quan ban hanh": "issuer"}
+_KEYED_CELL = re.compile(r"^([^:|]{2,40}):\s*(.*)$", re.S)
+
+
+def _keyed(line: str) -> dict[str, str] | None:
+    """A table row written with its column headers, as role -> value; None for any other line.
+    The header row itself ("Số ký hiệu: Trích yếu") comes back empty."""
+    out: dict[str, str] = {}
+    for cell in re.split(r"\s+\|\s+", line.strip().rstrip(".")):
+        m = _KEYED_CELL.match(cell.strip())
+        role = _COLUMNS.get(fold(m.group(1)).strip()) if m else None
+        if role is None:
+            return None
+        value = m.group(2).strip()
+        if fold(value) in _COLUMNS:  # a header under a header: the header row
+            continue
+        out[role] = value
+    return out
+
+
 def _cells(line: str) -> list[str]:
     return [c.strip() for c in re.split(r"\s*\|\s*", line.rstrip(". "))] if " |" in line else []
 
@@ -194,6 +220,12 @@ def parse_ways(lines: list[str]) -> list[Submission]:
     """Rows of the 'Cách thức thực hiện' table, whether cells are '|'-separated, glued or prose."""
     out: list[Submission] = []
     for line in lines:
+        keyed = _keyed(line)
+        if keyed is not None:
+            if keyed.get("way") and _WAY.fullmatch(keyed["way"].strip()):
+                out.append(Submission(_way_name(keyed["way"]), _clean(keyed.get("deadline", "")),
+                                      _clean(keyed.get("fee", "")), _clean(keyed.get("note", "")), line))
+            continue
         cells = _cells(line)
         if cells and _WAY.fullmatch(cells[0].strip()):
             way = _way_name(cells[0])
@@ -247,6 +279,12 @@ def parse_dossier(lines: list[str]) -> list[DossierItem]:
     out: list[DossierItem] = []
     group = ""
     for line in lines:
+        keyed = _keyed(line)
+        if keyed is not None:
+            if keyed.get("name"):
+                out.append(DossierItem(_clean(keyed["name"]), _clean(keyed.get("form", "")),
+                                       _clean(keyed.get("count", "")), group, line))
+            continue
         cells = _cells(line)
         if cells and _DOSSIER_HEADER.match(line):
             continue
@@ -300,6 +338,17 @@ def parse_basis(lines: list[str]) -> list[Value]:
     out: list[Value] = []
     for line in lines:
         if _BASIS_HEADER.fullmatch(line.strip()):
+            continue
+        keyed = _keyed(line)
+        if keyed is not None:
+            title, code = keyed.get("title", ""), keyed.get("code", "")
+            if title or code:
+                out.append(Value(_clean(title if code in title else f"{title} ({code})" if title else code), line))
+            continue
+        if re.match(r"^\s*(\S+/\d{4}/\S+):\s+(.+)$", line):  # "25/2018/QH14: Luật Tố cáo …" (code: title)
+            code, title = re.match(r"^\s*(\S+/\d{4}/\S+):\s+(.+)$", line).groups()
+            title = title.rstrip(".")
+            out.append(Value(_clean(title if code in title else f"{title} ({code})"), line))
             continue
         cells = _cells(line)
         if cells:
