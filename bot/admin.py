@@ -16,6 +16,7 @@ from bot.analytics import QuestionLog
 from knowledge.chunking import paragraphs, sentences
 from retrieval.knowledge_base import AddResult
 from retrieval.models import Answer
+from storage.outages import REASONS, Unavailable, outage_of
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +145,14 @@ class DocumentAdmin:
 
     def upload_sync(self, data: bytes, file_name: str, actor: str, replaces: str = "",
                     **metadata: str) -> Upload:
-        """Ingest an uploaded file; raises knowledge.loaders.IngestError with a Vietnamese reason."""
-        result = self.engine.ingest_bytes(data, file_name, actor, replaces=replaces, **metadata)
+        """Ingest an uploaded file; raises knowledge.loaders.IngestError with a Vietnamese reason,
+        or storage.outages.Unavailable when the database or the vector store is away (the upload
+        is refused whole: the knowledge base rolls back, nothing is listed that is not searchable)."""
+        try:
+            result = self.engine.ingest_bytes(data, file_name, actor, replaces=replaces, **metadata)
+        except Exception as error:
+            _raise_if_outage(error, texts.UPLOAD_UNAVAILABLE)
+            raise
         row = self.document(result.document.doc_id) or {**result.document.metadata(), "chunks": result.chunks}
         question = ""
         if result.status != "unchanged":
@@ -173,4 +180,21 @@ class DocumentAdmin:
 
     async def remove(self, doc_id: str, actor: str) -> bool:
         """Retire a live document (never cited again); False when there is no live one by that id."""
-        return await asyncio.get_running_loop().run_in_executor(_WRITER, self.engine.remove, doc_id, actor)
+        return await asyncio.get_running_loop().run_in_executor(_WRITER, self.remove_sync, doc_id, actor)
+
+    def remove_sync(self, doc_id: str, actor: str) -> bool:
+        """The same, blocking; storage.outages.Unavailable while the database is away."""
+        try:
+            return self.engine.remove(doc_id, actor)
+        except Exception as error:
+            _raise_if_outage(error, texts.DELETE_UNAVAILABLE)
+            raise
+
+
+def _raise_if_outage(error: Exception, template: str) -> None:
+    """Unavailable, saying which service is away, when `error` is an outage."""
+    dependency = outage_of(error)
+    if dependency:
+        log.warning("refused for now, %s is unreachable: %s", dependency, str(error).splitlines()[0][:200]
+                    if str(error) else type(error).__name__)
+        raise Unavailable(dependency, template.format(reason=REASONS[dependency])) from error

@@ -335,6 +335,8 @@ def webhook_rows() -> list[str]:
             where = f"{setup}, {memory['workers']} worker{'s' if memory['workers'] > 1 else ''}, {questions}"
             for r in results:
                 pace = f", replies left at {r['replies_per_second']:.0f}/s" if r.get("replies_per_second") else ""
+                if r.get("out_of_order") is not None:
+                    pace += f", {r['out_of_order']} chats' replies out of order"
                 rows.append(
                     f"| webhook → sendMessage, {r['label']} ({where}) | p50 {r['p50_ms']:.0f} ms, "
                     f"p95 {r['p95_ms']:.0f} ms; {r['answered']}/{r['updates']} answered, {r['extra']} twice, "

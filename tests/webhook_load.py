@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import os
 import re
 import resource
@@ -218,8 +219,10 @@ def warm_up(server: Server, api: FakeBotApi, chats: int = 8, rounds: int = 3) ->
 
 
 def run_load(server: Server, api: FakeBotApi, rate: float, chats: int, updates: int,
-             settle_seconds: float = 30.0) -> dict:
-    """Post `updates` questions from `chats` chats at `rate` per second; time each to its reply."""
+             settle_seconds: float = 30.0, reference: list[str] | None = None) -> dict:
+    """Post `updates` questions from `chats` chats at `rate` per second (math.inf: all at once);
+    time each to its reply. With `reference` (the replies one chat gets to the same questions
+    asked one at a time), `out_of_order` counts the chats whose replies came in another order."""
     chat_ids = [new_chat_id() for _ in range(chats)]
     sent_at: dict[int, list[float]] = {chat: [] for chat in chat_ids}
     statuses: list[int] = []
@@ -261,17 +264,20 @@ def run_load(server: Server, api: FakeBotApi, rate: float, chats: int, updates: 
     # The pace replies left at: python-telegram-bot's AIORateLimiter holds a bot to Telegram's
     # 30 messages a second, whatever the rate of questions.
     reply_rate = (len(sent) - 1) / (sent[-1] - sent[0]) if len(sent) > 1 and sent[-1] > sent[0] else float("nan")
-    latencies, missing, extra = [], 0, 0
+    latencies, missing, extra, out_of_order = [], 0, 0, 0
     for chat in chat_ids:
         replies = sorted(call.at for call in api.calls_of("sendMessage", chat))
         starts = sent_at[chat]
         missing += max(0, len(starts) - len(replies))
         extra += max(0, len(replies) - len(starts))
         latencies.extend((at - start) * 1000 for at, start in zip(replies, starts))
+        if reference is not None and api.sent_texts(chat) != reference[:len(starts)]:
+            out_of_order += 1
     api.reset()
-    return {"rate": rate, "chats": chats, "updates": updates, "offered_per_second": updates / sending_seconds,
+    return {"rate": rate, "chats": chats, "updates": updates, "offered_per_second": updates / max(sending_seconds, 1e-6),
             "answered": len(latencies), "missing": missing, "extra": extra,
             "non_200": sum(1 for s in statuses if s != 200), "server_cpu_ms_per_update": cpu_ms,
+            "out_of_order": out_of_order if reference is not None else None,
             "bench_cpu_ms_per_update": own_ms, "replies_per_second": reply_rate,
             "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95),
             "max_ms": max(latencies, default=float("nan"))}
@@ -300,10 +306,27 @@ def run_closed(server: Server, api: FakeBotApi, updates: int) -> dict:
             "max_ms": max(latencies, default=float("nan"))}
 
 
-SCENARIOS = [  # (label, chats, updates per second, updates); rate 0: one chat, one at a time
+def run_burst(server: Server, api: FakeBotApi, chats: int = 10, updates: int = 40) -> dict:
+    """`updates` questions from `chats` chats posted all at once (each chat asks the same
+    questions in the same order); also checks each chat's replies came in the order it asked,
+    against one chat asking them one at a time first."""
+    per_chat = -(-updates // chats)
+    chat = new_chat_id()
+    with httpx.Client(timeout=60) as client:
+        for k in range(per_chat):
+            client.post(server.url + WEBHOOK_PATH, json=_update(chat, QUESTIONS[k % len(QUESTIONS)]),
+                        headers={SECRET_HEADER: SECRET})
+    reference = api.sent_texts(chat)
+    api.reset()
+    return run_load(server, api, math.inf, chats, updates, reference=reference)
+
+
+BURST = "burst: 40 at once from 10 chats"
+SCENARIOS = [  # (label, chats, updates per second, updates); rate 0: one chat, one at a time; inf: all at once
     ("1 chat, one question at a time", 1, 0, 40),
     ("10 chats, 20 updates/s", 10, 20, 200),
     ("50 chats, 40 updates/s", 50, 40, 400),
+    (BURST, 10, math.inf, 40),
 ]
 
 
@@ -322,6 +345,7 @@ def measure(chroma: bool = False, workers: int | None = None,
             results = []
             for label, chats, rate, updates in scenarios:
                 result = run_closed(server, api, updates) if rate == 0 else \
+                    run_burst(server, api, chats, updates) if rate == math.inf else \
                     run_load(server, api, rate, chats, updates)
                 results.append({"label": label, **result})
             return server.memory(), results
