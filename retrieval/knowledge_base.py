@@ -53,7 +53,8 @@ class KnowledgeBase:
         self.embeddings = embeddings
         # `database_url` ("" = SQLite files under data_dir) is read softly: a Place may lack it.
         self.registry = registry or Registry.open(Path(place.data_dir), getattr(place, "database_url", ""))
-        self.vectors = open_vectors(embeddings, Path(place.data_dir), place.chroma_host, place.chroma_port)
+        self.vectors = open_vectors(embeddings, Path(place.data_dir), place.chroma_host, place.chroma_port,
+                                    getattr(place, "chroma_timeout_seconds", 10.0))
         # Writers on this data directory, or on this database from any machine, take turns.
         self._writing = WriteLock(lambda: self.registry.db.lock("registry-writers")).held
         self._index_path = index_file.path_in(place.data_dir)

@@ -12,6 +12,9 @@ REASONS = {
 }
 
 
+SQLITE_OUTAGES = ("database is locked", "unable to open", "disk I/O")
+
+
 class Unavailable(Exception):
     """A service we need is unreachable; `dependency` is DATABASE or VECTORS."""
 
@@ -21,12 +24,17 @@ class Unavailable(Exception):
 
 
 def _database_error(error: BaseException) -> bool:
+    import sqlite3
+
     from sqlalchemy import exc
 
-    if isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)):
-        return True  # connection refused, server gone, pool exhausted waiting for a connection
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return True
+    if isinstance(error, exc.TimeoutError):
+        return True  # no pooled connection came free in time
+    if isinstance(error, exc.DBAPIError):
+        if isinstance(error.orig, sqlite3.Error):  # a local file: "no such table" is ours, a lock is not
+            return any(sign in str(error.orig) for sign in SQLITE_OUTAGES)
+        # PostgreSQL's operational errors are the server's: refused, gone, shut down, disk full.
+        return error.connection_invalidated or isinstance(error, (exc.OperationalError, exc.InterfaceError))
     try:
         import psycopg
     except ImportError:  # SQLite only
