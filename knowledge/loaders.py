@@ -18,7 +18,7 @@ from knowledge.vietnamese import normalize
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's download limit
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a DOCX that inflates beyond this is a zip bomb
 MAX_ZIP_ENTRIES = 5000  # a real DOCX has dozens of parts; thousands is an attack or not a DOCX
-MAX_SOURCE_CHARS = 150
+MAX_SOURCE_CHARS = 255  # a file system's longest name: the uploaded name is shown whole
 MIN_TEXT_CHARS = 20
 SUPPORTED = "PDF, DOCX, TXT, MD, HTML"
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})

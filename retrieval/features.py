@@ -48,6 +48,33 @@ CANDIDATE_FEATURES = (
 ) + tuple(f"kind_{kind}" for kind in KINDS) + tuple(f"fact_found_{kind}" for kind in SPECIFIC_KINDS)
 
 
+# What the reader adds to the candidates it read (the leading ones by the first ranking).
+READER_FEATURES = ("read", "reader", "reader_gap", "reader_reciprocal_rank", "prerank_logit")
+READ_TOP = 8  # candidates the reader reads a question: its cost grows with each (measured in `ngoaivu bench`)
+
+
+def read_candidates(scores_of: Callable[[list[str]], np.ndarray], snapshot: Snapshot, candidates: list["Candidate"],
+                    describer: "Describer", first: np.ndarray) -> None:
+    """Have the reader score the READ_TOP candidates the first ranking (`first`: its probabilities)
+    puts ahead, each read as its heading path and sentence, and record its scores as features."""
+    from retrieval.reader import reader_text
+
+    order = np.argsort(-first, kind="stable")[:READ_TOP]
+    texts = [reader_text(snapshot.passages[snapshot.sentences[candidates[i].index].passage].heading,
+                         describer.evidence_text(snapshot, candidates[i].index)) for i in order]
+    scores = scores_of(texts)
+    best, floor = float(scores.max()), float(scores.min()) - 1.0
+    rank = {int(i): r for r, i in enumerate(order[np.argsort(-scores, kind="stable")])}
+    for i, candidate in enumerate(candidates):
+        p = min(max(float(first[i]), 1e-6), 1 - 1e-6)
+        candidate.values["prerank_logit"] = math.log(p / (1 - p))
+        candidate.values.update({"read": 0.0, "reader": floor, "reader_gap": floor - best, "reader_reciprocal_rank": 0.0})
+    for i, score in zip(order, scores):
+        candidate = candidates[int(i)]
+        candidate.values.update({"read": 1.0, "reader": float(score), "reader_gap": float(score) - best,
+                                 "reader_reciprocal_rank": 1.0 / (1 + rank[int(i)])})
+
+
 def figures_in(text: str) -> set[str]:
     """The figures a text states about its subject: whole numbers, plus the day/month and the
     year of dates ("12/8/2018" states "12/8" and "2018", "6/2020" states "2020"; neither states

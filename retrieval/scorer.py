@@ -18,6 +18,9 @@ from pathlib import Path
 import numpy as np
 
 WEIGHTS = Path(__file__).parent / "weights" / "answer_model.json"
+# The model fitted with the reader's scores (`training/fit_answer_model.py --reader`); it records the
+# reader file it was fitted with, and is used only with that very reader (else WEIGHTS, without it).
+READER_WEIGHTS = Path(__file__).parent / "weights" / "answer_model_reader.json"
 
 # Question-level evidence for the confidence model, in this order.
 CONFIDENCE_FEATURES = (
@@ -26,6 +29,10 @@ CONFIDENCE_FEATURES = (
     "unknown_share", "content_words", "english", "top_document_share", "top_elsewhere",
     "kind_specific", "kind_procedure", "top_document_coverage", "top_document_bigrams", "top_bigrams_context",
     "top_has_heading", "top_logit_structured", "top_document_coverage_structured", "yes_no",
+)
+# What the confidence model also weighs when the reader has read the leading candidates.
+READER_CONFIDENCE_FEATURES = CONFIDENCE_FEATURES + (
+    "top_read", "top_reader", "best_reader", "top_reader_gap", "top_reader_structured",
 )
 
 
@@ -108,6 +115,7 @@ class AnswerModel:
     threshold: float  # when the best candidate is plain text
     info: dict
     structured_threshold: float | None = None  # when it sits under a heading (an article, a section)
+    prerank: Linear | Trees | None = None  # with the reader: the first ranking, which picks what it reads
 
     def threshold_for(self, structured: bool) -> float:
         return self.structured_threshold if structured and self.structured_threshold is not None else self.threshold
@@ -118,7 +126,13 @@ class AnswerModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(_load_part(data["select"], path.parent), _load_part(data["confidence"], path.parent),
                    float(data["threshold"]), data.get("info", {}),
-                   float(data["threshold_structured"]) if "threshold_structured" in data else None)
+                   float(data["threshold_structured"]) if "threshold_structured" in data else None,
+                   _load_part(data["prerank"], path.parent) if "prerank" in data else None)
+
+    @property
+    def reader_sha256(self) -> str:
+        """The reader file this model was fitted with ("" for a model without the reader)."""
+        return self.info.get("reader_onnx_sha256", "")
 
     def save(self, path: Path = WEIGHTS) -> None:
         path = Path(path)
@@ -128,6 +142,8 @@ class AnswerModel:
         data = {"select": _save_part(self.select, path, "select"),
                 "confidence": _save_part(self.confidence, path, "confidence"),
                 "threshold": round(self.threshold, 3), "info": self.info}
+        if self.prerank is not None:
+            data["prerank"] = _save_part(self.prerank, path, "prerank")
         if self.structured_threshold is not None:
             data["threshold_structured"] = round(self.structured_threshold, 3)
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

