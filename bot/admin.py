@@ -16,7 +16,7 @@ from bot.analytics import QuestionLog
 from knowledge.chunking import paragraphs, sentences
 from retrieval.knowledge_base import AddResult
 from retrieval.models import Answer
-from storage.outages import REASONS, Unavailable, outage_of
+from storage.outages import REASONS, Unavailable, outage_of, summary
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +195,5 @@ def _raise_if_outage(error: Exception, template: str) -> None:
     """Unavailable, saying which service is away, when `error` is an outage."""
     dependency = outage_of(error)
     if dependency:
-        log.warning("refused for now, %s is unreachable: %s", dependency, str(error).splitlines()[0][:200]
-                    if str(error) else type(error).__name__)
+        log.warning("refused for now, %s is unreachable: %s", dependency, summary(error))
         raise Unavailable(dependency, template.format(reason=REASONS[dependency])) from error

@@ -23,7 +23,7 @@ from bot.store import ConversationStore, StoredAnswer
 from ngoaivu.settings import Settings, cores
 from retrieval.models import Answer, Citation
 from retrieval.question import InvalidQuestion, clean_question  # noqa: F401 - re-exported
-from storage.outages import VECTORS, outage_of
+from storage.outages import VECTORS, outage_of, summary
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class Dialogue:
         except Exception as error:
             if not outage_of(error):
                 raise
-            log.warning("%s skipped, the database is unreachable: %s", what, str(error).splitlines()[0][:200])
+            log.warning("%s skipped, the database is unreachable: %s", what, summary(error))
             return fallback
 
     def previous_question(self, channel: str, chat_id: object) -> str | None:

@@ -52,6 +52,12 @@ def _vectors_error(error: BaseException) -> bool:
     return isinstance(error, httpx.HTTPStatusError) and error.response.status_code in (502, 503, 504)
 
 
+def summary(error: BaseException) -> str:
+    """The first line of an error's message (a driver's message runs over several), for a log line."""
+    lines = str(error).splitlines()
+    return lines[0][:200] if lines else type(error).__name__
+
+
 def outage_of(error: BaseException | None) -> str:
     """DATABASE or VECTORS when `error` (or what caused it) is such an outage, else ""."""
     seen = 0

@@ -20,9 +20,9 @@ from bot.chat_order import ChatTurns
 from bot.dialogue import Dialogue, Engine
 from bot.telegram import ALLOWED_UPDATES, build_application, register_commands
 from ngoaivu.settings import Settings
+from storage.outages import REASONS, Unavailable, outage_of, summary
 from webhook.admin import include_admin
 from webhook.ask import ask_router
-from storage.outages import REASONS, Unavailable, outage_of
 from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
 from webhook.readiness import Readiness
 from webhook.zalo import include_zalo
@@ -157,8 +157,7 @@ def include_outage_replies(app: FastAPI) -> None:
         dependency = outage_of(error)
         if not dependency:
             raise error
-        log.warning("%s %s: 503, %s unreachable: %s", request.method, request.url.path, dependency,
-                    str(error).splitlines()[0][:200] if str(error) else type(error).__name__)
+        log.warning("%s %s: 503, %s unreachable: %s", request.method, request.url.path, dependency, summary(error))
         detail = str(error) if isinstance(error, Unavailable) else REASONS[dependency] + ". Xin thử lại sau ít phút."
         return JSONResponse({"detail": detail, "unavailable": dependency}, status_code=503,
                             headers={"Retry-After": "5"})

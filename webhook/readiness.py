@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import select
 
 from ngoaivu.settings import Settings
+from storage.outages import summary
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,6 @@ async def _timed(check) -> dict:
     except asyncio.TimeoutError:
         result = {"ok": False, "detail": f"no answer within {CHECK_TIMEOUT} s"}
     except Exception as error:  # noqa: BLE001 - what failed is the report
-        result = {"ok": False, "detail": f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"}
+        result = {"ok": False, "detail": f"{type(error).__name__}: {summary(error)}"}
     result["ms"] = round((time.perf_counter() - started) * 1000, 1)
     return result
