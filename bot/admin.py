@@ -8,12 +8,13 @@ import functools
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot import texts
 from bot.analytics import QuestionLog
 from knowledge.chunking import paragraphs, sentences
+from knowledge.loaders import LOW_CONFIDENCE
 from retrieval.knowledge_base import AddResult
 from retrieval.models import Answer
 from storage.outages import REASONS, Unavailable, outage_of, summary
@@ -41,7 +42,11 @@ class Engine(Protocol):
 
     def ask(self, question: str) -> Answer: ...
 
-    def ingest_bytes(self, data: bytes, source: str, actor: str, replaces: str = "", **metadata) -> AddResult: ...
+    def ingest_bytes(self, data: bytes, source: str, actor: str, replaces: str = "", on_page=None,
+                     **metadata) -> AddResult: ...
+
+    def ingest_images(self, images: list[bytes], source: str, actor: str, replaces: str = "", on_page=None,
+                      **metadata) -> AddResult: ...
 
     def remove(self, doc_id: str, actor: str = "cli") -> bool: ...
 
@@ -57,6 +62,7 @@ class Upload:
     replaced: str = ""  # doc_id of the version this one retired
     sample_question: str = ""  # a question answered from this document, or "" when none was found
     now_answered: tuple[str, ...] = ()  # questions refused before this upload, answered now
+    reading: dict = field(default_factory=dict)  # OCR facts: pages, ocr_pages, confidence, low_confidence, seconds
 
 
 def _question_from(sentence: str) -> str | None:
@@ -108,6 +114,17 @@ def sample_question(engine: Engine, doc_id: str, text: str) -> str:
     return ""
 
 
+def reading_text(reading: dict) -> str:
+    """Plain text of what OCR found ("" when the file had a text layer); channels escape it."""
+    if not reading.get("ocr"):
+        return ""
+    line = texts.OCR_DONE.format(pages=reading.get("ocr_pages", 0), total=reading.get("pages", 0),
+                                 confidence=round(reading.get("confidence", 0)))
+    if reading.get("low_confidence"):
+        line += "\n" + texts.OCR_LOW_CONFIDENCE.format(threshold=round(LOW_CONFIDENCE))
+    return line
+
+
 NOW_ANSWERED_SHOWN = 10  # questions named in a chat reply; the admin page lists them all
 
 
@@ -143,13 +160,19 @@ class DocumentAdmin:
         """One document's row (without text), live or not; None when unknown."""
         return next((d for d in self.documents(include_history=True) if d["doc_id"] == doc_id), None)
 
-    def upload_sync(self, data: bytes, file_name: str, actor: str, replaces: str = "",
-                    **metadata: str) -> Upload:
-        """Ingest an uploaded file; raises knowledge.loaders.IngestError with a Vietnamese reason,
-        or storage.outages.Unavailable when the database or the vector store is away (the upload
-        is refused whole: the knowledge base rolls back, nothing is listed that is not searchable)."""
+    def upload_sync(self, data: bytes | list[bytes], file_name: str, actor: str, replaces: str = "",
+                    on_page=None, **metadata: str) -> Upload:
+        """Ingest an uploaded file (or a list of photos: one document); raises
+        knowledge.loaders.IngestError with a Vietnamese reason, or storage.outages.Unavailable when
+        the database or the vector store is away (the upload is refused whole: the knowledge base
+        rolls back, nothing is listed that is not searchable). `on_page(done, total)` follows OCR."""
         try:
-            result = self.engine.ingest_bytes(data, file_name, actor, replaces=replaces, **metadata)
+            if isinstance(data, list):
+                result = self.engine.ingest_images(data, file_name, actor, replaces=replaces, on_page=on_page,
+                                                   **metadata)
+            else:
+                result = self.engine.ingest_bytes(data, file_name, actor, replaces=replaces, on_page=on_page,
+                                                  **metadata)
         except Exception as error:
             _raise_if_outage(error, texts.UPLOAD_UNAVAILABLE)
             raise
@@ -160,7 +183,8 @@ class DocumentAdmin:
                 question = sample_question(self.engine, result.document.doc_id, result.document.text)
             except Exception:  # the upload stands; an example question is a nicety
                 log.exception("could not make a sample question for %s", result.document.doc_id)
-        return Upload(result.status, row, result.replaced, question, self._now_answered(result.status))
+        return Upload(result.status, row, result.replaced, question, self._now_answered(result.status),
+                      dict(result.document.reading))
 
     def _now_answered(self, status: str) -> tuple[str, ...]:
         """Ask the refused questions again after a change; those answered now leave the list."""
@@ -172,10 +196,11 @@ class DocumentAdmin:
             log.exception("could not ask the refused questions again")
             return ()
 
-    async def upload(self, data: bytes, file_name: str, actor: str, replaces: str = "",
-                     **metadata: str) -> Upload:
-        """The same, off the event loop (embedding takes seconds), after the changes before it."""
-        call = functools.partial(self.upload_sync, data, file_name, actor, replaces, **metadata)
+    async def upload(self, data: bytes | list[bytes], file_name: str, actor: str, replaces: str = "",
+                     on_page=None, **metadata: str) -> Upload:
+        """The same, off the event loop (embedding, and OCR of a scan, take seconds), after the
+        changes before it. `on_page` is called from the writer thread."""
+        call = functools.partial(self.upload_sync, data, file_name, actor, replaces, on_page, **metadata)
         return await asyncio.get_running_loop().run_in_executor(_WRITER, call)
 
     async def remove(self, doc_id: str, actor: str) -> bool:

@@ -42,6 +42,10 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 UNANSWERED_SHOWN = 15  # /chuatraloi lists this many; the admin page lists them all
 TYPING_AFTER_SECONDS = 1.0  # answers take ~15 ms: "typing…" would be one Bot API call for nothing
 TYPING_REFRESH_SECONDS = 4.5  # Telegram shows "typing…" for 5 s per sendChatAction
+# The photos of an album arrive as separate updates a moment apart, sharing a media_group_id:
+# the album is complete once none has come for this long.
+ALBUM_QUIET_SECONDS = 2.0
+PROGRESS_EVERY_SECONDS = 5.0  # OCR progress edits at most this often (and at the last page)
 
 COMMANDS = [
     BotCommand("start", "Lời chào và ví dụ câu hỏi"),
@@ -221,15 +225,88 @@ async def document_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         limit = MAX_FILE_BYTES // (1024 * 1024)
         await message.reply_text(plain_html(texts.UPLOAD_TOO_LARGE.format(name=name, limit=limit)))
         return
-    await message.reply_text(plain_html(texts.UPLOAD_RECEIVED.format(name=name)))
+    received = await message.reply_text(plain_html(texts.UPLOAD_RECEIVED.format(name=name)))
     caption = _REPLACES_CAPTION.search(message.caption or "")
-    try:
+
+    async def download() -> bytes:
         file = await document.get_file()
-        data = bytes(await file.download_as_bytearray())
+        return bytes(await file.download_as_bytearray())
+
+    await _ingest(update, context, name, download, received,
+                  replaces=caption.group(1).lower() if caption else "")
+
+
+async def photo_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin's photo of a document (or an album of them: one document) is read by OCR; anyone
+    else gets a polite reply, once per album, and nothing is downloaded."""
+    message = update.effective_message
+    albums = context.application.bot_data.setdefault("albums", {})
+    key = (message.chat_id, message.media_group_id) if message.media_group_id else None
+    if not _is_admin(update, context):
+        if key is None or key not in albums:
+            if key is not None:
+                albums[key] = None  # the rest of this album gets no reply of its own
+                asyncio.get_running_loop().call_later(60, albums.pop, key, None)
+            await message.reply_text(plain_html(texts.PHOTO_NOT_ADMIN))
+        return
+    if key is not None:
+        album = albums.get(key)
+        if album is not None:  # a later photo of an album the first photo's handler is collecting
+            album["messages"].append(message)
+            album["last"] = time.monotonic()
+            return
+        album = albums[key] = {"messages": [message], "last": time.monotonic()}
+        try:
+            while time.monotonic() - album["last"] < ALBUM_QUIET_SECONDS:
+                await asyncio.sleep(0.2)
+        finally:
+            albums.pop(key, None)
+        messages = sorted(album["messages"], key=lambda m: m.message_id)
+    else:
+        messages = [message]
+    first = messages[0]
+    caption = next((m.caption for m in messages if m.caption), "") or ""
+    replaces = _REPLACES_CAPTION.search(caption)
+    title = " ".join(_REPLACES_CAPTION.sub("", caption).split())
+    name = clean_source_name(f"anh_{first.date:%Y%m%d}_{first.photo[-1].file_unique_id}.jpg")
+    for m in messages:
+        if (m.photo[-1].file_size or 0) > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // (1024 * 1024)
+            await first.reply_text(plain_html(texts.UPLOAD_TOO_LARGE.format(name=name, limit=limit)))
+            return
+    received = await first.reply_text(plain_html(texts.PHOTO_RECEIVED.format(count=len(messages))))
+
+    async def download() -> list[bytes]:
+        images = []
+        for m in messages:  # the largest size Telegram keeps of each photo
+            file = await m.photo[-1].get_file()
+            images.append(bytes(await file.download_as_bytearray()))
+        return images
+
+    await _ingest(update, context, name, download, received,
+                  replaces=replaces.group(1).lower() if replaces else "", title=title)
+
+
+async def _ingest(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, download, received: Message,
+                  replaces: str = "", **metadata: str) -> None:
+    """Download, ingest (OCR progress shown by editing the "received" message) and report."""
+    message = update.effective_message
+    loop = asyncio.get_running_loop()
+    shown = {"at": 0.0}
+
+    def on_page(done: int, total: int) -> None:  # called from the writer thread
+        now = time.monotonic()
+        if total < 2 or (done < total and now - shown["at"] < PROGRESS_EVERY_SECONDS):
+            return
+        shown["at"] = now
+        text = plain_html(texts.OCR_PROGRESS.format(name=name, done=done, total=total))
+        asyncio.run_coroutine_threadsafe(_edit_quietly(received, text), loop)
+
+    try:
+        data = await download()
         upload = await _admin(context).upload(
-            data, name, actor=f"telegram:{update.effective_user.id}",
-            replaces=caption.group(1).lower() if caption else "",
-        )
+            data, name, actor=f"telegram:{update.effective_user.id}", replaces=replaces, on_page=on_page,
+            **metadata)
     except (IngestError, Unavailable) as error:
         await message.reply_text(plain_html(texts.UPLOAD_REJECTED.format(name=name, reason=error)))
         return
@@ -239,6 +316,14 @@ async def document_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     # A new message rather than an edit: the admin's phone rings when a long ingest is done.
     await message.reply_text(upload_html(upload))
+
+
+async def _edit_quietly(message: Message, html: str) -> None:
+    """Progress is a courtesy: an edit that fails (message gone, same text) is only logged."""
+    try:
+        await message.edit_text(html)
+    except TelegramError:
+        log.debug("progress edit failed", exc_info=True)
 
 
 async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -468,6 +553,8 @@ def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool =
         # Not blocking: the webhook answers Telegram at once while a long ingest runs.
         MessageHandler(filters.UpdateType.MESSAGE & private & filters.Document.ALL, document_upload,
                        block=False),
+        # Not blocking either: the first photo of an album waits for the others to arrive.
+        MessageHandler(filters.UpdateType.MESSAGE & private & filters.PHOTO, photo_upload, block=False),
         MessageHandler(new_text & private, private_text),
         MessageHandler(new_text & groups, group_text),
         MessageHandler(filters.UpdateType.MESSAGE & private & ~filters.TEXT, not_text),

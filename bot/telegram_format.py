@@ -9,7 +9,7 @@ from typing import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
-from bot.admin import now_answered_text
+from bot.admin import now_answered_text, reading_text
 from bot.splitting import fitting, split_paragraphs, utf16_len
 from retrieval.models import Answer, Citation
 
@@ -254,6 +254,9 @@ def upload_html(upload) -> str:
                                           version=doc.get("version", 1))
     code = escape(doc["doc_id"])  # tap to copy, for /xoa or a caption "thay MÃ"
     blocks = [f"<b>{escape(heading)}</b>", escape(details).replace(f"Mã: {code}", f"Mã: <code>{code}</code>", 1)]
+    reading = reading_text(getattr(upload, "reading", {}) or {})
+    if reading:  # a scan or a photo: what OCR made of it
+        blocks.append(escape(reading))
     if upload.sample_question:
         blocks.append(escape(texts.UPLOAD_SAMPLE.format(question=upload.sample_question)))
     else:

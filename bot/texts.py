@@ -79,6 +79,19 @@ FILE_REPLACED = (
 )
 FILE_UNCHANGED = "Tài liệu “{title}” ({source}) đã có trong kho, không có gì thay đổi."
 
+# What OCR made of a scan or a photo (every channel's upload report).
+OCR_DONE = "🔍 Đã nhận dạng chữ (OCR) {pages}/{total} trang, độ tin cậy trung bình {confidence}%."
+OCR_LOW_CONFIDENCE = (
+    "⚠️ Độ tin cậy thấp (dưới {threshold}%): chữ có thể bị đọc sai, nên kiểm tra lại nội dung hoặc gửi "
+    "bản quét rõ hơn (thẳng trang, đủ sáng, 300 dpi)."
+)
+OCR_PROGRESS = "⏳ Đang nhận dạng chữ “{name}”: trang {done}/{total}…"
+PHOTO_NOT_ADMIN = (
+    "Cảm ơn anh/chị đã gửi ảnh. Hiện chỉ quản trị viên mới được thêm tài liệu (kể cả ảnh chụp văn bản) "
+    "vào kho, nên ảnh này chưa được lưu. Anh/chị vẫn có thể gõ câu hỏi để tra cứu."
+)
+PHOTO_RECEIVED = "⏳ Đã nhận {count} ảnh, đang nhận dạng chữ và lập chỉ mục…"
+
 # Document administration (admins only; ids are Telegram user ids in TELEGRAM_ADMIN_IDS).
 UPLOAD_NOT_ADMIN = (
     "Xin lỗi, chỉ quản trị viên mới được gửi tài liệu vào kho. "
@@ -103,7 +116,8 @@ UPLOAD_SAMPLE = "Có thể hỏi ngay, ví dụ:\n{question}"
 UPLOAD_NO_SAMPLE = "Tài liệu đã sẵn sàng để hỏi đáp."
 ADMIN_DOCUMENTS_HEADING = "Tài liệu đang dùng ({count}):"
 ADMIN_HISTORY_HEADING = "Phiên bản cũ và tài liệu đã xóa ({count}):"
-ADMIN_DOCUMENTS_FOOTER = "Xóa: /xoa MÃ · Thêm: gửi tệp PDF, DOCX, TXT, MD hoặc HTML vào đây."
+ADMIN_DOCUMENTS_FOOTER = ("Xóa: /xoa MÃ · Thêm: gửi tệp PDF, DOCX, DOC, ODT, XLSX, ODS, TXT, MD, HTML "
+                          "hoặc ảnh chụp văn bản vào đây.")
 STATUS_SUPERSEDED = "đã thay"
 STATUS_DELETED = "đã xóa"
 DELETE_USAGE = "Xin ghi mã tài liệu sau lệnh, ví dụ: /xoa {example}\nDanh sách mã: /tailieu"
@@ -116,8 +130,10 @@ DELETE_CANCELLED = "Đã hủy, tài liệu “{title}” vẫn được giữ."
 DELETE_GONE = "Tài liệu mã {doc_id} không còn trong danh sách đang dùng (có thể đã bị xóa hoặc thay)."
 ADMIN_HELP = (
     "\n\nQuản trị tài liệu:\n"
-    "• Gửi tệp PDF, DOCX, TXT, MD hoặc HTML (tối đa 20 MB) để nạp vào kho; ghi chú “thay MÃ” "
-    "để nạp làm phiên bản mới của tài liệu có mã đó.\n"
+    "• Gửi tệp PDF (cả bản quét), DOCX, DOC, ODT, XLSX, ODS, TXT, MD hoặc HTML (tối đa 20 MB) để nạp "
+    "vào kho; ghi chú “thay MÃ” để nạp làm phiên bản mới của tài liệu có mã đó.\n"
+    "• Gửi ảnh chụp trang văn bản (một ảnh hoặc một album nhiều ảnh = một tài liệu); chú thích của ảnh "
+    "là tên tài liệu.\n"
     "/tailieu – danh sách tài liệu kèm mã và lịch sử\n"
     "/xoa MÃ – xóa một tài liệu (có nút xác nhận)\n"
     "/chuatraloi – các câu hỏi tài liệu chưa trả lời được"

@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from typing import Awaitable
 
 from bot import texts
-from bot.admin import DocumentAdmin, now_answered_text
+from bot.admin import DocumentAdmin, now_answered_text, reading_text
 from bot.dialogue import Dialogue
 from bot.zalo_api import FileTooLarge, ZaloApi, ZaloApiError
 from bot.zalo_format import reply_text, split_text, welcome_text
@@ -23,7 +23,8 @@ from storage.outages import Unavailable
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
-HANDLED_EVENTS = frozenset({"user_send_text", "follow", "user_send_file"})
+HANDLED_EVENTS = frozenset({"user_send_text", "follow", "user_send_file", "user_send_image"})
+MAX_IMAGES = 20  # photos of one message read as one document
 SHUTDOWN_WAIT_SECONDS = 25.0  # at shutdown, pending replies get this long; the rest wait on disk
 
 
@@ -40,11 +41,12 @@ class Attachment:
 class ZaloEvent:
     """What the bot needs of a webhook event, every field checked for its type."""
 
-    name: str  # user_send_text, follow or user_send_file
+    name: str  # user_send_text, follow, user_send_file or user_send_image
     user_id: str
     text: str = ""
     attachment: Attachment | None = None
     key: str = ""  # identifies the event across Zalo's retries; "" when nothing does
+    images: tuple[Attachment, ...] = ()  # the photos of a user_send_image event, in order
 
 
 def _dict(value: object) -> dict:
@@ -72,6 +74,23 @@ def attachment_of(event: dict) -> Attachment | None:
     return None
 
 
+def images_of(event: dict) -> tuple[Attachment, ...]:
+    """The photos of a user_send_image event (attachments of type "image", payload.url)."""
+    message = _dict(event.get("message"))
+    items = message.get("attachments")
+    found = []
+    for item in items if isinstance(items, list) else []:
+        item = _dict(item)
+        payload = _dict(item.get("payload"))
+        url = _scalar(payload.get("url"))
+        if _scalar(item.get("type")) not in ("image", "") or not url.startswith(("https://", "http://")):
+            continue
+        size = _scalar(payload.get("size"))
+        name = f"anh_zalo_{_scalar(message.get('msg_id')) or 'tin'}.jpg"
+        found.append(Attachment(url, name, int(size) if size.isdigit() else None))
+    return tuple(found[:MAX_IMAGES])
+
+
 def parse_event(event: object) -> ZaloEvent | None:
     """The event when it is one the bot handles and names its user; None otherwise."""
     if not isinstance(event, dict):
@@ -90,7 +109,8 @@ def parse_event(event: object) -> ZaloEvent | None:
     if not key and name == "follow":
         key = f"follow:{user_id}:{_scalar(event.get('timestamp'))}"
     return ZaloEvent(name, user_id, _scalar(message.get("text")),
-                     attachment_of(event) if name == "user_send_file" else None, key)
+                     attachment_of(event) if name == "user_send_file" else None, key,
+                     images_of(event) if name == "user_send_image" else ())
 
 
 class ZaloBot:
@@ -148,6 +168,8 @@ class ZaloBot:
                 await self.welcome(dialogue, event.user_id)
             elif event.name == "user_send_file":
                 await self.add_file(dialogue, event.user_id, event.attachment)
+            elif event.name == "user_send_image":
+                await self.add_photos(dialogue, event.user_id, event.images, event.text)
             else:
                 await self.answer(dialogue, event.user_id, event.text)
         except Exception:  # noqa: BLE001 - failed for good: logged, not retried at every start
@@ -203,14 +225,37 @@ class ZaloBot:
         data = await self._download(user_id, attachment)
         if data is None:
             return
+        await self._ingest(dialogue, user_id, data, attachment.name)
+
+    async def add_photos(self, dialogue: Dialogue, user_id: str, images: tuple[Attachment, ...],
+                         caption: str = "") -> None:
+        """An admin's photos of a document (one message: one document, read by OCR); anyone
+        else gets a polite reply and nothing is downloaded. The caption, if any, is the title."""
+        if not self.is_admin(user_id):
+            await self.say(user_id, texts.PHOTO_NOT_ADMIN)
+            return
+        if not images:
+            await self.say(user_id, texts.FILE_MISSING)
+            return
+        await self.say(user_id, texts.PHOTO_RECEIVED.format(count=len(images)))
+        data = []
+        for image in images:
+            content = await self._download(user_id, image)
+            if content is None:
+                return
+            data.append(content)
+        await self._ingest(dialogue, user_id, data, images[0].name, title=" ".join(caption.split())[:200])
+
+    async def _ingest(self, dialogue: Dialogue, user_id: str, data: bytes | list[bytes], name: str,
+                      **metadata: str) -> None:
         admin = DocumentAdmin(dialogue.engine, self.settings.zalo_admin_ids, dialogue.questions)
         try:
-            upload = await admin.upload(data, attachment.name, f"zalo:{user_id}")
+            upload = await admin.upload(data, name, f"zalo:{user_id}", **metadata)
         except (IngestError, Unavailable) as error:
             await self.say(user_id, texts.FILE_REFUSED.format(reason=str(error)))
             return
         except Exception:  # noqa: BLE001 - the admin gets an apology, the log gets the cause
-            log.exception("Error while adding %s sent by Zalo user %s", attachment.name, user_id)
+            log.exception("Error while adding %s sent by Zalo user %s", name, user_id)
             await self.say(user_id, texts.APOLOGY)
             return
         template = {"unchanged": texts.FILE_UNCHANGED, "replaced": texts.FILE_REPLACED}.get(
@@ -219,6 +264,8 @@ class ZaloBot:
         title = document.get("title") or document.get("source", "")
         reply = template.format(title=title, chunks=document.get("chunks", 0), source=document.get("source", ""),
                                 version=document.get("version", 1), replaced=upload.replaced)
+        if upload.status != "unchanged" and reading_text(upload.reading):  # a scan or a photo
+            reply += "\n" + reading_text(upload.reading)
         if upload.now_answered:  # the refused questions this document answers now
             reply += "\n\n" + now_answered_text(upload.now_answered)
         await self.say(user_id, reply)

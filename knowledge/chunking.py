@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from knowledge.models import Chunk, Document
-from knowledge.structure import MAX_LIST_CHARS, Block, blocks
+from knowledge.structure import MAX_LIST_CHARS, Block, blocks, page_label
 
 TARGET_CHARS = 450
 PROSE_MAX_CHARS = 700
@@ -123,6 +123,8 @@ def chunk_document(document: Document) -> list[Chunk]:
             heading = block.heading
             if block.is_list and block.lead and group[0][0] > block.paragraphs[0][1]:
                 heading = " › ".join(part for part in (heading, block.lead) if part)
+            if document.pages:  # a scan's or a PDF's passage names its page in citations
+                heading = page_label(heading, document.page_at(group[0][0]), document.page_at(group[-1][1] - 1))
             chunks.append(Chunk(document.doc_id, len(chunks), text[group[0][0]:group[-1][1]],
                                 group[0][0], group[-1][1], list(group), heading))
     return chunks

@@ -1,18 +1,26 @@
-"""Read .txt, .md, .html, .pdf (text layer) and .docx files into Documents.
+"""Read .txt, .md, .html, .pdf, .docx, .doc, .odt, .xlsx, .ods files and JPEG/PNG/TIFF/WebP
+images into Documents.
 
-The file type is sniffed from the content, not the name. Every refusal is an `IngestError`
-whose message is Vietnamese and says what to do.
+The file type is sniffed from the content, not the name. PDF pages without a usable text layer
+and images are read by OCR (knowledge/ocr.py); what the reading found (pages, mean confidence)
+travels with the Document for the upload report. Every refusal is an `IngestError` whose message
+is Vietnamese and says what to do.
 """
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from pathlib import Path
 
+from knowledge import ocr
 from knowledge.clean import clean_text
+from knowledge.errors import IngestError
 from knowledge.markup import read_markup
 from knowledge.models import Document
+from knowledge.office import OLE_MAGIC, doc_text, ods_text, odt_text, ole_kind, xlsx_text, zip_kind
+from knowledge.tables import table_lines, tables_in_text
 from knowledge.vietnamese import normalize
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's download limit
@@ -20,8 +28,16 @@ MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a DOCX that inflates beyond this is a 
 MAX_ZIP_ENTRIES = 5000  # a real DOCX has dozens of parts; thousands is an attack or not a DOCX
 MAX_SOURCE_CHARS = 255  # a file system's longest name: the uploaded name is shown whole
 MIN_TEXT_CHARS = 20
-SUPPORTED = "PDF, DOCX, TXT, MD, HTML"
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
+SUPPORTED = "PDF (cả bản quét), DOCX, DOC, ODT, XLSX, ODS, TXT, MD, HTML, ảnh JPG/PNG"
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".doc", ".odt",
+                                ".xlsx", ".ods", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"})
+MAX_OCR_PAGES = 50  # pages read by OCR in one file (about 3 s a page on a busy core)
+LOW_CONFIDENCE = 70.0  # mean OCR confidence (0-100) under which the report warns
+MIN_PAGE_LETTERS = 25  # a PDF page with fewer letters in its text layer is read by OCR
+# Put between pages while reading; found again after cleaning to know where each page starts.
+_PAGE_MARK = "\u27e6trang {n}\u27e7"
+_PAGE_MARK_LINE = re.compile(r"^\u27e6trang (\d+)\u27e7$", re.MULTILINE)
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
 # A name ending like a file type (".csv", ".json", ".rtf"), not like a number (".2020") or a code.
 _TYPE_SUFFIX = re.compile(r"\.[a-z][a-z0-9]{0,4}")
 
@@ -34,20 +50,32 @@ _VIETNAMESE_LETTERS = re.compile(r"[ăđơưĂĐƠƯạảấầẩẫậắằ�
 _HTML_FURNITURE = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|breadcrumbs?|sidebar|footer|header|share|social|"
     r"related|comments?|advert|ads|banner|cookie|popup|subscribe)(?:$|[\s_-])", re.IGNORECASE)
+log = logging.getLogger(__name__)
 _HTML_FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search"}
 
 
-class IngestError(ValueError):
-    """A file we cannot take, with a message for the admin who sent it."""
-
-
 def sniff(data: bytes) -> str:
-    """The kind of file from its first bytes: pdf, docx, html or text."""
+    """The kind of file from its first bytes: pdf, docx, xlsx, odt, ods, doc, image, html or text."""
     head = data[:2048].lstrip()
     if data.startswith(b"%PDF-"):
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
-        return "docx"
+        _check_zip(data)
+        kind = zip_kind(data)
+        if not kind:
+            raise IngestError(f"Tệp nén không phải DOCX, XLSX, ODT hay ODS. Định dạng được hỗ trợ: {SUPPORTED}.")
+        return kind
+    if data.startswith(OLE_MAGIC):
+        kind = ole_kind(data)
+        if kind == "encrypted":
+            raise IngestError("Tệp Word/Excel được đặt mật khẩu; hãy gửi bản không khóa.")
+        if kind == "xls":
+            raise IngestError("Tệp Excel 97-2003 (.xls) chưa đọc được; hãy mở bằng Excel và lưu thành .xlsx rồi gửi lại.")
+        if kind == "doc":
+            return "doc"
+        raise IngestError(f"Tệp Office cũ này không đọc được. Định dạng được hỗ trợ: {SUPPORTED}.")
+    if data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        return "image"
     lowered = head.lower()
     if lowered.startswith(b"\xef\xbb\xbf"):
         lowered = lowered[3:]
@@ -84,7 +112,25 @@ def _reject_legacy_encoding(text: str) -> None:
         )
 
 
-def _pdf_text(data: bytes) -> str:
+class Reading:
+    """What reading a file found besides its text: its pages, and what OCR made of them."""
+
+    def __init__(self, pages: list[str], ocr_result: ocr.OcrResult | None = None, ocr_pages: int = 0) -> None:
+        self.pages = pages  # each page's text ("" for a blank one)
+        self.ocr = ocr_result
+        self.ocr_pages = ocr_pages
+
+    def facts(self) -> dict:
+        """For the upload report: {} when no page was read by OCR."""
+        if self.ocr is None:
+            return {}
+        confidence = round(self.ocr.confidence, 1)
+        return {"ocr": True, "pages": len(self.pages), "ocr_pages": self.ocr_pages, "confidence": confidence,
+                "low_confidence": confidence < LOW_CONFIDENCE, "seconds": round(self.ocr.seconds, 1)}
+
+
+def _pdf_pages(data: bytes, on_page=None) -> Reading:
+    """Each page's text: from the text layer, or by OCR where the page has too little of one."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -97,13 +143,121 @@ def _pdf_text(data: bytes) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
         raise IngestError(f"Tệp PDF bị hỏng hoặc không đọc được ({type(error).__name__}).") from None
-    text = "\n\n".join(_join_wrapped_lines(p.strip()) for p in pages)
-    if len(text.strip()) < MIN_TEXT_CHARS:
+    scanned = [i for i, text in enumerate(pages) if sum(c.isalpha() for c in text) < MIN_PAGE_LETTERS]
+    if scanned:  # refused before any page is read when there are too many
+        _check_ocr(len(scanned), "Tệp PDF có {n} trang là ảnh quét")
+    if len(scanned) < len(pages):
+        pages = _pdf_tables(data, pages, skip=set(scanned))
+    if not scanned:
+        return Reading([_join_wrapped_lines(p.strip()) for p in pages])
+    result = ocr.OcrResult()
+    for done, i in enumerate(scanned):
+        page = _read_page(_render_pdf_page(data, i), ocr.TARGET_DPI)
+        result.pages.append(page)
+        pages[i] = tables_in_text(page.text)
+        if on_page:
+            on_page(done + 1, len(scanned))
+    if len(scanned) == len(pages):  # a PDF of text pages with a blank one (a cover, a back) stands
+        _refuse_unreadable(result, "Tệp PDF không có lớp văn bản và")
+    if not result.sure_words:  # those pages were blank: nothing was read by OCR, nothing to report
+        return Reading([_join_wrapped_lines(p.strip()) for p in pages])
+    return Reading([_join_wrapped_lines(p.strip()) for p in pages], result, len(scanned))
+
+
+def _render_pdf_page(data: bytes, index: int):
+    """Page `index` as a grey image at OCR's resolution."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        page = document[index]
+        # Scale down pages far larger than A4 (a poster) so the image stays within OCR's limits.
+        width, height = page.get_size()
+        scale = min(ocr.TARGET_DPI / 72, (ocr.MAX_PIXELS / max(1.0, width * height)) ** 0.5)
+        return page.render(scale=scale, grayscale=True).to_pil()
+    except pypdfium2.PdfiumError as error:
+        raise IngestError(f"Không dựng được trang {index + 1} của tệp PDF để nhận dạng chữ ({error}).") from None
+    finally:
+        document.close()
+
+
+def _pdf_tables(data: bytes, pages: list[str], skip: set[int]) -> list[str]:
+    """Pages with ruled tables read again with pdfplumber: the text around the tables as before,
+    each table row with its column headers. Other pages keep the text layer's text."""
+    import pdfplumber
+
+    out = list(pages)
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for i, page in enumerate(pdf.pages):
+                if i >= len(out) or i in skip or not page.rects and not page.lines:
+                    continue  # no ruling: no table pdfplumber can see
+                tables = page.find_tables()
+                if not tables:
+                    continue
+                outside = page
+                for table in tables:
+                    outside = outside.outside_bbox(table.bbox)
+                # Text lines and tables in the order they stand on the page (by their top edge).
+                placed = [(line["top"], line["text"]) for line in outside.extract_text_lines()]
+                placed += [(table.bbox[1], "\n".join(table_lines([[c or "" for c in row] for row in table.extract()])))
+                           for table in tables]
+                out[i] = "\n".join(text for _, text in sorted(placed, key=lambda item: item[0]))
+    except Exception:  # noqa: BLE001 - tables are a refinement; the text layer still stands
+        log.warning("could not read the tables of a PDF; using its text layer", exc_info=True)
+        return pages
+    return out
+
+
+def _read_page(image, dpi: float | None) -> ocr.OcrPage:
+    try:
+        return ocr.read_page(image, dpi)
+    except ocr.OcrUnavailable as error:
+        raise IngestError(f"Không nhận dạng được chữ: {error}. Kho tài liệu không thay đổi.") from None
+
+
+def _check_ocr(pages: int, what: str) -> None:
+    if pages > MAX_OCR_PAGES:
+        raise IngestError(f"{what.format(n=pages)}, quá giới hạn nhận dạng chữ {MAX_OCR_PAGES} trang một tệp; "
+                          "hãy tách thành các tệp nhỏ hơn rồi gửi lần lượt.")
+    reason = ocr.missing()
+    if reason:
+        raise IngestError(f"{what.format(n=pages)} cần nhận dạng chữ (OCR), nhưng máy chủ {reason}.")
+
+
+def _refuse_unreadable(result: ocr.OcrResult, what: str) -> None:
+    """A blank scan, a photo of something that is not a text, or one too blurred to read."""
+    if result.sure_words < ocr.MIN_SURE_WORDS:
         raise IngestError(
-            "Tệp PDF không có lớp văn bản (có thể là bản quét ảnh). Hãy gửi bản PDF có chữ, "
-            "hoặc bản DOCX/TXT."
-        )
-    return text
+            f"{what} không nhận dạng được chữ nào đủ rõ (trang trắng, ảnh không phải văn bản, hoặc ảnh quá mờ). "
+            "Hãy chụp/quét lại thẳng trang, đủ sáng, độ phân giải 300 dpi.")
+
+
+def _image_pages(images: list[bytes], on_page=None) -> Reading:
+    """Photos or scanned images (each frame of a TIFF a page) read by OCR."""
+    frames = []
+    for data in images:
+        try:
+            image = ocr.open_image(data)
+            for n in range(getattr(image, "n_frames", 1)):
+                image.seek(n)
+                frames.append(image.copy())
+                if len(frames) > MAX_OCR_PAGES:
+                    break
+        except Exception as error:  # noqa: BLE001 - Pillow raises many kinds on a broken image
+            raise IngestError(f"Ảnh bị hỏng hoặc không đọc được ({type(error).__name__}).") from None
+    _check_ocr(len(frames), "Có {n} ảnh/trang")
+    result = ocr.OcrResult()
+    pages = []
+    for done, frame in enumerate(frames):
+        dpi = frame.info.get("dpi", (None,))[0] if isinstance(frame.info.get("dpi"), tuple) else None
+        page = _read_page(frame, float(dpi) if dpi and dpi >= 100 else None)
+        result.pages.append(page)
+        pages.append(_join_wrapped_lines(tables_in_text(page.text).strip()))
+        if on_page:
+            on_page(done + 1, len(frames))
+    _refuse_unreadable(result, "Ảnh")
+    return Reading(pages, result, len(frames))
 
 
 def _join_wrapped_lines(page: str) -> str:
@@ -126,15 +280,20 @@ def _join_wrapped_lines(page: str) -> str:
     return "".join(out).strip()
 
 
-def _docx_text(data: bytes) -> tuple[str, dict[str, int]]:
+def _check_zip(data: bytes) -> None:
+    """A package (DOCX, XLSX, ODT, ODS) that inflates beyond reason is refused before it is read."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        # Declared sizes bound what zipfile will inflate (it stops there and checks the CRC).
-        if len(archive.infolist()) > MAX_ZIP_ENTRIES or \
-                sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-            raise IngestError("Tệp DOCX giải nén quá lớn (nghi là tệp độc hại); không nhận.")
-        if "word/document.xml" not in archive.namelist():
-            raise IngestError(f"Tệp nén không phải DOCX. Định dạng được hỗ trợ: {SUPPORTED}.")
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        raise IngestError("Tệp nén bị hỏng hoặc không đọc được.") from None
+    # Declared sizes bound what zipfile will inflate (it stops there and checks the CRC).
+    if len(entries) > MAX_ZIP_ENTRIES or sum(info.file_size for info in entries) > MAX_UNZIPPED_BYTES:
+        raise IngestError("Tệp DOCX/XLSX/ODT giải nén quá lớn (nghi là tệp độc hại); không nhận.")
+
+
+def _docx_text(data: bytes) -> tuple[str, dict[str, int]]:
+    try:
         import docx
 
         document = docx.Document(io.BytesIO(data))
@@ -161,14 +320,14 @@ def _docx_text(data: bytes) -> tuple[str, dict[str, int]]:
                 headings.setdefault(text, int(level.group(1) or 1))
             lines.append(("- " + text) if "list" in style or numbered else text)
         elif tag == "tbl":
+            rows = []
             for row in Table(block, document).rows:
-                cells = []
+                cells: list[str] = []
                 for cell in row.cells:
                     value = " ".join(cell.text.split())
-                    if value and (not cells or cells[-1] != value):  # merged cells repeat
-                        cells.append(value)
-                if cells:
-                    lines.append(" | ".join(cells) + ".")
+                    cells.append("" if cells and cells[-1] == value else value)  # merged cells repeat
+                rows.append(cells)
+            lines.extend(table_lines(rows))
     return "\n".join(lines), headings
 
 
@@ -256,8 +415,9 @@ def clean_source_name(name: str, fallback: str = "tai-lieu") -> str:
     return name
 
 
-def load_bytes(data: bytes, source: str, **metadata: str) -> Document:
-    """A Document from a file's bytes; `source` is the file name citations will show."""
+def load_bytes(data: bytes, source: str, on_page=None, **metadata: str) -> Document:
+    """A Document from a file's bytes; `source` is the file name citations will show.
+    `on_page(done, total)` is told after each page read by OCR (a scan takes seconds a page)."""
     source = clean_source_name(source)
     if not data or not data.strip():
         raise IngestError(f"Tệp “{source}” trống.")
@@ -268,10 +428,21 @@ def load_bytes(data: bytes, source: str, **metadata: str) -> Document:
         _refuse_unlisted_type(source)
     stated: dict[str, str] = {}  # what the file itself says it is (front matter, <h1>)
     headings: dict[str, int] = {}
+    reading: Reading | None = None
     if kind == "pdf":
-        raw = _pdf_text(data)
+        reading = _pdf_pages(data, on_page)
+    elif kind == "image":
+        reading = _image_pages([data], on_page)
     elif kind == "docx":
         raw, headings = _docx_text(data)
+    elif kind == "xlsx":
+        raw, headings = xlsx_text(data)
+    elif kind == "ods":
+        raw, headings = ods_text(data)
+    elif kind == "odt":
+        raw, headings = odt_text(data)
+    elif kind == "doc":
+        raw = doc_text(data)
     elif kind == "html":
         raw, html_title, headings = _html_text(data)
         stated["title"] = html_title
@@ -279,15 +450,62 @@ def load_bytes(data: bytes, source: str, **metadata: str) -> Document:
         markup = read_markup(normalize(_decode(data)))
         raw, headings = markup.text, markup.headings
         stated = {"title": markup.title, "date": markup.date}
-    raw = normalize(raw)
+    if reading is not None:
+        return _document(reading, source, metadata)
+    return _document_from(normalize(raw), source, stated, headings, metadata)
+
+
+def load_images(images: list[bytes], source: str, on_page=None, **metadata: str) -> Document:
+    """One Document from photos of its pages, in order (an album sent in chat)."""
+    source = clean_source_name(source)
+    if not images or not all(images):
+        raise IngestError(f"Ảnh “{source}” trống.")
+    if sum(len(image) for image in images) > MAX_FILE_BYTES * 5:
+        raise IngestError(f"Các ảnh “{source}” cộng lại quá lớn; hãy gửi ít ảnh hơn mỗi lần.")
+    for image in images:
+        if sniff(image) != "image":
+            raise IngestError("Chỉ ghép được các tệp ảnh (JPG, PNG) thành một tài liệu.")
+    return _document(_image_pages(images, on_page), source, metadata)
+
+
+def _document(reading: Reading, source: str, metadata: dict) -> Document:
+    """A Document from pages: the citations can name the page a passage stands on."""
+    raw, first = "", 0
+    for n, page in enumerate(reading.pages, 1):
+        if page.strip():
+            raw += ("\n\n" + _PAGE_MARK.format(n=n) + "\n\n" if raw else "") + page.strip()
+            first = first or n
+    if not raw:
+        raise IngestError("Tệp PDF không có lớp văn bản. Hãy gửi bản PDF có chữ, hoặc bản DOCX/TXT.")
+    document = _document_from(normalize(raw), source, {}, {}, metadata, first_page=first)
+    if len(reading.pages) < 2:
+        document.pages = []  # "trang 1" of a one-page file says nothing
+    document.reading = reading.facts()
+    return document
+
+
+def _document_from(raw: str, source: str, stated: dict, headings: dict[str, int], metadata: dict,
+                   first_page: int = 0) -> Document:
     _reject_legacy_encoding(raw)
-    guessed = guess_metadata(raw, Path(source).stem)
+    plain = _PAGE_MARK_LINE.sub("", raw) if first_page else raw
+    guessed = guess_metadata(plain, Path(source).stem)
     fields = {**guessed, **{k: v for k, v in stated.items() if v}, **{k: v for k, v in metadata.items() if v}}
     text = clean_text(raw, fields["title"])
+    pages: list[tuple[int, int]] = [(0, first_page)] if first_page else []
+    while first_page and (mark := _PAGE_MARK_LINE.search(text)):  # take the marks out, noting where pages start
+        cut = mark.start() - 2 if text[:mark.start()].endswith("\n\n") else mark.start()
+        text = text[:cut] + text[mark.end():]
+        start = cut
+        while start < len(text) and text[start] in "\n ":
+            start += 1
+        pages.append((start, int(mark.group(1))))
+    text = text.strip()
+    pages = [(start, n) for start, n in pages if start < len(text)]
     if len(text.strip()) < MIN_TEXT_CHARS:
         raise IngestError(f"Tệp “{source}” không có đủ nội dung văn bản để lưu.")
     return Document(source=source, text=text, title=fields["title"], publisher=fields["publisher"],
-                    date=fields["date"], headings={_line(h): level for h, level in headings.items()})
+                    date=fields["date"], headings={_line(h): level for h, level in headings.items()},
+                    pages=pages)
 
 
 def _line(text: str) -> str:
@@ -299,16 +517,16 @@ def _refuse_unlisted_type(source: str) -> None:
     suffix = Path(source).suffix.lower()
     if _TYPE_SUFFIX.fullmatch(suffix) and suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(
-            f"Định dạng {suffix} chưa được hỗ trợ (chỉ nhận {SUPPORTED}); bảng tính như CSV, Excel "
-            "không được đọc như văn bản. Hãy lưu nội dung thành DOCX, PDF hoặc TXT rồi gửi lại."
+            f"Định dạng {suffix} chưa được hỗ trợ (chỉ nhận {SUPPORTED}); bảng tính CSV không được đọc "
+            "như văn bản. Hãy lưu bảng thành XLSX, hoặc nội dung thành DOCX, PDF, TXT rồi gửi lại."
         )
 
 
-def load_file(path: str | Path, **metadata: str) -> Document:
+def load_file(path: str | Path, on_page=None, **metadata: str) -> Document:
     """A Document from a file on disk."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as error:
         raise IngestError(f"Không đọc được tệp “{path.name}”: {error.strerror or error}.") from None
-    return load_bytes(data, path.name, **metadata)
+    return load_bytes(data, path.name, on_page, **metadata)

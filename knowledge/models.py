@@ -17,6 +17,10 @@ class Document:
     doc_id: str = ""
     version: int = 1
     headings: dict[str, int] = field(default_factory=dict, repr=False)  # heading line -> level, from markup
+    # (offset in text, page number) where each page starts, for files with pages (PDF, scans)
+    pages: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    # what reading the file found, for the upload report: OCR pages, mean confidence, … ({}: plain text)
+    reading: dict = field(default_factory=dict, repr=False)
 
 
     def __post_init__(self) -> None:
@@ -27,10 +31,19 @@ class Document:
     def content_hash(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
+    def page_at(self, offset: int) -> int:
+        """The page number the text at `offset` stands on (0 when the file has no pages)."""
+        number = 0
+        for start, page in self.pages:
+            if start > offset:
+                break
+            number = page
+        return number
+
     def metadata(self) -> dict:
         data = asdict(self)
-        data.pop("text")
-        data.pop("headings")
+        for key in ("text", "headings", "pages", "reading"):
+            data.pop(key)
         return data
 
 

@@ -140,11 +140,26 @@ def blocks(text: str, headings: dict[str, int] | None = None) -> list[Block]:
     return out
 
 
+_PAGE = re.compile(r"^trang \d+(?:–\d+)?$")
+
+
+def page_label(heading: str, first: int, last: int) -> str:
+    """The heading path with the page(s) the passage stands on as its last part ("… › trang 3")."""
+    if not first:
+        return heading
+    page = f"trang {first}" if last <= first else f"trang {first}–{last}"
+    return SEPARATOR.join(part for part in (heading, page) if part)
+
+
 def location(heading: str, before: str = "") -> str:
     """The short place of a passage for its citation: "Điều 5, khoản 2" from its heading path;
     the innermost heading when the document has no articles. `before` is the passage's text up to
-    the quoted sentence: in a short article kept whole, its last clause number names the clause."""
+    the quoted sentence: in a short article kept whole, its last clause number names the clause.
+    A passage of a paged file (PDF, scan) adds its page: "Điều 5, khoản 2, trang 3"."""
     parts = heading.split(SEPARATOR) if heading else []
+    if parts and _PAGE.match(parts[-1]):
+        place = location(SEPARATOR.join(parts[:-1]), before)
+        return f"{place}, {parts[-1]}" if place else parts[-1]
     article = next((p for p in reversed(parts) if _STRUCTURAL[3][1].match(p)), "")
     if article:
         number = re.match(r"^\S+\s+\d+[a-zđ]?", article).group(0)

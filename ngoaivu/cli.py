@@ -90,6 +90,17 @@ class IngestReport:
                   f"thay phiên bản {doc.version - 1} (mã {result.replaced})")
         else:
             _say(f"✓ {name}: đã thêm “{doc.title}” (mã {doc.doc_id}, {result.chunks} đoạn)")
+        if result.status != "unchanged" and doc.reading.get("ocr"):
+            _say(self.reading_line(doc.reading))
+
+    @staticmethod
+    def reading_line(reading: dict) -> str:
+        """What OCR made of a scan: pages, mean confidence, seconds, and a warning when low."""
+        line = (f"  OCR: {reading['ocr_pages']}/{reading['pages']} trang nhận dạng chữ, độ tin cậy trung bình "
+                f"{reading['confidence']:.0f}%, {reading['seconds']:.1f} giây")
+        if reading.get("low_confidence"):
+            line += " — CẢNH BÁO: độ tin cậy thấp, nên kiểm tra lại nội dung hoặc quét lại rõ hơn"
+        return line
 
     def refused(self, name: str, reason: str) -> None:
         self.counts["refused"] += 1
@@ -122,12 +133,24 @@ def cmd_ingest(args, settings: Settings) -> int:
                                       "phiên bản mới của nó; hãy đổi tên một trong hai tệp.")
             continue
         seen[path.name] = path
+        pages = None
+
+        def on_page(done: int, total: int, name: str = path.name) -> None:
+            nonlocal pages  # a progress bar of its own for a scan's pages (a few seconds each)
+            if pages is None:
+                pages = tqdm(total=total, desc=f"OCR {name}", unit=" trang", file=sys.stderr, leave=False)
+            pages.update(done - pages.n)
+
         try:
-            result = engine.ingest(path, actor="cli", replaces=args.replaces or "",
+            result = engine.ingest(path, actor="cli", replaces=args.replaces or "", on_page=on_page,
                                    title=args.title or "", publisher=args.publisher or "", date=args.date or "")
         except IngestError as error:
+            if pages is not None:
+                pages.close()
             report.refused(path.name, str(error))
             continue
+        if pages is not None:
+            pages.close()
         report.result(path.name, result)
     print(report.summary())
     return 1 if report.counts["refused"] else 0
@@ -198,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per answer")
     ask.set_defaults(run=cmd_ask)
 
-    ingest = commands.add_parser("ingest", help="add files or folders (.txt .md .html .pdf .docx); one line per file")
+    ingest = commands.add_parser("ingest", help="add files or folders (.txt .md .html .pdf .docx .doc .odt .xlsx .ods, scans and photos); one line per file")
     ingest.add_argument("paths", nargs="+")
     ingest.add_argument("--title")
     ingest.add_argument("--publisher")

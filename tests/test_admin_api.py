@@ -178,7 +178,7 @@ def test_txt_new_version_by_replaces_and_by_file_name_retires_the_old(api):
     ("hong.pdf", files.CORRUPT_PDF, "PDF bị hỏng"),
     ("trong.txt", b"", "trống"),
     ("khoang-trang.md", b" \n\t \n", "trống"),
-    ("anh.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "không phải văn bản"),
+    ("anh.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "Ảnh bị hỏng"),  # images are read (OCR), broken ones refused
     ("so-lieu.csv", "tỉnh,số đoàn\nHà Giang,64\nCao Bằng,12\n".encode(), "Định dạng .csv chưa được hỗ trợ"),
 ])
 def test_bad_files_get_a_clear_reason_and_change_nothing(api, name, data, reason):

@@ -71,7 +71,7 @@ def test_pdf_with_text_layer_loads():
 def test_docx_headings_and_tables_come_through():
     document = load_bytes(docx_bytes("Hướng dẫn đón đoàn", [ARTICLE], [["Đoàn", "Số người"], ["Nhật Bản", "12"]]), "hd.docx")
     assert "Hướng dẫn đón đoàn" in document.text
-    assert "Nhật Bản | 12" in document.text
+    assert "Đoàn: Nhật Bản | Số người: 12 người." in document.text  # each row with its headers, the count its unit
 
 
 def test_type_is_sniffed_from_content_not_name():

@@ -17,7 +17,7 @@ from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from bot.admin import DocumentAdmin
+from bot.admin import DocumentAdmin, reading_text
 from knowledge.loaders import MAX_FILE_BYTES, IngestError, clean_source_name
 from ngoaivu.settings import Settings
 from storage.outages import Unavailable
@@ -64,6 +64,9 @@ class UploadOut(DocumentOut):
     replaced: str = ""  # doc_id of the version retired by this upload
     sample_question: str = ""  # a question now answered from this document
     now_answered: list[str] = []  # questions refused before this upload that are answered now
+    # A scan or photo read by OCR: pages, ocr_pages, confidence (0-100), low_confidence, seconds,
+    # and `note`, the report line the chat channels show; {} for a file with a text layer.
+    reading: dict = {}
 
 
 class AuditEntry(BaseModel):
@@ -131,7 +134,8 @@ def admin_router(settings: Settings) -> APIRouter:
                                                  "was stored; `detail` says which"}})
     async def upload_document(
         request: Request, response: Response,
-        file: Annotated[UploadFile, File(description="PDF, DOCX, TXT, MD or HTML; type sniffed from content")],
+        file: Annotated[UploadFile, File(description="PDF (scans too), DOCX, DOC, ODT, XLSX, ODS, TXT, MD, HTML, "
+                                                     "JPG/PNG photos; type sniffed from content")],
         title: Annotated[str, Form(max_length=300)] = "",
         publisher: Annotated[str, Form(max_length=200)] = "",
         date: Annotated[str, Form(max_length=40, description="dd/mm/yyyy")] = "",
@@ -154,7 +158,8 @@ def admin_router(settings: Settings) -> APIRouter:
         if upload.status == "unchanged":
             response.status_code = 200
         return {**upload.document, "result": upload.status, "replaced": upload.replaced,
-                "sample_question": upload.sample_question, "now_answered": list(upload.now_answered)}
+                "sample_question": upload.sample_question, "now_answered": list(upload.now_answered),
+                "reading": {**upload.reading, "note": reading_text(upload.reading)} if upload.reading else {}}
 
     # The read routes are plain functions: FastAPI runs them on its thread pool, so their SQLite
     # reads never hold up the event loop.

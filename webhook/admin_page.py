@@ -237,7 +237,7 @@ $("upload-form").addEventListener("submit", (event) => {
   xhr.upload.addEventListener("load", () => {
     bar.value = 100;
     $("upload-percent").textContent = "100%";
-    say("upload-status", "Đã tải lên, đang đọc và lập chỉ mục…");
+    say("upload-status", "Đã tải lên, đang đọc (bản quét: nhận dạng chữ, vài giây mỗi trang) và lập chỉ mục…");
   });
   xhr.addEventListener("load", async () => {
     $("upload-button").disabled = false;
@@ -251,6 +251,7 @@ $("upload-form").addEventListener("submit", (event) => {
       } else {
         text = "Đã nạp “" + body.title + "” (mã " + body.doc_id + ", phiên bản " + body.version + ", " +
                body.chunks + " đoạn" + (body.replaced ? ", thay mã " + body.replaced : "") + ").";
+        if (body.reading && body.reading.note) text += " " + body.reading.note;
         if (body.sample_question) text += " Có thể hỏi: " + body.sample_question;
       }
       say("upload-status", text, "ok");

@@ -1,0 +1,244 @@
+"""Office formats besides DOCX: legacy Word .doc (antiword), OpenDocument text (.odt) and
+spreadsheets (.xlsx, .ods). Each returns (text, headings) for the loader; a spreadsheet's rows are
+read with their column headers, one line a row, one section a sheet.
+
+Every failure is an IngestError whose message says what to do."""
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import zipfile
+
+from knowledge.errors import IngestError
+from knowledge.tables import clean_cell, table_lines, tables_in_text
+
+MAX_SHEET_ROWS = 20_000  # rows read from all sheets of a workbook together
+MAX_COLUMNS = 60
+ANTIWORD_TIMEOUT_SECONDS = 60
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .doc, .xls and encrypted OOXML
+
+
+def ole_kind(data: bytes) -> str:
+    """What an OLE compound file holds: "encrypted" (a password-protected DOCX/XLSX), "doc",
+    "xls", or "" (something else). Read from the stream names of its directory."""
+    if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:
+        return "encrypted"
+    if b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t" in data:
+        return "doc"
+    if b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" in data or b"B\x00o\x00o\x00k\x00" in data:
+        return "xls"
+    return ""
+
+
+def doc_text(data: bytes) -> str:
+    """A Word 97-2003 .doc read by antiword (tables come out as "|cell|cell|" rows)."""
+    if shutil.which("antiword") is None:
+        raise IngestError("Máy chủ chưa cài antiword nên chưa đọc được tệp .doc; hãy lưu thành DOCX rồi gửi lại.")
+    with tempfile.TemporaryDirectory(prefix="ngoaivu-doc-") as directory:
+        path = os.path.join(directory, "document.doc")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        try:
+            done = subprocess.run(["antiword", "-m", "UTF-8.txt", "-w", "0", path], capture_output=True,
+                                  timeout=ANTIWORD_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise IngestError("Tệp .doc đọc quá lâu (có thể bị hỏng); hãy lưu thành DOCX rồi gửi lại.") from None
+    message = done.stderr.decode("utf-8", "replace").lower()
+    if "encrypt" in message or "password" in message:
+        raise IngestError("Tệp .doc được đặt mật khẩu; hãy gửi bản không khóa.")
+    if done.returncode != 0:
+        raise IngestError("Tệp .doc bị hỏng hoặc không đọc được; hãy mở bằng Word và lưu thành DOCX rồi gửi lại.")
+    text = done.stdout.decode("utf-8", "replace").replace("\r", "")
+    # antiword marks list items with bullets and draws table rows as |a|b|; images as [pic].
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped in ("[pic]", "[picture]"):
+            continue
+        if stripped.startswith("•"):
+            stripped = "- " + stripped.lstrip("• ").strip()
+        lines.append(stripped)
+    return tables_in_text("\n".join(lines))
+
+
+def _format_number(value: float) -> str:
+    """A figure as Vietnamese text writes it: 1.250, 12,5."""
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}".replace(",", ".")
+    whole, _, fraction = f"{value:.4f}".rstrip("0").partition(".")
+    return f"{int(whole):,}".replace(",", ".") + ("," + fraction if fraction else "")
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%d/%m/%Y") if value.time() == datetime.time() else value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, (int, float)):
+        return _format_number(float(value))
+    return clean_cell(value)
+
+
+def sheet_lines(name: str, rows: list[list[str]], many: bool) -> tuple[list[str], dict[str, int]]:
+    """A sheet as text: its title lines (rows of one cell before the header), then each row with
+    the column headers. The sheet's name is a heading when the workbook has several."""
+    rows = [row[:MAX_COLUMNS] for row in rows]
+    rows = [row for row in rows if any(row)]
+    lines: list[str] = []
+    headings: dict[str, int] = {}
+    if many and name:
+        lines.append(name)
+        headings[name] = 2
+    while rows and sum(bool(c) for c in rows[0]) < 2:  # a title or a note above the table
+        lines.append(next(c for c in rows[0] if c))
+        rows = rows[1:]
+    if rows:
+        lines.extend(table_lines(rows, header=len(rows) > 1 and not any(
+            c and c.replace(".", "").replace(",", "").isdigit() for c in rows[0])))
+    return lines, headings
+
+
+def xlsx_text(data: bytes) -> tuple[str, dict[str, int]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a broken package
+        raise IngestError(f"Tệp Excel bị hỏng hoặc không đọc được ({type(error).__name__}).") from None
+    sheets = []
+    total = 0
+    try:
+        for sheet in workbook.worksheets:
+            rows = []
+            for row in sheet.iter_rows(values_only=True):
+                total += 1
+                if total > MAX_SHEET_ROWS:
+                    raise IngestError(f"Bảng tính có hơn {MAX_SHEET_ROWS:,} dòng; hãy tách thành các tệp nhỏ "
+                                      "hơn hoặc chỉ giữ các trang cần tra cứu.".replace(",", "."))
+                rows.append([cell_text(v) for v in row])
+            sheets.append((sheet.title, rows))
+    finally:
+        workbook.close()
+    return _workbook(sheets)
+
+
+def _workbook(sheets: list[tuple[str, list[list[str]]]]) -> tuple[str, dict[str, int]]:
+    filled = [(name, rows) for name, rows in sheets if any(any(row) for row in rows)]
+    lines: list[str] = []
+    headings: dict[str, int] = {}
+    for name, rows in filled:
+        sheet, found = sheet_lines(name, rows, len(filled) > 1)
+        lines.extend(sheet + [""])
+        headings.update(found)
+    return "\n".join(lines).strip(), headings
+
+
+# -- OpenDocument (odfpy) -------------------------------------------------------------------------
+
+def _odf(data: bytes):
+    from odf.opendocument import load
+
+    try:
+        return load(io.BytesIO(data))
+    except Exception as error:  # odfpy raises many kinds on a broken package
+        raise IngestError(f"Tệp OpenDocument bị hỏng hoặc không đọc được ({type(error).__name__}).") from None
+
+
+def _repeat(element, attribute: str, limit: int) -> int:
+    try:
+        return max(1, min(limit, int(element.getAttribute(attribute) or 1)))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _odf_rows(table) -> list[list[str]]:
+    """A table's rows; repeated empty rows and cells (a sheet's million blank rows) are not expanded."""
+    from odf import table as odf_table
+    from odf import teletype
+
+    rows: list[list[str]] = []
+    for row in table.getElementsByType(odf_table.TableRow):
+        cells: list[str] = []
+        for cell in row.childNodes:
+            if cell.qname[1] not in ("table-cell", "covered-table-cell"):
+                continue
+            value = " ".join(teletype.extractText(p) for p in cell.childNodes if p.qname[1] in ("p", "h"))
+            value = clean_cell(value)
+            cells.extend([value] * (_repeat(cell, "numbercolumnsrepeated", MAX_COLUMNS) if value else 1))
+        while cells and not cells[-1]:
+            cells.pop()
+        rows.extend([cells[:MAX_COLUMNS]] * (_repeat(row, "numberrowsrepeated", 100) if cells else 1))
+        if len(rows) > MAX_SHEET_ROWS:
+            raise IngestError(f"Bảng tính có hơn {MAX_SHEET_ROWS:,} dòng; hãy tách thành các tệp nhỏ hơn."
+                              .replace(",", "."))
+    return rows
+
+
+def ods_text(data: bytes) -> tuple[str, dict[str, int]]:
+    from odf import table as odf_table
+
+    document = _odf(data)
+    sheets = [(t.getAttribute("name") or "", _odf_rows(t)) for t in document.spreadsheet.getElementsByType(odf_table.Table)]
+    return _workbook(sheets)
+
+
+def odt_text(data: bytes) -> tuple[str, dict[str, int]]:
+    """Headings (with their outline level), paragraphs, list items as "- …", tables by row."""
+    from odf import teletype
+
+    document = _odf(data)
+    lines: list[str] = []
+    headings: dict[str, int] = {}
+
+    def walk(node, in_list: bool) -> None:
+        for child in node.childNodes:
+            kind = getattr(child, "qname", (None, None))[1]
+            if kind == "h":
+                text = clean_cell(teletype.extractText(child))
+                if text:
+                    try:
+                        level = int(child.getAttribute("outlinelevel") or 1)
+                    except (TypeError, ValueError):
+                        level = 1
+                    headings.setdefault(text, level)
+                    lines.append(text)
+            elif kind == "p":
+                text = clean_cell(teletype.extractText(child))
+                if text:
+                    lines.append(("- " + text) if in_list else text)
+            elif kind == "list":
+                walk(child, True)
+            elif kind == "table":
+                lines.extend(table_lines(_odf_rows(child)))
+            elif kind in ("list-item", "list-header", "section", "text"):
+                walk(child, in_list)
+
+    walk(document.text, False)
+    return "\n".join(lines), headings
+
+
+def zip_kind(data: bytes) -> str:
+    """docx, xlsx, odt, ods, or "" for another zip, from the package's own parts."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "mimetype" in names:
+            mimetype = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+            return {"application/vnd.oasis.opendocument.text": "odt",
+                    "application/vnd.oasis.opendocument.spreadsheet": "ods"}.get(mimetype, "")
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
+        return ""
+    return ""
