@@ -44,6 +44,9 @@ class Answer:
     latency_ms: float = 0.0
     confidence: float = 0.0  # the fitted probability that answering is right; below the threshold it refuses
     records: list[dict] = field(default_factory=list)  # a series question's events (retrieval.records)
+    # The services the answer had to do without: "vectors" (lexical search alone), "database" (the
+    # documents as last read), both comma-separated; "" when all was well.
+    degraded: str = ""
 
     def to_dict(self) -> dict:
         return {
@@ -53,5 +56,6 @@ class Answer:
             "fact": self.fact,
             "confidence": round(self.confidence, 3),
             "records": self.records,
+            "degraded": self.degraded,
             "latency_ms": round(self.latency_ms, 2),
         }
