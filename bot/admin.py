@@ -17,6 +17,7 @@ from knowledge.chunking import paragraphs, sentences
 from knowledge.loaders import LOW_CONFIDENCE
 from retrieval.knowledge_base import AddResult
 from retrieval.models import Answer
+from storage.outages import REASONS, Unavailable, outage_of, summary
 
 log = logging.getLogger(__name__)
 
@@ -162,11 +163,19 @@ class DocumentAdmin:
     def upload_sync(self, data: bytes | list[bytes], file_name: str, actor: str, replaces: str = "",
                     on_page=None, **metadata: str) -> Upload:
         """Ingest an uploaded file (or a list of photos: one document); raises
-        knowledge.loaders.IngestError with a Vietnamese reason. `on_page(done, total)` follows OCR."""
-        if isinstance(data, list):
-            result = self.engine.ingest_images(data, file_name, actor, replaces=replaces, on_page=on_page, **metadata)
-        else:
-            result = self.engine.ingest_bytes(data, file_name, actor, replaces=replaces, on_page=on_page, **metadata)
+        knowledge.loaders.IngestError with a Vietnamese reason, or storage.outages.Unavailable when
+        the database or the vector store is away (the upload is refused whole: the knowledge base
+        rolls back, nothing is listed that is not searchable). `on_page(done, total)` follows OCR."""
+        try:
+            if isinstance(data, list):
+                result = self.engine.ingest_images(data, file_name, actor, replaces=replaces, on_page=on_page,
+                                                   **metadata)
+            else:
+                result = self.engine.ingest_bytes(data, file_name, actor, replaces=replaces, on_page=on_page,
+                                                  **metadata)
+        except Exception as error:
+            _raise_if_outage(error, texts.UPLOAD_UNAVAILABLE)
+            raise
         row = self.document(result.document.doc_id) or {**result.document.metadata(), "chunks": result.chunks}
         question = ""
         if result.status != "unchanged":
@@ -196,4 +205,20 @@ class DocumentAdmin:
 
     async def remove(self, doc_id: str, actor: str) -> bool:
         """Retire a live document (never cited again); False when there is no live one by that id."""
-        return await asyncio.get_running_loop().run_in_executor(_WRITER, self.engine.remove, doc_id, actor)
+        return await asyncio.get_running_loop().run_in_executor(_WRITER, self.remove_sync, doc_id, actor)
+
+    def remove_sync(self, doc_id: str, actor: str) -> bool:
+        """The same, blocking; storage.outages.Unavailable while the database is away."""
+        try:
+            return self.engine.remove(doc_id, actor)
+        except Exception as error:
+            _raise_if_outage(error, texts.DELETE_UNAVAILABLE)
+            raise
+
+
+def _raise_if_outage(error: Exception, template: str) -> None:
+    """Unavailable, saying which service is away, when `error` is an outage."""
+    dependency = outage_of(error)
+    if dependency:
+        log.warning("refused for now, %s is unreachable: %s", dependency, summary(error))
+        raise Unavailable(dependency, template.format(reason=REASONS[dependency])) from error

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +30,9 @@ log = logging.getLogger(__name__)
 REASK_LIMIT = 500  # open questions re-asked per upload, most asked first …
 REASK_SECONDS = 20.0  # … for at most this long (an answer takes 15-130 ms: the REST upload waits)
 PRUNE_EVERY_SECONDS = 3600.0  # retention is in days: an hourly clean-up is plenty
+# Refusals that could not be written (the database away) wait in memory, with their own time,
+# and are written before the next one; past this many the oldest are dropped, each logged.
+PENDING_LIMIT = 10_000
 _WORDS = re.compile(r"\w+", re.UNICODE)
 
 
@@ -68,6 +73,8 @@ class QuestionLog:
         self.retention_days = retention_days
         self.clock = clock
         self._pruned_at = float("-inf")
+        self._pending: deque[RefusedQuestion] = deque()  # refusals the database did not take yet
+        self._pending_lock = threading.Lock()
 
     @classmethod
     def in_dir(cls, data_dir: Path, conversation: ConversationStore, retention_days: int = 180,
@@ -87,8 +94,32 @@ class QuestionLog:
         if not key:
             return  # nothing to group by (no word at all): not a question an admin can act on
         now = self.clock()
-        self.store.add(RefusedQuestion(channel, self.pseudonyms.of(channel, user_id), question, key, now))
+        self._keep(RefusedQuestion(channel, self.pseudonyms.of(channel, user_id), question, key, now))
+        self.flush()
         self.prune_if_due(now)
+
+    def _keep(self, refused: RefusedQuestion) -> None:
+        with self._pending_lock:
+            self._pending.append(refused)
+            while len(self._pending) > PENDING_LIMIT:
+                dropped = self._pending.popleft()
+                log.error("dropped a refused question the database did not take: %r", dropped.question)
+
+    def pending(self) -> int:
+        """Refusals waiting for the database."""
+        return len(self._pending)
+
+    def flush(self) -> None:
+        """Write the waiting refusals, oldest first; they stay waiting (and this raises) while the
+        database cannot take them."""
+        with self._pending_lock:
+            while self._pending:
+                try:
+                    self.store.add(self._pending[0])
+                except Exception:
+                    log.warning("%d refused question(s) wait for the database", len(self._pending))
+                    raise
+                self._pending.popleft()
 
     # -- reading -----------------------------------------------------------------------------
     def unanswered(self, limit: int | None = None) -> list[UnansweredQuestion]:

@@ -23,9 +23,16 @@ from bot.store import ConversationStore, StoredAnswer
 from ngoaivu.settings import Settings, cores
 from retrieval.models import Answer, Citation
 from retrieval.question import InvalidQuestion, clean_question  # noqa: F401 - re-exported
+from storage.outages import VECTORS, outage_of, summary
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+
+def unanswered(answer: Answer) -> bool:
+    """A refusal of the documents, for the admins' list: not one made while the vector store was
+    away (lexical search alone), which says "try again later" instead."""
+    return answer.refused and VECTORS not in answer.degraded.split(",")
 
 
 class Engine(Protocol):
@@ -116,8 +123,22 @@ class Dialogue:
         return clean_question(text, self.settings.max_question_chars, texts.EXAMPLE_QUESTIONS[0])
 
     def first_delivery(self, channel: str, delivery_id: object) -> bool:
-        """True the first time a delivery (e.g. a Telegram update_id) is seen; False on retries."""
-        return self.store.first_delivery(self._key(channel, delivery_id), self.clock())
+        """True the first time a delivery (e.g. a Telegram update_id) is seen; False on retries.
+        With the database away it is taken as new: a retry answered twice beats none answered."""
+        return self._despite_outage("the delivery check", True, self.store.first_delivery,
+                                    self._key(channel, delivery_id), self.clock())
+
+    @staticmethod
+    def _despite_outage(what: str, fallback: T, call: Callable[..., T], *args) -> T:
+        """`call(*args)`, or `fallback` (logged) when the database is unreachable: a conversation's
+        bookkeeping must never cost the officer the answer. Other errors propagate."""
+        try:
+            return call(*args)
+        except Exception as error:
+            if not outage_of(error):
+                raise
+            log.warning("%s skipped, the database is unreachable: %s", what, summary(error))
+            return fallback
 
     def previous_question(self, channel: str, chat_id: object) -> str | None:
         """The chat's previous question while it is still fresh (only the last one is kept)."""
@@ -151,10 +172,12 @@ class Dialogue:
 
     def _turn(self, channel: str, chat_id: object, user_id: object, asked: str) -> Reply:
         """A checked question's reply (blocking: runs on an answering thread)."""
-        wait = self._rate_wait(channel, user_id)
+        # With the database away the question is still answered: no rate limit, no follow-up
+        # context, and the answer not kept for /nguon and the buttons (each logged).
+        wait = self._despite_outage("the rate limit", 0, self._rate_wait, channel, user_id)
         if wait:
             return Reply(kind="rate_limited", text=texts.RATE_LIMITED.format(seconds=wait))
-        previous = self.previous_question(channel, chat_id)
+        previous = self._despite_outage("the chat's context", None, self.previous_question, channel, chat_id)
         reading = resolve(previous, asked)
         if previous is not None:  # a number or a bare field after a procedure answer names that procedure
             last = self.last_answer(channel, chat_id)
@@ -178,12 +201,14 @@ class Dialogue:
     def _answer_turn(self, channel: str, chat_id: object, user_id: object, asked: str, reading: Resolution) -> Reply:
         previous = self.previous_question(channel, chat_id)
         answer = self.engine.ask(reading.question)
-        self.store.remember(self._key(channel, chat_id), reading.question, self.clock())
-        answer_id = self.store.save_answer(
+        self._despite_outage("keeping the chat's context", None, self.store.remember,
+                             self._key(channel, chat_id), reading.question, self.clock())
+        answer_id = self._despite_outage(
+            f"keeping the answer to {asked[:80]!r}", None, self.store.save_answer,
             channel, self._key(channel, chat_id), self._key(channel, user_id), asked, reading.question, reading.rewritten, answer,
         )
         # A choice list ("which of these procedures?") asks back; it is not a question left unanswered.
-        if answer.refused and not any(c.get("kind") == "choice" for c in answer.choices):
+        if unanswered(answer) and not any(c.get("kind") == "choice" for c in answer.choices):
             self.record_refusal(channel, user_id, reading.question)
         note = ""
         if reading.follow_up and previous is None and answer.refused:
@@ -194,11 +219,15 @@ class Dialogue:
         )
 
     def record_refusal(self, channel: str, user_id: object, question: str) -> None:
-        """Note a question the documents could not answer (admins see it; the user is a pseudonym)."""
+        """Note a question the documents could not answer (admins see it; the user is a pseudonym).
+        With the database away it waits in memory and is written with the next one."""
         try:
             self.questions.record_refusal(channel, user_id, question)
-        except Exception:  # noqa: BLE001 - the officer still gets the reply; the log gets the cause
-            log.exception("Could not record a refused question")
+        except Exception as error:  # noqa: BLE001 - the officer still gets the reply; the log gets the cause
+            if outage_of(error):
+                log.warning("a refused question waits for the database (%d waiting)", self.questions.pending())
+            else:
+                log.exception("Could not record a refused question")
 
     def stored_answer(self, channel: str, chat_id: object, answer_id: int) -> StoredAnswer | None:
         """An answer given in this chat (None for unknown ids or another chat's answer)."""

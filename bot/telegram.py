@@ -32,6 +32,7 @@ from bot.telegram_format import (
 )
 from knowledge.loaders import MAX_FILE_BYTES, IngestError, clean_source_name
 from ngoaivu.settings import Settings
+from storage.outages import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +308,7 @@ async def _ingest(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str,
         upload = await _admin(context).upload(
             data, name, actor=f"telegram:{update.effective_user.id}", replaces=replaces, on_page=on_page,
             **metadata)
-    except IngestError as error:
+    except (IngestError, Unavailable) as error:
         await message.reply_text(plain_html(texts.UPLOAD_REJECTED.format(name=name, reason=error)))
         return
     except Exception:  # noqa: BLE001 - the admin must hear that nothing was stored

@@ -101,6 +101,9 @@ ADMIN_ONLY = "Xin lỗi, lệnh này chỉ dành cho quản trị viên."
 UPLOAD_TOO_LARGE = "Tệp “{name}” lớn hơn {limit} MB (giới hạn tải tệp của Telegram), nên không nạp được."
 UPLOAD_RECEIVED = "⏳ Đã nhận tệp “{name}”, đang đọc và lập chỉ mục…"
 UPLOAD_REJECTED = "❌ Không nạp được tệp “{name}”: {reason}"
+# A service the knowledge base needs is away (storage.outages.REASONS says which): nothing changed.
+UPLOAD_UNAVAILABLE = "{reason}: tài liệu chưa được nạp và kho tài liệu không thay đổi. Xin gửi lại sau ít phút."
+DELETE_UNAVAILABLE = "{reason}: tài liệu chưa bị xóa. Xin thử lại sau ít phút."
 UPLOAD_FAILED = (
     "❌ Không nạp được tệp “{name}” do lỗi hệ thống. Kho tài liệu không thay đổi. Xin thử lại sau."
 )

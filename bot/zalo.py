@@ -18,6 +18,7 @@ from bot.zalo_format import reply_text, split_text, welcome_text
 from bot.zalo_outbox import Outbox
 from knowledge.loaders import MAX_FILE_BYTES, IngestError
 from ngoaivu.settings import Settings
+from storage.outages import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +251,7 @@ class ZaloBot:
         admin = DocumentAdmin(dialogue.engine, self.settings.zalo_admin_ids, dialogue.questions)
         try:
             upload = await admin.upload(data, name, f"zalo:{user_id}", **metadata)
-        except IngestError as error:
+        except (IngestError, Unavailable) as error:
             await self.say(user_id, texts.FILE_REFUSED.format(reason=str(error)))
             return
         except Exception:  # noqa: BLE001 - the admin gets an apology, the log gets the cause

@@ -354,7 +354,8 @@ def serve_peak_rss(settings: Settings, backend: str, questions: int = 30) -> str
 
 def webhook_rows() -> list[str]:
     """Webhook POST -> sendMessage latency against `ngoaivu serve` in its own processes: one chat
-    at a time, 10 chats at 20 updates/s and 50 chats at 40 updates/s, as one process with the
+    at a time, 10 chats at 20 updates/s, 50 chats at 40 updates/s and a burst of 40 questions
+    from 10 chats at once (replies checked to come in each chat's order), as one process with the
     embedded vector store (the default) and with a Chroma server, and as two processes with a
     Chroma server (the default there on 2 cores); each with the query cache (the bench's six questions come back, as a province's
     staff ask the same things) and without it (every question embedded: all questions new)."""
@@ -372,6 +373,8 @@ def webhook_rows() -> list[str]:
             where = f"{setup}, {memory['workers']} worker{'s' if memory['workers'] > 1 else ''}, {questions}"
             for r in results:
                 pace = f", replies left at {r['replies_per_second']:.0f}/s" if r.get("replies_per_second") else ""
+                if r.get("out_of_order") is not None:
+                    pace += f", {r['out_of_order']} chats' replies out of order"
                 rows.append(
                     f"| webhook → sendMessage, {r['label']} ({where}) | p50 {r['p50_ms']:.0f} ms, "
                     f"p95 {r['p95_ms']:.0f} ms; {r['answered']}/{r['updates']} answered, {r['extra']} twice, "

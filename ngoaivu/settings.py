@@ -47,6 +47,7 @@ class Settings:
     database_url: str = ""  # "" = SQLite files under data_dir; postgresql://… = shared by every machine
     chroma_host: str = ""
     chroma_port: int = 8000
+    chroma_timeout_seconds: float = 10.0  # a request to the Chroma server is given up after this
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
@@ -86,6 +87,7 @@ class Settings:
             database_url=env("NGOAIVU_DATABASE_URL", ""),
             chroma_host=env("CHROMA_HOST", ""),
             chroma_port=int(env("CHROMA_PORT", "8000")),
+            chroma_timeout_seconds=float(env("CHROMA_TIMEOUT_SECONDS", "10")),
             host=env("HOST", "127.0.0.1"),
             port=int(env("PORT", "8080")),
             workers=max(1, int(env("NGOAIVU_WORKERS") or default_workers(env("CHROMA_HOST", "")))),

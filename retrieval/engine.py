@@ -15,8 +15,12 @@ from retrieval.models import Answer
 from retrieval.question import InvalidQuestion, clean_question
 from retrieval.procedures import ProcedureAnswerer, ProcedureBook
 from retrieval.records import RecordBook, SeriesAnswerer
+from storage.outages import VECTORS
 
 log = logging.getLogger(__name__)
+# A question the lexical search alone could not answer while the vector store is away.
+UNAVAILABLE = ("Xin lỗi, hệ thống tạm thời không tra cứu được đầy đủ tài liệu (kho dữ liệu tìm kiếm đang "
+               "gián đoạn), vui lòng thử lại sau ít phút.")
 
 
 class EngineConfig(Place, Protocol):
@@ -55,6 +59,7 @@ class AnswerEngine:
         except InvalidQuestion as invalid:
             answer = Answer(question=question or "", answer=invalid.message, refused=True)
         else:  # normalized: NFD or the old tone placement must not change the vector
+            self.kb.begin_question()
             # Questions about a series of events (lists, timelines, intervals) are answered from
             # the event records; a question about a held procedure from its record (or a choice list,
             # or a refusal naming the nearest held ones); every other question, or one the records
@@ -62,6 +67,10 @@ class AnswerEngine:
             answer = (self._series_answer(text) or self._procedure_answer(text)
                       or self.answerer.answer(text, self.answerer.query_vector(text)))
             answer.question = question
+            answer.degraded = self.kb.degraded()
+            if answer.refused and VECTORS in answer.degraded.split(","):
+                # Without the vectors the search is weaker: not "the documents lack it".
+                answer.answer = UNAVAILABLE
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -20,10 +20,14 @@ from retrieval.registry import Registry
 from retrieval.snapshot import Snapshot
 from retrieval.vectors import open_vectors
 from retrieval.write_lock import WriteLock
+from storage.outages import DATABASE, VECTORS
 
 log = logging.getLogger(__name__)
 BATCH = 64
 FRESH_WAIT = 2.0  # seconds a question waits for a change made elsewhere; then the snapshot before it answers
+# After the vector store failed, questions skip it (lexical search alone) for this long before it
+# is tried again: an unreachable server must not cost every question a connection attempt.
+VECTORS_RETRY_SECONDS = 2.0
 
 
 class Place(Protocol):
@@ -49,7 +53,8 @@ class KnowledgeBase:
         self.embeddings = embeddings
         # `database_url` ("" = SQLite files under data_dir) is read softly: a Place may lack it.
         self.registry = registry or Registry.open(Path(place.data_dir), getattr(place, "database_url", ""))
-        self.vectors = open_vectors(embeddings, Path(place.data_dir), place.chroma_host, place.chroma_port)
+        self.vectors = open_vectors(embeddings, Path(place.data_dir), place.chroma_host, place.chroma_port,
+                                    getattr(place, "chroma_timeout_seconds", 10.0))
         # Writers on this data directory, or on this database from any machine, take turns.
         self._writing = WriteLock(lambda: self.registry.db.lock("registry-writers")).held
         self._index_path = index_file.path_in(place.data_dir)
@@ -60,6 +65,10 @@ class KnowledgeBase:
         self._asked = 0  # questions that found the snapshot behind the registry
         self._compacting = False
         self._workers: list[threading.Thread] = []  # background updates, compactions and saves
+        self._vectors_retry_at = 0.0  # monotonic time before which the vector store is not tried
+        self._vectors_down = False  # the last attempt failed: its recovery triggers a reconcile
+        self._registry_down = False
+        self._question = threading.local()  # which services the current thread's question went without
 
     # -- building -------------------------------------------------------------------------------
     def ensure_ready(self, progress=None) -> None:
@@ -141,7 +150,7 @@ class KnowledgeBase:
                 self._discard_vectors(ids)
                 raise
             if previous:
-                self._discard_vectors(self._chunk_ids_of(previous["doc_id"]))
+                self._discard_vectors_of(previous["doc_id"])
             return AddResult(document, len(chunks), "replaced" if previous else "added",
                              previous["doc_id"] if previous else "")
 
@@ -150,7 +159,7 @@ class KnowledgeBase:
         with self._writing():
             if not self.registry.remove(doc_id, actor):
                 return False
-            self._discard_vectors(self._chunk_ids_of(doc_id))
+            self._discard_vectors_of(doc_id)
         self._caught_up_after_writing()
         return True
 
@@ -162,15 +171,39 @@ class KnowledgeBase:
             if ids:
                 self.vectors.delete(ids=ids)
         except Exception:  # the registry decides what is live; reconcile() cleans up later
+            self._vectors_down = True  # (the store's recovery reconciles)
             log.exception("could not delete %d vectors; reconcile will", len(ids))
+
+    def _discard_vectors_of(self, doc_id: str) -> None:
+        """Delete a retired document's vectors; with the vector store away, its recovery will."""
+        try:
+            ids = self._chunk_ids_of(doc_id)
+        except Exception:
+            self._vectors_down = True
+            log.exception("could not find the vectors of %s; reconcile will delete them", doc_id)
+            return
+        self._discard_vectors(ids)
 
     # -- reading --------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """The searchable state at the registry's generation. A change made elsewhere is applied
         in the background (only new documents are tokenized) while the snapshot before it keeps
         answering; a question waits for it at most FRESH_WAIT seconds. Only the very first
-        snapshot of a process is waited for (read from the saved indexes when there are some)."""
-        generation = self.registry.generation()
+        snapshot of a process is waited for (read from the saved indexes when there are some).
+        With the registry's database unreachable, the snapshot in hand answers (marked degraded)."""
+        try:
+            generation = self.registry.generation()
+        except Exception:
+            if self._snapshot is None:
+                raise
+            self._went_without(DATABASE)
+            if not self._registry_down:
+                self._registry_down = True
+                log.exception("the registry cannot be read: answering from the indexes in hand")
+            return self._snapshot
+        if self._registry_down:
+            self._registry_down = False
+            log.info("the registry is readable again")
         current = self._snapshot
         if current is None:
             with self._updating:
@@ -294,9 +327,55 @@ class KnowledgeBase:
             log.exception("could not save the lexical indexes to %s", self._index_path)
 
     def dense_search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
-        """(chunk_id, cosine similarity) of the k nearest chunks."""
-        results = self.vectors.similarity_search_by_vector_with_relevance_scores(query_vector, k=k)
+        """(chunk_id, cosine similarity) of the k nearest chunks; none, and the question marked
+        degraded, while the vector store fails (candidates then come from the lexical indexes).
+        Its first success afterwards reconciles the vectors with the registry in the background."""
+        if time.monotonic() < self._vectors_retry_at:
+            self._went_without(VECTORS)
+            return []
+        try:
+            results = self.vectors.similarity_search_by_vector_with_relevance_scores(query_vector, k=k)
+        except Exception as error:
+            self._vectors_retry_at = time.monotonic() + VECTORS_RETRY_SECONDS
+            self._went_without(VECTORS)
+            if not self._vectors_down:
+                self._vectors_down = True
+                log.exception("the vector store failed: answering from the lexical indexes alone")
+            else:
+                log.warning("the vector store still fails (%s): lexical search alone", type(error).__name__)
+            return []
+        if self._vectors_down:
+            self._vectors_down = False
+            log.info("the vector store answers again: reconciling it with the registry")
+            self._in_background(self._reconcile_quietly, "ngoaivu-reconcile")
         return [(doc.id, 1.0 - float(distance)) for doc, distance in results]
+
+    def _reconcile_quietly(self) -> None:
+        """Vectors deleted or added while the store was away are put right; a failure waits for
+        the next recovery or start-up."""
+        try:
+            self.reconcile()
+        except Exception:
+            log.exception("could not reconcile the vector store after its outage")
+
+    # -- what a question went without ------------------------------------------------------------
+    def begin_question(self) -> None:
+        """Start noting, for this thread, the services the next question has to do without."""
+        self._question.without = set()
+
+    def _went_without(self, dependency: str) -> None:
+        without = getattr(self._question, "without", None)
+        if without is not None:
+            without.add(dependency)
+
+    def degraded(self) -> str:
+        """The services this thread's question went without since begin_question(): "vectors",
+        "database", "database,vectors"; "" when all was well."""
+        return ",".join(sorted(getattr(self._question, "without", None) or ()))
+
+    def vectors_down(self) -> bool:
+        """Whether the vector store failed at its last use (and is not yet known to be back)."""
+        return self._vectors_down
 
     def documents(self, include_history: bool = False) -> list[dict]:
         return self.registry.documents(include_history)

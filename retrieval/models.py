@@ -46,6 +46,9 @@ class Answer:
     records: list[dict] = field(default_factory=list)  # a series question's events (retrieval.records)
     # Procedures to choose from (retrieval.procedures): a choice list, or the leads of a refusal.
     choices: list[dict] = field(default_factory=list)
+    # The services the answer had to do without: "vectors" (lexical search alone), "database" (the
+    # documents as last read), both comma-separated; "" when all was well.
+    degraded: str = ""
 
     def to_dict(self) -> dict:
         return {
@@ -56,5 +59,6 @@ class Answer:
             "confidence": round(self.confidence, 3),
             "records": self.records,
             "choices": self.choices,
+            "degraded": self.degraded,
             "latency_ms": round(self.latency_ms, 2),
         }

@@ -13,23 +13,33 @@ def collection_name(embeddings: Embeddings) -> str:
     return "ngoaivu_" + re.sub(r"[^a-zA-Z0-9]+", "_", name).strip("_").lower()[:50]
 
 
-def chroma_client(data_dir: Path, host: str = "", port: int = 8000):
-    """An embedded PersistentClient under the data directory, or the Chroma server at host:port."""
+def chroma_client(data_dir: Path, host: str = "", port: int = 8000, timeout: float = 10.0):
+    """An embedded PersistentClient under the data directory, or the Chroma server at host:port
+    (each request given up after `timeout` seconds)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if host:
-        return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        # Chroma's client waits forever (httpx timeout=None): a server that stops answering
+        # without closing its connections would hold every question. Its httpx session takes a
+        # timeout; the attribute path is Chroma's, so a version without it keeps its own.
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if session is not None and hasattr(session, "timeout"):
+            import httpx
+
+            session.timeout = httpx.Timeout(timeout)
+        return client
     path = Path(data_dir) / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
-def open_vectors(embeddings: Embeddings, data_dir: Path, host: str = "", port: int = 8000):
+def open_vectors(embeddings: Embeddings, data_dir: Path, host: str = "", port: int = 8000, timeout: float = 10.0):
     """The collection of our embeddings (a LangChain `Chroma` vector store)."""
     from langchain_chroma import Chroma
 
     # Our own embedding function, always: Chroma must never fall back to downloading its default.
     return Chroma(collection_name=collection_name(embeddings), embedding_function=embeddings,
-                  client=chroma_client(data_dir, host, port), collection_metadata={"hnsw:space": "cosine"})
+                  client=chroma_client(data_dir, host, port, timeout), collection_metadata={"hnsw:space": "cosine"})

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateColumn
 
+CONNECT_TIMEOUT = 5  # seconds (libpq's connect_timeout)
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -45,7 +46,10 @@ class Database:
             url = _postgres_url(url)
             with _engines_lock:  # one pool per server per process, shared by every store
                 if url not in _engines:
-                    _engines[url] = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+                    # A server that does not answer (a host gone, not just a stopped server that
+                    # refuses at once) fails a connection attempt after CONNECT_TIMEOUT, not never.
+                    _engines[url] = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                                                  connect_args={"connect_timeout": CONNECT_TIMEOUT})
                 self.engine = _engines[url]
         else:
             self.path = Path(make_url(url).database)

@@ -63,14 +63,22 @@ class PostgresServer:
         try:
             self._run(_tool("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                       "--locale=C", "--no-sync")
-            self._run(_tool("pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "60",
-                      "-o", f"-p {self.port} -k {self.root} -c listen_addresses='' -c fsync=off "
-                            f"-c max_connections=200", "start")
+            self.start()
         except subprocess.CalledProcessError as error:
             log = (self.root / "server.log").read_text() if (self.root / "server.log").exists() else ""
             shutil.rmtree(self.root, ignore_errors=True)
             raise RuntimeError(f"PostgreSQL did not start: {error.stderr}\n{log}") from error
         return self
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: connections are cut, as in a crash or failover)."""
+        self._run(_tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def start(self) -> None:
+        """Start it again, on the same port and socket."""
+        self._run(_tool("pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "60",
+                  "-o", f"-p {self.port} -k {self.root} -c listen_addresses='' -c fsync=off "
+                        f"-c max_connections=200", "start")
 
     def __exit__(self, *exc) -> None:
         try:

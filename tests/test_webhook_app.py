@@ -107,7 +107,9 @@ def test_api_ask_returns_the_answer_json_contract(served, engine):
     response = served.client.post(served.url + "/api/ask", json={"question": QUESTION})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"answer", "refused", "citations", "fact", "confidence", "records", "choices", "latency_ms"}
+    assert set(body) == {"answer", "refused", "citations", "fact", "confidence", "records", "choices", "degraded",
+                         "latency_ms"}
+    assert body["degraded"] == ""
     assert body["records"] == []  # not a question about a series of events
     assert body["choices"] == []  # nor about a procedure
     expected = engine.ask(QUESTION).to_dict()

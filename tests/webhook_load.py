@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import os
 import re
 import resource
@@ -219,7 +220,9 @@ def warm_up(server: Server, api: FakeBotApi, chats: int = 8, rounds: int = 3) ->
 
 def run_load(server: Server, api: FakeBotApi, rate: float, chats: int, updates: int,
              settle_seconds: float = 30.0) -> dict:
-    """Post `updates` questions from `chats` chats at `rate` per second; time each to its reply."""
+    """Post `updates` questions from `chats` chats at `rate` per second (math.inf: every POST at
+    once, more than Telegram does: it sends a chat's next update after the previous response);
+    time each to its reply."""
     chat_ids = [new_chat_id() for _ in range(chats)]
     sent_at: dict[int, list[float]] = {chat: [] for chat in chat_ids}
     statuses: list[int] = []
@@ -269,7 +272,7 @@ def run_load(server: Server, api: FakeBotApi, rate: float, chats: int, updates: 
         extra += max(0, len(replies) - len(starts))
         latencies.extend((at - start) * 1000 for at, start in zip(replies, starts))
     api.reset()
-    return {"rate": rate, "chats": chats, "updates": updates, "offered_per_second": updates / sending_seconds,
+    return {"rate": rate, "chats": chats, "updates": updates, "offered_per_second": updates / max(sending_seconds, 1e-6),
             "answered": len(latencies), "missing": missing, "extra": extra,
             "non_200": sum(1 for s in statuses if s != 200), "server_cpu_ms_per_update": cpu_ms,
             "bench_cpu_ms_per_update": own_ms, "replies_per_second": reply_rate,
@@ -300,10 +303,69 @@ def run_closed(server: Server, api: FakeBotApi, updates: int) -> dict:
             "max_ms": max(latencies, default=float("nan"))}
 
 
-SCENARIOS = [  # (label, chats, updates per second, updates); rate 0: one chat, one at a time
+def run_burst(server: Server, api: FakeBotApi, chats: int = 10, updates: int = 40,
+              settle_seconds: float = 30.0) -> dict:
+    """`updates` questions that reach Telegram at the same moment from `chats` chats (each chat
+    asking the same questions in the same order), delivered as Telegram delivers a webhook's
+    updates: the chats side by side, a chat's next update once the previous one's POST has been
+    answered. Latency is from that moment to each reply; `out_of_order` counts the chats whose
+    replies differ from those of one chat asking the same questions one at a time first (a reply
+    out of order, or a follow-up read with the wrong question)."""
+    per_chat = -(-updates // chats)
+    questions = [QUESTIONS[k % len(QUESTIONS)] for k in range(per_chat)]
+    headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    reference_chat = new_chat_id()
+    with httpx.Client(timeout=60) as client:
+        for question in questions:
+            client.post(server.url + WEBHOOK_PATH, content=json.dumps(_update(reference_chat, question)),
+                        headers=headers)
+    reference = api.sent_texts(reference_chat)
+    api.reset()
+    chat_ids = [new_chat_id() for _ in range(chats)]
+    bodies = {chat: [json.dumps(_update(chat, question)) for question in questions] for chat in chat_ids}
+    statuses: list[int] = []
+
+    async def deliver(client: httpx.AsyncClient, chat: int) -> None:
+        for body in bodies[chat]:
+            try:
+                statuses.append((await client.post(server.url + WEBHOOK_PATH, content=body, headers=headers)).status_code)
+            except httpx.HTTPError:
+                statuses.append(0)
+
+    async def run() -> None:
+        async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=chats)) as client:
+            await asyncio.gather(*(deliver(client, chat) for chat in chat_ids))
+
+    cpu_before, own_before = server.cpu_seconds(), _own_cpu_seconds()
+    begin = time.perf_counter()
+    asyncio.run(run())
+    deadline = time.monotonic() + settle_seconds
+    while time.monotonic() < deadline and len(api.calls_of("sendMessage")) < chats * per_chat:
+        time.sleep(0.05)
+    latencies, missing, extra, out_of_order = [], 0, 0, 0
+    for chat in chat_ids:
+        replies = sorted(call.at for call in api.calls_of("sendMessage", chat))
+        missing += max(0, per_chat - len(replies))
+        extra += max(0, len(replies) - per_chat)
+        latencies.extend((at - begin) * 1000 for at in replies[:per_chat])
+        out_of_order += api.sent_texts(chat) != reference
+    result = {"rate": math.inf, "chats": chats, "updates": chats * per_chat, "answered": len(latencies),
+              "missing": missing, "extra": extra, "out_of_order": out_of_order,
+              "non_200": sum(1 for s in statuses if s != 200),
+              "server_cpu_ms_per_update": (server.cpu_seconds() - cpu_before) * 1000 / (chats * per_chat),
+              "bench_cpu_ms_per_update": (_own_cpu_seconds() - own_before) * 1000 / (chats * per_chat),
+              "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95),
+              "max_ms": max(latencies, default=float("nan"))}
+    api.reset()
+    return result
+
+
+BURST = "burst: 40 at once from 10 chats"
+SCENARIOS = [  # (label, chats, updates per second, updates); rate 0: one chat, one at a time; inf: all at once
     ("1 chat, one question at a time", 1, 0, 40),
     ("10 chats, 20 updates/s", 10, 20, 200),
     ("50 chats, 40 updates/s", 50, 40, 400),
+    (BURST, 10, math.inf, 40),
 ]
 
 
@@ -322,6 +384,7 @@ def measure(chroma: bool = False, workers: int | None = None,
             results = []
             for label, chats, rate, updates in scenarios:
                 result = run_closed(server, api, updates) if rate == 0 else \
+                    run_burst(server, api, chats, updates) if rate == math.inf else \
                     run_load(server, api, rate, chats, updates)
                 results.append({"label": label, **result})
             return server.memory(), results

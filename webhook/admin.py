@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from bot.admin import DocumentAdmin, reading_text
 from knowledge.loaders import MAX_FILE_BYTES, IngestError, clean_source_name
 from ngoaivu.settings import Settings
+from storage.outages import Unavailable
 from webhook.limits import capped_route
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,9 @@ def admin_router(settings: Settings) -> APIRouter:
                  responses={200: {"model": UploadOut, "description": "Identical content: nothing changed"},
                             401: {"description": "Missing or wrong token"},
                             413: {"description": "File over 20 MB"},
-                            422: {"description": "The file was refused; `detail` says why"}})
+                            422: {"description": "The file was refused; `detail` says why"},
+                            503: {"description": "The database or the vector store is unreachable: nothing "
+                                                 "was stored; `detail` says which"}})
     async def upload_document(
         request: Request, response: Response,
         file: Annotated[UploadFile, File(description="PDF (scans too), DOCX, DOC, ODT, XLSX, ODS, TXT, MD, HTML, "
@@ -147,6 +150,8 @@ def admin_router(settings: Settings) -> APIRouter:
                                                   date=date.strip())
         except IngestError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
+        except Unavailable as error:  # refused whole: nothing listed, nothing half-indexed
+            raise HTTPException(status_code=503, detail=str(error), headers={"Retry-After": "5"}) from None
         except Exception:  # noqa: BLE001 - the knowledge base rolled back; say so plainly
             log.exception("Upload of %s failed", name)
             raise HTTPException(status_code=500, detail=INGEST_FAILED) from None

@@ -1,5 +1,5 @@
 """The FastAPI app: the Telegram webhook, the JSON question API, the Zalo webhook, the admin API
-and page, a health check, and the OpenAPI docs (served offline: no CDN)."""
+and page, liveness and readiness checks, and the OpenAPI docs (served offline: no CDN)."""
 from __future__ import annotations
 
 import asyncio
@@ -9,17 +9,22 @@ import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
 
+from bot.chat_order import ChatTurns
 from bot.dialogue import Dialogue, Engine
 from bot.telegram import ALLOWED_UPDATES, build_application, register_commands
 from ngoaivu.settings import Settings
+from storage.outages import REASONS, Unavailable, outage_of, summary
 from webhook.admin import include_admin
 from webhook.ask import ask_router
 from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
+from webhook.readiness import Readiness
 from webhook.zalo import include_zalo
 
 log = logging.getLogger(__name__)
@@ -87,6 +92,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     # The docs' scripts and styles come from the fastapi-offline package: an offline network sees
     # them too (FastAPI's own /docs loads them from a CDN).
     app = FastAPIOffline(title="ngoaivu", lifespan=lifespan)
+    include_outage_replies(app)
+    turns = ChatTurns()  # a chat's updates one at a time, in order
+    readiness = Readiness(settings)
     include_zalo(app, settings)  # POST /zalo/webhook and the Zalo API client
     app.include_router(ask_router(settings))  # POST /api/ask
     include_admin(app, settings)  # /admin/api/documents (Bearer NGOAIVU_ADMIN_TOKEN) and the /admin page
@@ -109,8 +117,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         update = update_of(body, telegram.bot)
         if update is None:  # acknowledged: Telegram retries anything but a 2xx, forever
             return Response(status_code=200)
+        chat = update.effective_chat
         try:
-            await telegram.process_update(update)
+            if chat is None:
+                await telegram.process_update(update)
+            else:  # replies leave in the order the chat asked, even when updates arrive together
+                async with turns.turn(chat.id, update.update_id):
+                    await telegram.process_update(update)
         except Exception:  # noqa: BLE001 - Telegram would retry a 5xx: the user got an apology
             log.exception("Error while processing update %s", update.update_id)
         return Response(status_code=200)
@@ -123,7 +136,34 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             "telegram": request.app.state.telegram is not None,
         }
 
+    @app.get("/readyz", responses={503: {"description": "A required dependency is unreachable; `checks` says which"}})
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness for a load balancer: the database, the vector store and (reported, not
+        required) the Telegram Bot API, each `{"ok", "ms", "kind" or "detail", "required"}`;
+        checked at most every 2 s, each check within 1.5 s."""
+        engine = getattr(request.app.state, "engine", None)
+        if engine is None:
+            return JSONResponse({"ready": False, "checks": {}, "detail": "starting"}, status_code=503)
+        ready, report = await readiness.report(engine)
+        return JSONResponse(report, status_code=200 if ready else 503)
+
     return app
+
+
+def include_outage_replies(app: FastAPI) -> None:
+    """A request that needs the database or the vector store while it is unreachable gets a 503
+    saying which, not a 500 (a fault of our own stays a 500)."""
+    async def unavailable(request: Request, error: Exception) -> Response:
+        dependency = outage_of(error)
+        if not dependency:
+            raise error
+        log.warning("%s %s: 503, %s unreachable: %s", request.method, request.url.path, dependency, summary(error))
+        detail = str(error) if isinstance(error, Unavailable) else REASONS[dependency] + ". Xin thử lại sau ít phút."
+        return JSONResponse({"detail": detail, "unavailable": dependency}, status_code=503,
+                            headers={"Retry-After": "5"})
+
+    for kind in (Unavailable, SQLAlchemyError, httpx.TransportError):
+        app.add_exception_handler(kind, unavailable)
 
 
 async def _register_webhook(telegram, settings: Settings) -> None:

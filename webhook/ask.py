@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
-from bot.dialogue import InvalidQuestion
+from bot.dialogue import InvalidQuestion, unanswered
 from ngoaivu.settings import Settings
 from webhook.admin import token_ok
 from webhook.limits import capped_route
@@ -51,7 +51,7 @@ def ask_router(settings: Settings) -> APIRouter:
             raise HTTPException(status_code=400, detail=invalid.message) from None
         dialogue = request.app.state.dialogue
         answer = await dialogue.answer_only(question)  # on the answering pool, like a chat's question
-        if answer.refused:  # admins see it; the API has no user to name
+        if unanswered(answer):  # admins see it; the API has no user to name
             await dialogue.off_loop(dialogue.record_refusal, API_CHANNEL, None, question)
         return answer.to_dict()
 
