@@ -184,7 +184,7 @@ class Dialogue:
             about = with_procedure(asked, last.question, last.answer) if last is not None else None
             if about:
                 reading = Resolution(about, True, True)
-        return self._answer_turn(channel, chat_id, user_id, asked, reading)
+        return self._answer_turn(channel, chat_id, user_id, asked, reading, previous)
 
     def pick(self, channel: str, chat_id: object, user_id: object, answer_id: int, number: int) -> Reply | None:
         """A button under an answer: a procedure of its choice list, or a field of its procedure
@@ -196,10 +196,13 @@ class Dialogue:
         wait = self._rate_wait(channel, user_id)
         if wait:
             return Reply(kind="rate_limited", text=texts.RATE_LIMITED.format(seconds=wait))
-        return self._answer_turn(channel, chat_id, user_id, question, Resolution(question, True, True))
+        previous = self._despite_outage("the chat's context", None, self.previous_question, channel, chat_id)
+        return self._answer_turn(channel, chat_id, user_id, question, Resolution(question, True, True), previous)
 
-    def _answer_turn(self, channel: str, chat_id: object, user_id: object, asked: str, reading: Resolution) -> Reply:
-        previous = self.previous_question(channel, chat_id)
+    def _answer_turn(self, channel: str, chat_id: object, user_id: object, asked: str, reading: Resolution,
+                     previous: str | None) -> Reply:
+        """`previous`: the chat's question before this one, if still fresh (None also when the
+        database is away)."""
         answer = self.engine.ask(reading.question)
         self._despite_outage("keeping the chat's context", None, self.store.remember,
                              self._key(channel, chat_id), reading.question, self.clock())
