@@ -249,10 +249,11 @@ class Answerer:
         passage = snapshot.passages[sentence.passage]
         return passage.doc_id, location(passage.heading, passage.text[:sentence.end - passage.start])
 
-    def _label(self, snapshot: Snapshot, candidate: Candidate) -> tuple[str, str]:
+    @staticmethod
+    def _label(snapshot: Snapshot, candidate: Candidate, place: tuple[str, str]) -> tuple[str, str]:
         """What a citation's source line shows: the document's title (or file) and the location."""
         document = snapshot.passages[snapshot.sentences[candidate.index].passage].document
-        return document["title"] or document["source"], self._place(snapshot, candidate)[1]
+        return document["title"] or document["source"], place[1]
 
     def compose(self, q: Question, snapshot: Snapshot, ranked: list[Candidate]) -> Answer:
         """The lead, the best quote, then more of what ranked high while it fits: one citation per
@@ -269,7 +270,7 @@ class Answerer:
         citations = {first_place: self._citation(snapshot, best, 1, quote, whole)}
         quotes = {first_place: [quote]}
         order = [first_place]
-        labels = {self._label(snapshot, best)}
+        labels = {self._label(snapshot, best, self._place(snapshot, best))}
 
         def render() -> str:
             parts = []
@@ -289,7 +290,7 @@ class Answerer:
                 continue  # already quoted whole
             if place not in quotes and len(order) == MAX_CITATIONS:
                 continue
-            if place not in quotes and self._label(snapshot, other) in labels:
+            if place not in quotes and self._label(snapshot, other, place) in labels:
                 continue  # another file with the same title and place: its label would read the same
             quote = self._quote(snapshot, other, MAX_SUPPORT_CHARS)
             added = place not in quotes
@@ -307,7 +308,7 @@ class Answerer:
             text = attempt
             if added:
                 citations[place] = self._citation(snapshot, other, len(order), quote)
-                labels.add(self._label(snapshot, other))
+                labels.add(self._label(snapshot, other, place))
         out = []
         for place in order:
             citation = citations[place]

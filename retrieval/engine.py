@@ -75,17 +75,18 @@ class AnswerEngine:
         return answer
 
     def _series_answer(self, text: str) -> Answer | None:
-        try:
-            return self.series.answer(text)
-        except Exception:  # a fault in the records must never cost the normal answer
-            log.exception("series answer failed; using the normal answer path")
-            return None
+        return self._record_answer("series", self.series.answer, text)
 
     def _procedure_answer(self, text: str) -> Answer | None:
+        return self._record_answer("procedure", self.procedures.answer, text)
+
+    @staticmethod
+    def _record_answer(what: str, answer, text: str) -> Answer | None:
+        """An answer from records, or None; a fault in the records must never cost the normal answer."""
         try:
-            return self.procedures.answer(text)
-        except Exception:  # a fault in the records must never cost the normal answer
-            log.exception("procedure answer failed; using the normal answer path")
+            return answer(text)
+        except Exception:
+            log.exception("%s answer failed; using the normal answer path", what)
             return None
 
     def ingest(self, path: str | Path, actor: str = "cli", replaces: str = "", progress=None, on_page=None,

@@ -20,10 +20,10 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from knowledge.models import Document
 from knowledge.procedures import LABELS, Procedure, extract_procedure
 from knowledge.vietnamese import fold
 from retrieval.models import Answer, Citation
+from retrieval.records import LiveDocuments
 
 ANSWER_LIMIT = 700
 QUOTE_LIMIT = 600
@@ -110,35 +110,17 @@ class ProcedureBook:
     def __init__(self, registry) -> None:
         self.registry = registry
         self._lock = threading.Lock()
-        self._generation = None
-        self._documents: dict[str, dict] = {}
-        self._per_document: dict[str, Procedure | None] = {}
+        self._live = LiveDocuments(registry, extract_procedure)
         self.held: list[Held] = []
         self.idf: dict[str, float] = {}
         self.default_idf = 1.0
 
     def current(self) -> list[Held]:
-        generation = self.registry.generation()
         with self._lock:
-            if generation != self._generation:
-                generation, live, fresh, _chunks = self.registry.live_changes(
-                    frozenset(self._documents), with_chunks=False)
-                documents = {k: d for k, d in self._documents.items() if k in live}
-                documents.update((k, {key: v for key, v in d.items() if key != "text"}) for k, d in fresh.items())
-                cache: dict[str, Procedure | None] = {}
-                for doc_id in sorted(documents):
-                    row = documents[doc_id]
-                    key = f"{doc_id}:{row['content_hash']}:{row['title']}"
-                    if key in self._per_document:
-                        cache[key] = self._per_document[key]
-                    else:
-                        row = fresh[doc_id]
-                        cache[key] = extract_procedure(Document(row["source"], row["text"], row["title"],
-                                                                row["publisher"], row["date"], doc_id, row["version"]))
-                self._per_document = cache
-                self._documents = documents
+            if self._live.refresh():
+                documents = self._live.documents
                 held = [Held(p, documents[p.doc_id], set(_tokens(p.name)), set(_tokens(re.sub(r"\(.*?\)", " ", p.name))))
-                        for p in cache.values() if p]
+                        for p in self._live.per_document.values() if p]
                 counts: dict[str, int] = {}
                 for h in held:
                     for w in h.words:
@@ -148,7 +130,6 @@ class ProcedureBook:
                 # A word no held name has is evidence of another procedure: weighed above the rarest.
                 self.default_idf = math.log(1 + n) + 1.0
                 self.held = held
-                self._generation = generation
             return self.held
 
 

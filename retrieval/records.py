@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import Callable, Generic, TypeVar
 
 from knowledge.events import EventDate, EventRecord, extract_events, ordinal_value, series_key
 from knowledge.models import Document
@@ -212,43 +213,61 @@ def _check_order(members: list[Event]) -> None:
                 group.value = EventDate(value.day, value.month, None)
 
 
+T = TypeVar("T")
+
+
+class LiveDocuments(Generic[T]):
+    """What is read from each live document (`read`: a Document → its records), kept per document
+    content and metadata: when the registry changes, only documents not seen before are fetched
+    with their text and read (the text is the costly part). The caller holds its own lock."""
+
+    def __init__(self, registry, read: Callable[[Document], T]) -> None:
+        self.registry = registry
+        self.read = read
+        self.generation = None
+        self.documents: dict[str, dict] = {}  # live documents by id, without their text
+        self.per_document: dict[str, T] = {}  # by document id, content hash, date and title
+
+    def refresh(self) -> bool:
+        """Catch up with the registry; whether anything changed."""
+        generation = self.registry.generation()
+        if generation == self.generation:
+            return False
+        generation, live, fresh, _chunks = self.registry.live_changes(frozenset(self.documents), with_chunks=False)
+        documents = {k: d for k, d in self.documents.items() if k in live}
+        documents.update((k, {key: v for key, v in d.items() if key != "text"}) for k, d in fresh.items())
+        cache: dict[str, T] = {}
+        for doc_id in sorted(documents):
+            row = documents[doc_id]
+            key = f"{doc_id}:{row['content_hash']}:{row['date']}:{row['title']}"
+            if key in self.per_document:
+                cache[key] = self.per_document[key]
+            else:  # a document seen before is cached; so this one is fresh
+                row = fresh[doc_id]
+                cache[key] = self.read(Document(row["source"], row["text"], row["title"], row["publisher"],
+                                                row["date"], doc_id, row["version"]))
+        self.per_document = cache
+        self.documents = documents
+        self.generation = generation
+        return True
+
+
 class RecordBook:
     """The event records of the live documents, cached per document content."""
 
     def __init__(self, registry) -> None:
         self.registry = registry
         self._lock = threading.Lock()
-        self._per_document: dict[str, list[EventRecord]] = {}  # live documents only
-        self._generation = None
-        self._documents: dict[str, dict] = {}
+        self._live = LiveDocuments(registry, extract_events)
         self._series: dict[str, list[Event]] = {}
 
     def current(self) -> tuple[dict[str, list[Event]], dict[str, dict]]:
         """(events by series key, live documents by id), rebuilt when the registry changed; a
         document read before (same id, content and metadata) is not read again."""
-        generation = self.registry.generation()
         with self._lock:
-            if generation != self._generation:
-                # Only documents not seen before are read (their text is the costly part).
-                generation, live, fresh, _chunks = self.registry.live_changes(
-                    frozenset(self._documents), with_chunks=False)
-                documents = {k: d for k, d in self._documents.items() if k in live}
-                documents.update((k, {key: v for key, v in d.items() if key != "text"}) for k, d in fresh.items())
-                cache: dict[str, list[EventRecord]] = {}
-                for doc_id in sorted(documents):
-                    row = documents[doc_id]
-                    key = f"{doc_id}:{row['content_hash']}:{row['date']}:{row['title']}"
-                    cached = self._per_document.get(key)
-                    if cached is None:  # a document seen before is cached; so this one is fresh
-                        row = fresh[doc_id]
-                        cached = extract_events(Document(row["source"], row["text"], row["title"], row["publisher"],
-                                                         row["date"], doc_id, row["version"]))
-                    cache[key] = cached
-                self._per_document = cache
-                self._series = merge([r for records in cache.values() for r in records])
-                self._documents = documents
-                self._generation = generation
-            return self._series, self._documents
+            if self._live.refresh():
+                self._series = merge([r for records in self._live.per_document.values() for r in records])
+            return self._series, self._live.documents
 
 
 # ---- reading the question -------------------------------------------------------------------
