@@ -15,8 +15,8 @@ from bot import texts
 from bot.analytics import QuestionLog
 from knowledge.chunking import paragraphs, sentences
 from knowledge.loaders import LOW_CONFIDENCE
-from retrieval.knowledge_base import AddResult
-from retrieval.models import Answer
+from retrieval.index.knowledge_base import AddResult
+from knowledge.answers import Answer
 from storage.outages import REASONS, Unavailable, outage_of, summary
 
 log = logging.getLogger(__name__)

@@ -19,11 +19,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from bot.analytics_store import AnalyticsStore, RefusedQuestion
-from bot.pseudonyms import Pseudonyms
-from bot.store import ConversationStore
+from storage.analytics import AnalyticsStore, RefusedQuestion
+from storage.pseudonyms import Pseudonyms
+from storage.conversations import ConversationStore
 from knowledge.vietnamese import fold, normalize
-from retrieval.models import Answer
+from knowledge.answers import Answer
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from typing import Callable, Protocol, TypeVar
 from bot import texts
 from bot.analytics import QuestionLog
 from bot.followup import Resolution, picked, resolve, with_procedure
-from bot.store import ConversationStore, StoredAnswer
-from ngoaivu.settings import Settings, cores
-from retrieval.models import Answer, Citation
-from retrieval.question import InvalidQuestion, clean_question  # noqa: F401 - re-exported
+from storage.conversations import ConversationStore, StoredAnswer
+from config.settings import Settings, cores
+from knowledge.answers import Answer, Citation
+from retrieval.answering.question import InvalidQuestion, clean_question  # noqa: F401 - re-exported
 from storage.outages import VECTORS, outage_of, summary
 
 T = TypeVar("T")

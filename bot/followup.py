@@ -338,7 +338,7 @@ _PICK = re.compile(r"^\s*(?:số\s*|so\s*|#)?(\d{1,2})\s*[.)!?]?\s*$", re.IGNORE
 
 
 def procedure_of(answer) -> dict | None:
-    """The procedure a record answer was about (retrieval.procedures), or None."""
+    """The procedure a record answer was about (retrieval.answering.procedures), or None."""
     for record in getattr(answer, "records", None) or []:
         if "procedure" in record:
             return record
@@ -376,7 +376,7 @@ def with_procedure(text: str, asked_before: str, answer) -> str | None:
     procedure = procedure_of(answer)
     if not procedure:
         return None
-    from retrieval.procedures import names_something, read_question
+    from retrieval.answering.procedures import names_something, read_question
 
     asked = read_question(_how_about_slot(text) or text)
     if asked.fields and not names_something(asked.words) and not asked.codes:

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from ngoaivu.settings import Settings
+from config.settings import Settings
 
 
 def _engine(settings: Settings, quiet: bool = False):
@@ -180,7 +180,7 @@ def cmd_remove(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from retrieval.evaluation import evaluate
+    from retrieval.answering.evaluation import evaluate
 
     engine = _engine(settings, quiet=True)
     report = evaluate(engine, Path(args.gold), without_diacritics=args.strip_diacritics)
@@ -205,7 +205,7 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_poll(args, settings: Settings) -> int:
-    from bot.telegram import run_polling
+    from bot.telegram.channel import run_polling
 
     run_polling(settings)
     return 0

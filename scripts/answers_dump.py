@@ -19,12 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ngoaivu.settings import Settings  # noqa: E402
+from config.settings import Settings  # noqa: E402
 from retrieval.engine import AnswerEngine  # noqa: E402
-from retrieval.evaluation import strip_diacritics  # noqa: E402
+from retrieval.answering.evaluation import strip_diacritics  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-CALIBRATION = ROOT / "tests" / "data" / "calibration.jsonl"
+CALIBRATION = ROOT / "training" / "calibration_questions.jsonl"
 PROCEDURES = ROOT / "training" / "procedure_questions.jsonl"
 
 
@@ -47,10 +47,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds-store", type=Path, required=True)
     parser.add_argument("--procedure-store", type=Path, required=True)
+    parser.add_argument("--dev", type=Path, default=DEV, help="the shared dev set (default: %(default)s)")
     args = parser.parse_args()
     seeds = AnswerEngine.open(Settings(data_dir=args.seeds_store))
-    dump(seeds, "dev", questions(DEV))
-    dump(seeds, "dev-stripped", questions(DEV), stripped=True)
+    dump(seeds, "dev", questions(args.dev))
+    dump(seeds, "dev-stripped", questions(args.dev), stripped=True)
     dump(seeds, "calibration", questions(CALIBRATION))
     del seeds
     procedures = AnswerEngine.open(Settings(data_dir=args.procedure_store))

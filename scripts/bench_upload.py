@@ -28,7 +28,7 @@ import uvicorn  # noqa: E402
 
 from knowledge.chunking import chunk_document  # noqa: E402
 from knowledge.loaders import load_bytes  # noqa: E402
-from ngoaivu.settings import Settings  # noqa: E402
+from config.settings import Settings  # noqa: E402
 from retrieval.engine import AnswerEngine  # noqa: E402
 from webhook.app import create_app  # noqa: E402
 

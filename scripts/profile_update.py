@@ -25,11 +25,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # as `ngoaivu serve` runs the emb
 
 import httpx  # noqa: E402
 
-import bot.telegram as telegram_channel  # noqa: E402
+import bot.telegram.channel as telegram_channel  # noqa: E402
 from retrieval.engine import AnswerEngine  # noqa: E402
-from tests.fake_bot_api import FakeBotApi  # noqa: E402
-from tests.telegram_fixtures import LiveServer, app_settings, message_update, new_chat_id  # noqa: E402
-from tests.webhook_load import QUESTIONS  # noqa: E402
+from ngoaivu.testing.fake_bot_api import FakeBotApi  # noqa: E402
+from ngoaivu.testing.telegram import LiveServer, app_settings, message_update, new_chat_id  # noqa: E402
+from ngoaivu.testing.webhook_load import QUESTIONS  # noqa: E402
 from webhook.app import SECRET_HEADER, WEBHOOK_PATH, create_app  # noqa: E402
 
 PARTS: dict[str, float] = defaultdict(float)  # this update's seconds per part

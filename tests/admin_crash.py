@@ -15,10 +15,10 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from ngoaivu.settings import Settings
-from retrieval.embeddings import E5Embeddings
+from config.settings import Settings
+from retrieval.index.embeddings import E5Embeddings
 from retrieval.engine import AnswerEngine
-from retrieval.knowledge_base import KnowledgeBase
+from retrieval.index.knowledge_base import KnowledgeBase
 from tests.admin_files import many_paragraphs
 
 SOURCE = "huong-dan-le-tan-lao-cai.txt"

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from retrieval.engine import AnswerEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-CALIBRATION = ROOT / "tests" / "data" / "calibration.jsonl"
+CALIBRATION = ROOT / "training" / "calibration_questions.jsonl"
 
 
 @pytest.fixture(scope="session")

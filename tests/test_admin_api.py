@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ngoaivu.settings import Settings
-from retrieval.embeddings import E5Embeddings
+from config.settings import Settings
+from retrieval.index.embeddings import E5Embeddings
 from retrieval.engine import AnswerEngine
-from retrieval.knowledge_base import KnowledgeBase
+from retrieval.index.knowledge_base import KnowledgeBase
 from tests import admin_files as files
 from tests.telegram_fixtures import LiveServer
 from webhook.app import create_app

@@ -17,7 +17,7 @@ import pytest
 
 from bot.analytics import question_key
 from bot.dialogue import Dialogue
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from retrieval.engine import AnswerEngine
 from tests import admin_files as files
 from tests.telegram_fixtures import LiveServer

@@ -14,7 +14,7 @@ import pytest
 
 from bot.admin import DocumentAdmin, candidate_questions
 from knowledge.loaders import IngestError, clean_source_name, load_bytes
-from retrieval.models import Answer
+from knowledge.answers import Answer
 from tests import admin_files as files
 from tests.admin_crash import SOURCE
 from tests.conftest import ROOT

@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 from bot import texts
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from retrieval.engine import AnswerEngine
 from tests import admin_files as files
 from tests.telegram_fixtures import (  # noqa: F401 - fixtures

@@ -8,11 +8,11 @@ import threading
 
 import httpx
 
-from ngoaivu.settings import Settings, cores, default_workers
+from config.settings import Settings, cores, default_workers
 from retrieval.engine import AnswerEngine
-from retrieval.models import Answer
-from tests import webhook_load
-from tests.fake_bot_api import FakeBotApi
+from knowledge.answers import Answer
+from ngoaivu.testing import webhook_load
+from ngoaivu.testing.fake_bot_api import FakeBotApi
 from tests.telegram_fixtures import (  # noqa: F401 - fixtures
     SECRET, fake_api, message_update, new_chat_id, serve_app,
 )
@@ -115,7 +115,7 @@ def test_serve_answers_every_update_of_a_burst_once(fresh_data_dir):
 def test_server_processes_share_telegrams_flood_limits():
     """Telegram allows a bot about 30 messages a second in all: with two workers sending as the
     same bot, each python-telegram-bot limiter lets through half (and half of a group's 20 a minute)."""
-    from bot.telegram import rate_limiter
+    from bot.telegram.channel import rate_limiter
 
     one, two = rate_limiter(1), rate_limiter(2)
     # AIORateLimiter keeps its limiters private; AsyncLimiter.max_rate is aiolimiter's public field.

@@ -1,6 +1,6 @@
 """Accents put back on questions typed without them, before the question is embedded."""
 from knowledge.vietnamese import fold
-from retrieval.diacritics import DiacriticRestorer
+from retrieval.answering.diacritics import DiacriticRestorer
 
 
 def restorer() -> DiacriticRestorer:

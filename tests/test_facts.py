@@ -1,5 +1,5 @@
 """The asked-for fact inside a sentence: what may lead an answer."""
-from retrieval.facts import find_fact
+from retrieval.answering.facts import find_fact
 
 
 def test_a_clause_or_article_number_is_a_reference_not_a_figure():
@@ -17,7 +17,7 @@ def test_a_date_written_out_is_one_date_and_the_questions_own_date_is_not_the_an
 
 
 def test_an_amount_of_money_is_answered_only_by_a_figure_in_a_currency():
-    from retrieval.question import analyze
+    from retrieval.answering.question import analyze
 
     for question in ("Người phát ngôn chậm trả lời thì bị phạt tiền bao nhiêu?",
                      "nguoi phat ngon cham tra loi thi bi phat tien bao nhieu"):
@@ -40,7 +40,7 @@ def test_the_unit_of_a_figure_stops_at_punctuation_and_never_cuts_a_word():
 
 
 def test_a_range_is_one_figure_and_keeps_its_unit():
-    from retrieval.facts import with_unit
+    from retrieval.answering.facts import with_unit
 
     sentence = "Dù thế nào đi nữa, ngủ đủ 6-7 giờ mỗi đêm vẫn là lý tưởng nhất."
     fact = find_fact("number", sentence, "nen ngu bao nhieu gio", [], ["gio"], ["ngu"])

@@ -19,8 +19,8 @@ from typing import Callable, Iterator
 import httpx
 import pytest
 
-from tests.fake_bot_api import TOKEN, FakeBotApi
-from tests.fake_zalo_api import APP_ID, OA_SECRET_KEY, FakeZaloApi
+from ngoaivu.testing.fake_bot_api import TOKEN, FakeBotApi
+from ngoaivu.testing.fake_zalo_api import APP_ID, OA_SECRET_KEY, FakeZaloApi
 
 SECRET = "fuzz-webhook-secret_0123456789"
 QUESTION = "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?"

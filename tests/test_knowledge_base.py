@@ -4,10 +4,10 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from knowledge.models import Document
-from ngoaivu.settings import Settings
-from retrieval.embeddings import E5Embeddings
+from config.settings import Settings
+from retrieval.index.embeddings import E5Embeddings
 from retrieval.engine import AnswerEngine
-from retrieval.knowledge_base import KnowledgeBase
+from retrieval.index.knowledge_base import KnowledgeBase
 
 
 class FailingAfter(Embeddings):

@@ -10,12 +10,12 @@ import pytest
 
 from knowledge.models import Document
 from knowledge.seeds import seed_documents
-from ngoaivu.settings import Settings
-from retrieval import index_file
+from config.settings import Settings
+from retrieval.index import index_file
 from retrieval.engine import AnswerEngine
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.lexical import BM25Index, index_tokens
-from retrieval.snapshot import Snapshot
+from retrieval.index.knowledge_base import KnowledgeBase
+from retrieval.index.lexical import BM25Index, index_tokens
+from retrieval.index.snapshot import Snapshot
 
 QUERIES = ["Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?", "quy che 272 ban hanh ngay nao",
            "Hội nghị Ngoại vụ toàn quốc lần thứ 21", "TP.HCM hợp tác địa phương nước ngoài", "xe đưa đón"]

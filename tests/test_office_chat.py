@@ -50,7 +50,7 @@ def photo_update(chat_id: int, file_id: str, size: int, *, user_id: int, group: 
 
 @pytest.fixture(scope="module")
 def engine(seed_data_dir, tmp_path_factory):
-    from ngoaivu.settings import Settings
+    from config.settings import Settings
     from retrieval.engine import AnswerEngine
 
     data = files.copy_data_dir(seed_data_dir, tmp_path_factory.mktemp("office-chat") / "data")

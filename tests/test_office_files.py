@@ -16,7 +16,7 @@ import pytest
 
 from knowledge import ocr
 from knowledge.loaders import MAX_OCR_PAGES, IngestError, load_bytes
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from retrieval.engine import AnswerEngine
 from tests.office_documents import DOCUMENTS, QUESTIONS, as_text
 from tests.scans import photo_jpeg, printed_pdf, scanned_pdf

@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fake_bot_api import FakeBotApi
+from ngoaivu.testing.fake_bot_api import FakeBotApi
 from tests.postgres_server import PostgresServer, missing_reason
 from tests.telegram_fixtures import SECRET, message_update, new_chat_id
-from tests.webhook_load import _free_port, prepare_data_dir, run_burst, run_load, serve
+from ngoaivu.testing.webhook_load import _free_port, prepare_data_dir, run_burst, run_load, serve
 from webhook.app import SECRET_HEADER, WEBHOOK_PATH
 
 CHROMA = Path(sys.executable).parent / "chroma"

@@ -8,14 +8,14 @@ import time
 
 from sqlalchemy import Column, Integer, MetaData, Table, Text, inspect
 
-from bot.store import ConversationStore
+from storage.conversations import ConversationStore
 from knowledge.chunking import chunk_document
 from knowledge.models import Document
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from retrieval.engine import AnswerEngine
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.models import Answer, Citation
-from retrieval.registry import Registry
+from retrieval.index.knowledge_base import KnowledgeBase
+from knowledge.answers import Answer, Citation
+from retrieval.index.registry import Registry
 from storage.database import Database
 
 QUESTION = "Mỗi đoàn khách cấp thứ trưởng được bố trí bao nhiêu xe đưa đón?"
@@ -140,7 +140,7 @@ def test_engines_on_postgres_see_each_others_changes(database_url, tmp_path):
 
 
 def test_zalo_tokens_are_shared_through_the_database(database_url, tmp_path):
-    from bot.zalo_tokens import TokenPair, initial_tokens
+    from storage.zalo_tokens import TokenPair, initial_tokens
     from webhook.zalo import token_store
 
     settings = Settings(data_dir=tmp_path / "a", database_url=database_url, zalo_access_token="env-a",
@@ -161,8 +161,8 @@ def test_zalo_tokens_are_shared_through_the_database(database_url, tmp_path):
 
 
 def test_refused_questions_and_pseudonyms_are_shared(database_url, tmp_path):
-    from bot.analytics_store import AnalyticsStore, RefusedQuestion
-    from bot.pseudonyms import Pseudonyms
+    from storage.analytics import AnalyticsStore, RefusedQuestion
+    from storage.pseudonyms import Pseudonyms
 
     here, there = AnalyticsStore.in_dir(tmp_path / "a", database_url), AnalyticsStore.in_dir(tmp_path / "b",
                                                                                           database_url)

@@ -7,7 +7,7 @@ import pytest
 
 from knowledge.loaders import load_bytes, load_file
 from knowledge.procedures import extract_procedure
-from retrieval.evaluation import strip_diacritics
+from retrieval.answering.evaluation import strip_diacritics
 from training.render_procedures import cells, render_docx, render_glued, render_html, render_pdf
 
 
@@ -93,7 +93,7 @@ def test_prose_is_not_a_procedure():
 def twin_engine(tmp_path_factory, seed_data_dir):
     import shutil
 
-    from ngoaivu.settings import Settings
+    from config.settings import Settings
     from retrieval.engine import AnswerEngine
 
     target = tmp_path_factory.mktemp("twins") / "data"
@@ -161,7 +161,7 @@ def test_conference_series_still_answered_from_event_records(twin_engine):
 @pytest.fixture
 def dialogue(twin_engine, tmp_path):
     from bot.dialogue import Dialogue
-    from ngoaivu.settings import Settings
+    from config.settings import Settings
 
     d = Dialogue(twin_engine, Settings(data_dir=tmp_path, rate_limit_questions=100))
     yield d
@@ -199,8 +199,8 @@ def test_a_number_picks_from_the_choice_list_and_the_pick_is_answered(dialogue):
 
 
 def test_buttons_and_numbers_under_a_procedure_answer(dialogue):
-    from bot.telegram_format import answer_keyboard
-    from bot.zalo_format import reply_text
+    from bot.telegram.format import answer_keyboard
+    from bot.zalo.format import reply_text
 
     reply = _ask(dialogue, "lệ phí giải quyết tố cáo tại cấp Quân đoàn", chat=9)
     rows = answer_keyboard(reply.answer_id, reply.answer.citations, reply.answer).inline_keyboard

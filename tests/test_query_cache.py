@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from langchain_core.embeddings import Embeddings
 
-from retrieval.embeddings import CachedQueries, E5Embeddings
+from retrieval.index.embeddings import CachedQueries, E5Embeddings
 from retrieval.engine import AnswerEngine
 
 

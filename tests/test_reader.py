@@ -8,10 +8,10 @@ import shutil
 import numpy as np
 import pytest
 
-from retrieval import reader as reader_module
-from retrieval.answerer import Answerer
-from retrieval.reader import READER_INFO, READER_ONNX, E5File, Reader, ReaderMismatch, Tokenizer, reader_text
-from retrieval.scorer import READER_WEIGHTS, AnswerModel
+from retrieval.answering import reader as reader_module
+from retrieval.answering.answerer import Answerer
+from retrieval.answering.reader import READER_INFO, READER_ONNX, E5File, Reader, ReaderMismatch, Tokenizer, reader_text
+from retrieval.answering.scorer import READER_WEIGHTS, AnswerModel
 
 TEXTS = [
     "Thủ tục cấp thẻ ABTC mất bao lâu?",
@@ -100,7 +100,7 @@ def test_a_reader_fitted_on_another_base_file_is_refused(tmp_path, monkeypatch, 
         Reader(tmp_path / "reader.onnx", tmp_path / "reader.json")
     monkeypatch.setattr(reader_module, "READER_ONNX", tmp_path / "reader.onnx")
     monkeypatch.setattr(reader_module, "READER_INFO", tmp_path / "reader.json")
-    with caplog.at_level(logging.ERROR, logger="retrieval.reader"):
+    with caplog.at_level(logging.ERROR, logger="retrieval.answering.reader"):
         assert Reader.load() is None
     assert "reader refused" in caplog.text and "without the reader" in caplog.text
     # The engine then answers with the model fitted without the reader, not with reader features unset.
@@ -118,7 +118,7 @@ def test_an_answer_model_fitted_with_another_reader_is_not_used(shipped_reader, 
     monkeypatch.setattr(AnswerModel, "load", classmethod(
         lambda cls, path=None: stale if path == READER_WEIGHTS else original() if path is None else original(path)))
     answerer = Answerer(engine.kb, reader=shipped_reader)
-    with caplog.at_level(logging.ERROR, logger="retrieval.answerer"):
+    with caplog.at_level(logging.ERROR, logger="retrieval.answering.answerer"):
         model = answerer.model
     assert model.prerank is None and answerer.reader is None
     assert "another reader" in caplog.text
@@ -128,7 +128,7 @@ def test_the_engine_reads_the_leading_candidates(engine):
     answerer = engine.answerer
     assert answerer.reader is not None and answerer.model.prerank is not None
     question = "Hội nghị Ngoại vụ toàn quốc lần thứ 21 có chủ đề gì?"
-    from retrieval.question import analyze
+    from retrieval.answering.question import analyze
 
     _, ranked = answerer.rank(analyze(question), answerer.query_vector(question))
     read = [c for c in ranked if c.values.get("read")]

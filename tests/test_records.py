@@ -8,18 +8,18 @@ import re
 
 import pytest
 
-from bot.telegram_format import answer_html
-from bot.zalo_format import answer_text
+from bot.telegram.format import answer_html
+from bot.zalo.format import answer_text
 from knowledge.chunking import chunk_document
 from knowledge.events import extract_events
 from knowledge.loaders import load_bytes
 from knowledge.models import Document
 from knowledge.vietnamese import fold
-from retrieval.records import ANSWER_LIMIT, RecordBook, SeriesAnswerer
-from retrieval.registry import Registry
+from retrieval.answering.records import ANSWER_LIMIT, RecordBook, SeriesAnswerer
+from retrieval.index.registry import Registry
 from tests import admin_files as files
 from tests.conftest import run_cli
-from tests.fake_bot_api import parse_html
+from ngoaivu.testing.fake_bot_api import parse_html
 
 LIST_QUESTION = "Liệt kê các Hội nghị Ngoại vụ toàn quốc và chủ đề của từng hội nghị"
 INTERVAL_QUESTION = "Hội nghị lần thứ 19 và lần thứ 21 cách nhau bao lâu?"

@@ -11,7 +11,7 @@ from tests.test_structure import REGULATION
 def regulation_engine(tmp_path_factory, seed_data_dir):
     import shutil
 
-    from ngoaivu.settings import Settings
+    from config.settings import Settings
     from retrieval.engine import AnswerEngine
 
     directory = tmp_path_factory.mktemp("regulation") / "data"

@@ -15,9 +15,9 @@ from typing import Iterator
 import httpx
 import pytest
 
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from retrieval.engine import AnswerEngine
-from retrieval.evaluation import evaluate
+from retrieval.answering.evaluation import evaluate
 from tests.conftest import ROOT, SHARED_EVAL, run_cli
 
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -149,7 +149,7 @@ def _cites(url: str, source: str) -> bool:
 def test_two_machines_share_postgresql_and_a_chroma_server(database_url, tmp_path):
     """Servers A and B with different data directories (nothing shared on disk), one PostgreSQL
     and one Chroma server: uploads, deletions and feedback through one are seen by the other."""
-    from tests.fake_bot_api import TOKEN, FakeBotApi
+    from ngoaivu.testing.fake_bot_api import TOKEN, FakeBotApi
     from tests.telegram_fixtures import SECRET, callback_update, message_update
     from webhook.app import SECRET_HEADER, WEBHOOK_PATH
 

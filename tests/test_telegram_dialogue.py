@@ -8,7 +8,7 @@ import pytest
 from bot import texts
 from bot.dialogue import Dialogue, InvalidQuestion, clean_question
 from bot.followup import looks_like_follow_up, resolve
-from ngoaivu.settings import Settings
+from config.settings import Settings
 
 Q2020 = "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?"
 Q21 = "Hội nghị Ngoại vụ toàn quốc lần thứ 21 có chủ đề gì?"

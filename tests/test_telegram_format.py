@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram_format import answer_html, quote_html, split_message
-from retrieval.models import Answer, Citation
-from tests.fake_bot_api import BadRequest, parse_html, utf16_len
+from bot.telegram.format import answer_html, quote_html, split_message
+from knowledge.answers import Answer, Citation
+from ngoaivu.testing.fake_bot_api import BadRequest, parse_html, utf16_len
 
 
 def _citation(n: int, **kw) -> Citation:

@@ -14,10 +14,10 @@ import pytest
 
 from bot import texts
 from bot.analytics import QuestionLog, question_key
-from bot.store import ConversationStore
-from ngoaivu.settings import Settings
+from storage.conversations import ConversationStore
+from config.settings import Settings
 from retrieval.engine import AnswerEngine
-from retrieval.models import Answer
+from knowledge.answers import Answer
 from tests import admin_files as files
 from tests.telegram_fixtures import (  # noqa: F401 - fixtures
     callback_update, fake_api, new_chat_id, serve_app,

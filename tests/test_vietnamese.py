@@ -72,7 +72,7 @@ def test_a_code_of_letters_and_digits_is_also_a_token_whole():
 
 
 def test_the_question_word_is_read_with_its_accents():
-    from retrieval.question import analyze
+    from retrieval.answering.question import analyze
 
     # "Sở" is a department, not "số"; "ai" still asks for a person.
     assert analyze("Sở muốn thông tin tại giao ban báo chí thì giao ban do ai tổ chức?").kind == "person"

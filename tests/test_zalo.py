@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from bot import texts
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from retrieval.engine import AnswerEngine
-from tests.fake_zalo_api import APP_ID, APP_SECRET, OA_SECRET_KEY, TEXT_LIMIT, FakeZaloApi
+from ngoaivu.testing.fake_zalo_api import APP_ID, APP_SECRET, OA_SECRET_KEY, TEXT_LIMIT, FakeZaloApi
 from tests.admin_files import wait_for
 from tests.telegram_fixtures import LiveServer
 from webhook.app import create_app

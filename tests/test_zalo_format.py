@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 
 from bot import texts
-from bot.zalo_format import MESSAGE_LIMIT, answer_text, source_line, split_text, text_length, welcome_text
-from bot.zalo_tokens import TokenPair, TokenStore, env_fingerprint, initial_tokens
-from ngoaivu.settings import Settings
-from retrieval.models import Answer, Citation
+from bot.zalo.format import MESSAGE_LIMIT, answer_text, source_line, split_text, text_length, welcome_text
+from storage.zalo_tokens import TokenPair, TokenStore, env_fingerprint, initial_tokens
+from config.settings import Settings
+from knowledge.answers import Answer, Citation
 
 
 def _citation(n: int, **fields) -> Citation:

@@ -10,7 +10,7 @@ Data (nothing of it ships; only the fitted coefficients do):
 - regulations: our own officer questions on ../shared/datasets/regulations-dev
   (training/regulation_questions.jsonl, split BY DOCUMENT in its field "split"; and
   training/regulation_questions_more.jsonl, all on fitted documents).
-- seeds: our calibration questions on the shipped articles (tests/data/calibration.jsonl), fitted on.
+- seeds: our calibration questions on the shipped articles (training/calibration_questions.jsonl), fitted on.
   ../shared/eval/dev.jsonl is never fitted on.
 Refusal examples: every fitted question asked again with its source document(s) left out of the
 store (leave-source-out), plus the out-of-scope questions.
@@ -29,17 +29,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import sklearn  # noqa: F401  (before LightGBM loads: fitting needs its scikit-learn API, see retrieval.scorer)
+import sklearn  # noqa: F401  (before LightGBM loads: fitting needs its scikit-learn API, see retrieval.answering.scorer)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge.vietnamese import normalize  # noqa: E402
-from retrieval.answerer import Answerer, admissible  # noqa: E402
-from retrieval.evaluation import judge, strip_diacritics  # noqa: E402
-from retrieval.features import CANDIDATE_FEATURES, READER_FEATURES, Candidate  # noqa: E402
-from retrieval.question import analyze, clean_question  # noqa: E402
-from retrieval.scorer import (CONFIDENCE_FEATURES, READER_CONFIDENCE_FEATURES, READER_WEIGHTS, WEIGHTS,  # noqa: E402
+from retrieval.answering.answerer import Answerer, admissible  # noqa: E402
+from retrieval.answering.evaluation import judge, strip_diacritics  # noqa: E402
+from retrieval.answering.features import CANDIDATE_FEATURES, READER_FEATURES, Candidate  # noqa: E402
+from retrieval.answering.question import analyze, clean_question  # noqa: E402
+from retrieval.answering.scorer import (CONFIDENCE_FEATURES, READER_CONFIDENCE_FEATURES, READER_WEIGHTS, WEIGHTS,  # noqa: E402
                               AnswerModel, Linear, Trees)
 from training.stores import DATASETS, open_store  # noqa: E402
 
@@ -91,7 +91,7 @@ def load_items() -> list[Item]:
             if line.strip():
                 gold = json.loads(line)
                 items.append(Item(gold, "regulations", gold["split"], (gold["sources"] or ["none:" + gold["id"]])[0]))
-    for line in (ROOT / "tests" / "data" / "calibration.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (ROOT / "training" / "calibration_questions.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
             gold = json.loads(line)
             items.append(Item(gold, "seeds", "fit", (gold.get("sources") or ["none:" + gold["id"]])[0]))
@@ -364,7 +364,7 @@ def main() -> None:
     args = parser.parse_args()
     reader = None
     if args.reader:
-        from retrieval.reader import Reader
+        from retrieval.answering.reader import Reader
 
         reader = Reader()
         Features.with_reader(AnswerModel.load(WEIGHTS).select)

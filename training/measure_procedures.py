@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ngoaivu.settings import Settings  # noqa: E402
-from retrieval import procedures as proc  # noqa: E402
+from config.settings import Settings  # noqa: E402
+from retrieval.answering import procedures as proc  # noqa: E402
 from retrieval.engine import AnswerEngine  # noqa: E402
-from retrieval.evaluation import judge  # noqa: E402
+from retrieval.answering.evaluation import judge  # noqa: E402
 
 CACHE = ROOT / "training" / ".cache" / "procedures"
 FILES = CACHE / "files"
@@ -81,14 +81,14 @@ class RecordsOnly:
     counted as passed on to the passage path (an empty, unrefused answer)."""
 
     def __init__(self, files: list[Path]) -> None:
-        from retrieval.question import clean_question
+        from retrieval.answering.question import clean_question
         from knowledge.vietnamese import normalize
 
         self.procedures = proc.ProcedureAnswerer(proc.ProcedureBook(LoadedRegistry(files)))
         self._clean = lambda q: normalize(clean_question(q, 1000))
 
     def ask(self, question: str):
-        from retrieval.models import Answer
+        from knowledge.answers import Answer
 
         started = time.perf_counter()
         answer = self.procedures.answer(self._clean(question)) or Answer(question, "(passage path)", False)

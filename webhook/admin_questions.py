@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from bot.analytics import QuestionLog
-from ngoaivu.settings import Settings
-from retrieval.models import Citation
-from retrieval.question import InvalidQuestion
+from config.settings import Settings
+from knowledge.answers import Citation
+from retrieval.answering.question import InvalidQuestion
 from webhook.admin import API_PREFIX, bearer, guarded_route
 
 

@@ -18,8 +18,8 @@ from telegram import Bot, Update
 
 from bot.chat_order import ChatTurns
 from bot.dialogue import Dialogue, Engine
-from bot.telegram import ALLOWED_UPDATES, build_application, register_commands
-from ngoaivu.settings import Settings
+from bot.telegram.channel import ALLOWED_UPDATES, build_application, register_commands
+from config.settings import Settings
 from storage.outages import REASONS, Unavailable, outage_of, summary
 from webhook.admin import include_admin
 from webhook.ask import ask_router

@@ -9,7 +9,7 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
 from bot.dialogue import InvalidQuestion, unanswered
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from webhook.admin import token_ok
 from webhook.limits import capped_route
 

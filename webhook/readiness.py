@@ -10,7 +10,7 @@ import time
 import httpx
 from sqlalchemy import select
 
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from storage.outages import summary
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import os
 
 import uvicorn
 
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from webhook.app import create_app
 
 log = logging.getLogger(__name__)

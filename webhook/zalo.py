@@ -12,11 +12,11 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from bot.dialogue import Dialogue
-from bot.zalo import CHANNEL, ZaloBot, parse_event
-from bot.zalo_api import ZaloApi
-from bot.zalo_outbox import Outbox
-from bot.zalo_tokens import DatabaseTokenStore, TokenStore
-from ngoaivu.settings import Settings
+from bot.zalo.channel import CHANNEL, ZaloBot, parse_event
+from bot.zalo.api import ZaloApi
+from storage.zalo_outbox import Outbox
+from storage.zalo_tokens import DatabaseTokenStore, TokenStore
+from config.settings import Settings
 from storage.database import Database
 from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
 

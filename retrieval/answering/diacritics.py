@@ -21,7 +21,7 @@ from pathlib import Path
 
 from knowledge.vietnamese import fold, has_diacritics
 
-TABLE = Path(__file__).parent / "weights" / "diacritics.json.gz"
+TABLE = Path(__file__).resolve().parent.parent / "weights" / "diacritics.json.gz"
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 BREAK = re.compile(r"[.,;:!?()\[\]\"“”\n]")  # punctuation ends the context of the word before it
 START, END = "<s>", "</s>"  # a run's edges, counted as words so that a run's ends are modelled

@@ -18,7 +18,7 @@ from typing import IO
 from sqlalchemy import Column, Float, MetaData, Table, Text, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ ROW = "oa"
 
 
 class DatabaseTokenStore:
-    """The same duties as bot.zalo.TokenStore (lock, load, save), in the database."""
+    """The same duties as bot.zalo.channel.TokenStore (lock, load, save), in the database."""
 
     def __init__(self, database: Database) -> None:
         self.db = database

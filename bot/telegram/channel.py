@@ -24,14 +24,14 @@ from telegram.ext import (
 from bot import texts
 from bot.admin import DocumentAdmin
 from bot.dialogue import Dialogue, Reply
-from bot.store import StoredAnswer
-from bot.telegram_format import (
+from storage.conversations import StoredAnswer
+from bot.telegram.format import (
     admin_documents_html, answer_html, answer_keyboard, delete_keyboard, documents_html,
     plain_html, quote_html, quote_keyboard, sources_html, split_message, unanswered_html, upload_html,
     welcome_html,
 )
 from knowledge.loaders import MAX_FILE_BYTES, IngestError, clean_source_name
-from ngoaivu.settings import Settings
+from config.settings import Settings
 from storage.outages import Unavailable
 
 log = logging.getLogger(__name__)

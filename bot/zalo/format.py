@@ -6,7 +6,7 @@ from bot import texts
 from bot.dialogue import Reply
 from bot.followup import PROCEDURE_FIELDS, procedure_of
 from bot.splitting import split_paragraphs, utf16_len
-from retrieval.models import Answer, Citation
+from knowledge.answers import Answer, Citation
 
 MESSAGE_LIMIT = 2000  # characters of one OA text message
 text_length = utf16_len  # Zalo's limit, counted safely for any character

@@ -28,7 +28,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-WEIGHTS = Path(__file__).parent / "weights"
+WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 READER_ONNX = WEIGHTS / "reader.onnx"
 READER_INFO = WEIGHTS / "reader.json"
 META = "\u2581"  # SentencePiece's word-start marker

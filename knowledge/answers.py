@@ -43,8 +43,8 @@ class Answer:
     fact: str = ""  # the asked-for figure, date, name or theme the answer leads with, if any
     latency_ms: float = 0.0
     confidence: float = 0.0  # the fitted probability that answering is right; below the threshold it refuses
-    records: list[dict] = field(default_factory=list)  # a series question's events (retrieval.records)
-    # Procedures to choose from (retrieval.procedures): a choice list, or the leads of a refusal.
+    records: list[dict] = field(default_factory=list)  # a series question's events (retrieval.answering.records)
+    # Procedures to choose from (retrieval.answering.procedures): a choice list, or the leads of a refusal.
     choices: list[dict] = field(default_factory=list)
     # The services the answer had to do without: "vectors" (lexical search alone), "database" (the
     # documents as last read), both comma-separated; "" when all was well.

@@ -6,8 +6,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from knowledge.vietnamese import ABBREVIATIONS, ENGLISH_GLOSSARY, date_forms, fold, has_diacritics, looks_english, normalize, search_tokens
-from retrieval.facts import SURNAMES
-from retrieval.lexical import ACCENT_MARK, index_tokens
+from retrieval.answering.facts import SURNAMES
+from retrieval.index.lexical import ACCENT_MARK, index_tokens
 
 # Function words that say nothing about the subject (accented; their folded forms are derived).
 _STOPWORDS = set("""

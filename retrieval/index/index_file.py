@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from knowledge import vietnamese
-from retrieval import lexical
-from retrieval.lexical import BM25Index
-from retrieval.snapshot import Snapshot
+from retrieval.index import lexical
+from retrieval.index.lexical import BM25Index
+from retrieval.index.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 FILE_NAME = "lexical-index.npz"

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Callable
 from urllib.parse import parse_qs, unquote, urlparse
 
-from tests.fake_bot_api import QuietServer
+from ngoaivu.testing.fake_bot_api import QuietServer
 
 APP_ID = "1234567890123456789"
 APP_SECRET = "test-app-secret-key"

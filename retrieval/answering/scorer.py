@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-WEIGHTS = Path(__file__).parent / "weights" / "answer_model.json"
+WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "answer_model.json"
 # The model fitted with the reader's scores (`training/fit_answer_model.py --reader`); it records the
 # reader file it was fitted with, and is used only with that very reader (else WEIGHTS, without it).
-READER_WEIGHTS = Path(__file__).parent / "weights" / "answer_model_reader.json"
+READER_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "answer_model_reader.json"
 
 # Question-level evidence for the confidence model, in this order.
 CONFIDENCE_FEATURES = (

@@ -1,6 +1,6 @@
 """Choose the answering sentence with the fitted scorer, lead with the asked-for fact, cite, or refuse.
 
-Selection and refusal are fitted (`retrieval.scorer`); composing the reply is rules: the fact
+Selection and refusal are fitted (`retrieval.answering.scorer`); composing the reply is rules: the fact
 with its unit first, then the quote, or the list or steps when the question asks for them; one
 citation per passage; at most 700 characters, since it is read on a phone. A refusal still
 offers the nearest passages as numbered citations.
@@ -14,15 +14,15 @@ import numpy as np
 from knowledge.markup import ITEM_START, is_list
 from knowledge.structure import CLAUSE, location
 from knowledge.vietnamese import looks_english
-from retrieval.diacritics import DiacriticRestorer
-from retrieval.facts import with_unit
-from retrieval.features import SPECIFIC_KINDS, Candidate, Describer, read_candidates
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.models import Answer, Citation
-from retrieval.question import Question, analyze
-from retrieval.reader import Reader
-from retrieval.scorer import READER_WEIGHTS, AnswerModel, logit
-from retrieval.snapshot import Snapshot
+from retrieval.answering.diacritics import DiacriticRestorer
+from retrieval.answering.facts import with_unit
+from retrieval.answering.features import SPECIFIC_KINDS, Candidate, Describer, read_candidates
+from retrieval.index.knowledge_base import KnowledgeBase
+from knowledge.answers import Answer, Citation
+from retrieval.answering.question import Question, analyze
+from retrieval.answering.reader import Reader
+from retrieval.answering.scorer import READER_WEIGHTS, AnswerModel, logit
+from retrieval.index.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Answerer:
 
     def query_vector(self, question: str) -> list[float]:
         """The question's dense vector. One typed without accents is embedded with its accents put
-        back: e5 reads bare Vietnamese as another, rarer text (`retrieval.diacritics`)."""
+        back: e5 reads bare Vietnamese as another, rarer text (`retrieval.answering.diacritics`)."""
         text = question if looks_english(question) else self.restorer.restore(question)
         return self.kb.embeddings.embed_query(text)
 

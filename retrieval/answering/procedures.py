@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 from knowledge.procedures import LABELS, Procedure, extract_procedure
 from knowledge.vietnamese import fold
-from retrieval.models import Answer, Citation
-from retrieval.records import LiveDocuments
+from knowledge.answers import Answer, Citation
+from retrieval.answering.records import LiveDocuments
 
 ANSWER_LIMIT = 700
 QUOTE_LIMIT = 600

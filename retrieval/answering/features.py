@@ -4,7 +4,7 @@ Retrieval proposes sentences: the best BM25 sentences (accent-folded, with their
 added), every sentence of the best BM25 passages and of the nearest passages by e5 similarity.
 Each candidate is then described by named numbers (coverage of the question's words weighted by
 rarity, phrase matches, heading match, dense similarity and rank, figures and names the question
-pins down, a fact of the asked-for kind, …). Nothing here decides: `retrieval.scorer` does, with
+pins down, a fact of the asked-for kind, …). Nothing here decides: `retrieval.answering.scorer` does, with
 weights fitted on data (`training/fit_answer_model.py`).
 """
 from __future__ import annotations
@@ -18,10 +18,10 @@ import numpy as np
 
 from knowledge.markup import ITEM_START, is_list
 from knowledge.vietnamese import date_forms, fold, normalize
-from retrieval.facts import Fact, find_fact, names_others
-from retrieval.lexical import ACCENT_MARK, index_tokens
-from retrieval.question import Question
-from retrieval.snapshot import Snapshot
+from retrieval.answering.facts import Fact, find_fact, names_others
+from retrieval.index.lexical import ACCENT_MARK, index_tokens
+from retrieval.answering.question import Question
+from retrieval.index.snapshot import Snapshot
 
 LEXICAL_SENTENCES = 40
 LEXICAL_PASSAGES = 6
@@ -57,7 +57,7 @@ def read_candidates(scores_of: Callable[[list[str]], np.ndarray], snapshot: Snap
                     describer: "Describer", first: np.ndarray) -> None:
     """Have the reader score the READ_TOP candidates the first ranking (`first`: its probabilities)
     puts ahead, each read as its heading path and sentence, and record its scores as features."""
-    from retrieval.reader import reader_text
+    from retrieval.answering.reader import reader_text
 
     order = np.argsort(-first, kind="stable")[:READ_TOP]
     texts = [reader_text(snapshot.passages[snapshot.sentences[candidates[i].index].passage].heading,

@@ -10,8 +10,8 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 
 import httpx
 
-from bot.zalo_tokens import TokenPair, TokenStore, env_fingerprint, initial_tokens
-from ngoaivu.settings import Settings
+from storage.zalo_tokens import TokenPair, TokenStore, env_fingerprint, initial_tokens
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 

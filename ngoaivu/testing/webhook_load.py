@@ -27,9 +27,9 @@ from typing import Iterator
 
 import httpx
 
-from ngoaivu.settings import default_workers
-from tests.fake_bot_api import TOKEN, FakeBotApi
-from tests.telegram_fixtures import SECRET, message_update, new_chat_id
+from config.settings import default_workers
+from ngoaivu.testing.fake_bot_api import TOKEN, FakeBotApi
+from ngoaivu.testing.telegram import SECRET, message_update, new_chat_id
 from webhook.app import SECRET_HEADER, WEBHOOK_PATH
 
 QUESTIONS = [

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint, delete, func,
                         select)
 
-from retrieval.models import Answer, Citation
+from knowledge.answers import Answer, Citation
 from storage.database import Database
 
 metadata = MetaData()
@@ -52,7 +52,7 @@ feedback = Table(
     UniqueConstraint("answer_id", "user_id"),  # a second tap changes the vote, it does not add one
     sqlite_autoincrement=True,
 )
-# What a record answer was about (retrieval.procedures: the procedure, or the procedures to choose
+# What a record answer was about (retrieval.answering.procedures: the procedure, or the procedures to choose
 # from), so that a button or a numbered reply can ask about it again. Its own table: stores made
 # before it existed gain it at start-up, and most answers have no row here.
 answer_records = Table(

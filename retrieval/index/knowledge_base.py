@@ -15,11 +15,11 @@ from langchain_core.embeddings import Embeddings
 from knowledge.chunking import chunk_document
 from knowledge.models import Document, search_text
 from knowledge.seeds import seed_documents
-from retrieval import index_file
-from retrieval.registry import Registry
-from retrieval.snapshot import Snapshot
-from retrieval.vectors import open_vectors
-from retrieval.write_lock import WriteLock
+from retrieval.index import index_file
+from retrieval.index.registry import Registry
+from retrieval.index.snapshot import Snapshot
+from retrieval.index.vectors import open_vectors
+from retrieval.index.write_lock import WriteLock
 from storage.outages import DATABASE, VECTORS
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ VECTORS_RETRY_SECONDS = 2.0
 
 
 class Place(Protocol):
-    """Where the knowledge base lives (ngoaivu.settings.Settings is one)."""
+    """Where the knowledge base lives (config.settings.Settings is one)."""
 
     data_dir: Path
     chroma_host: str  # "" = embedded Chroma under data_dir

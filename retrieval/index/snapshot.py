@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from knowledge.models import search_text
-from retrieval.lexical import BM25Index
+from retrieval.index.lexical import BM25Index
 
 if TYPE_CHECKING:
-    from retrieval.index_file import SavedIndexes
+    from retrieval.index.index_file import SavedIndexes
 
 _serials = itertools.count(1)
 
@@ -117,7 +117,7 @@ class Snapshot:
     @classmethod
     def restored(cls, generation: int, documents: dict[str, dict], chunks: list[dict], saved: "SavedIndexes"
                  ) -> "Snapshot":
-        """What `build` gives, from indexes saved earlier (retrieval.index_file): chunks that are
+        """What `build` gives, from indexes saved earlier (retrieval.index.index_file): chunks that are
         still live keep their saved rows, untokenized; the rest are dropped or added as changes.
         A document is kept whole or not at all."""
         by_id = {row["chunk_id"]: row for row in chunks}

@@ -12,7 +12,7 @@ from bot import texts
 from bot.admin import now_answered_text, reading_text
 from bot.followup import PROCEDURE_FIELDS, procedure_of
 from bot.splitting import fitting, split_paragraphs, utf16_len
-from retrieval.models import Answer, Citation
+from knowledge.answers import Answer, Citation
 
 # Telegram's limit is 4,096 characters of the text *after* HTML parsing; HTML is never
 # shorter than its text, so staying under this in HTML leaves room for the tags we re-open.

@@ -1,0 +1,1 @@
+"""Answering: read the question, gather and describe candidates, read them, select, compose or refuse."""

@@ -1,0 +1,1 @@
+"""The index: which documents are live (registry), their passages' vectors and BM25 indexes, snapshots."""
