@@ -49,7 +49,7 @@ _PHRASE_STOPS = {
     "với", "của", "về", "cho", "vào", "do", "bởi", "và", "thì", "mà", "nhằm", "để", "đến", "từ",
     "không", "mấy", "nêu", "đề", "thông", "đạt", "ra", "tham", "như", "thế", "năm", "hãy",
 }
-_PHRASE_STOPS_FOLDED = {fold(w) for w in _PHRASE_STOPS} - {"de", "the", "nam", "the"}
+_PHRASE_STOPS_FOLDED = {fold(w) for w in _PHRASE_STOPS} - {"de", "the", "nam"}
 
 # Demonstratives that point back. "này" also means "this (time)", so time nouns before it
 # ("tháng này") make a new question, not a follow-up.

@@ -229,7 +229,7 @@ def find_mentions(text: str, own: _Mention | None = None) -> list[_Mention]:
 # After a bare head, words that show it is the sentence's subject or object, not the start of a name.
 _AFTER_BACK_REFERENCE = {"có", "đã", "sẽ", "được", "là", "diễn", "khai", "bế", "này", "với", "và", "nhằm", "cũng",
                          "kết", "thảo", "ghi", "đánh", "tiếp", "thống", "nghe", "tập", "lần", "năm", "nay", "hôm", "nằm",
-                         "thu", "đề", "bàn", "chủ", "tổ", "do", "còn", "dành", "gồm", "nhất", "ra", "thu", "quy"}
+                         "thu", "đề", "bàn", "chủ", "tổ", "do", "còn", "dành", "gồm", "nhất", "ra", "quy"}
 
 
 def _back_references(sentence: str, own: _Mention) -> list[tuple[int, int]]:

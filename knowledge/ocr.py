@@ -194,7 +194,7 @@ def _lines_from_tsv(tsv: str) -> tuple[str, float, int, int]:
         heights = sorted(h for _, _, h, _, _ in items)
         height = heights[len(heights) // 2]
         pieces: list[str] = []
-        for i, (left, width, _, confidence, word) in enumerate(items):
+        for i, (left, _width, _, confidence, word) in enumerate(items):
             if i:
                 gap = left - (items[i - 1][0] + items[i - 1][1])
                 pieces.append(" | " if gap > 2.5 * height else " ")

@@ -66,12 +66,14 @@ _TIME = re.compile(r"^\s*(\d+(?:[.,]\d+)?(?:\s*(?:Ngày làm việc|ngày làm v
                    r"giờ|Tháng|tháng|Năm|năm|Tuần|tuần|Phút|phút))?)")
 _FEE = re.compile(r"(?:Miễn phí|Không có thông tin|Không thu phí|Không|"
                   r"(?:(?:Phí|Lệ phí)\s*:?\s*)?[\d.,]+\s*(?:Việt Nam\s*)?(?:Đồng|đồng|VNĐ|VND|USD|đ)(?:\s*/\s*[\wĐđ]+)?)", re.I)
-_WAYS_HEADER = re.compile(r"Hình thức nộp\s*\|?\s*Thời (?:gian|hạn)(?: giải quyết)?\s*\|?\s*Phí,? lệ phí\s*\|?\s*(?:Mô tả)?\s*\|?\.?",
+_WAYS_HEADER = re.compile(r"Hình thức nộp\s*\|?\s*Thời (?:gian|hạn)(?: giải quyết)?\s*\|?\s*"
+                          r"Phí,? lệ phí\s*\|?\s*(?:Mô tả)?\s*\|?\.?",
                           re.I)
 _DOSSIER_HEADER = re.compile(r"Tên giấy tờ\s*\|?\s*Mẫu đơn,? tờ khai\s*\|?\s*Số lượng\s*\|?\.?", re.I)
 _COUNT = re.compile(r"(\d+\s*bản chính(?:\s*,\s*\d+\s*bản sao)?|\d+\s*bản sao)", re.I)
 _FORM_FILE = re.compile(r"(?<=[.;:)\s])([A-ZĐÀ-Ỹ][^|]{0,160}?\.(?:docx?|pdf|xlsx?|rar|zip))\s*$")
-_BASIS_HEADER = re.compile(r"(?:Tên văn bản pháp lý|Số ký hiệu)\s*\|?\s*(?:Mã văn bản|Trích yếu)(?:\|\s*Ngày ban hành\s*\|\s*Cơ quan ban hành)?\s*\|?\.?",
+_BASIS_HEADER = re.compile(r"(?:Tên văn bản pháp lý|Số ký hiệu)\s*\|?\s*(?:Mã văn bản|Trích yếu)"
+                           r"(?:\|\s*Ngày ban hành\s*\|\s*Cơ quan ban hành)?\s*\|?\.?",
                            re.I)
 # A document number ("25/2021/TT-BTC", "09/2023/QĐ-TTg"); in glued text it ends before a capitalised
 # word ("…/TT-BTCNghị định") or right after "TTg".

@@ -288,7 +288,8 @@ def questions_during_a_change(writer: KnowledgeBase, reader: AnswerEngine, docum
     for result in results:  # as it was, for what follows
         if result.status != "unchanged":
             writer.remove(result.document.doc_id, actor="bench")
-    return (f"{documents} uploads ({sum(r.chunks for r in results)} chunks) in {uploaded - started:.1f} s through the first worker, all held "
+    return (f"{documents} uploads ({sum(r.chunks for r in results)} chunks) in {uploaded - started:.1f} s "
+            "through the first worker, all held "
             f"by the second {held - uploaded:.2f} s after the last; its {len(timings)} answers meanwhile: p50 "
             f"{statistics.median(timings):.0f} ms, longest {max(timings):.0f} ms")
 

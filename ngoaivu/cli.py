@@ -221,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per answer")
     ask.set_defaults(run=cmd_ask)
 
-    ingest = commands.add_parser("ingest", help="add files or folders (.txt .md .html .pdf .docx .doc .odt .xlsx .ods, scans and photos); one line per file")
+    ingest = commands.add_parser("ingest", help="add files or folders (.txt .md .html .pdf .docx .doc .odt .xlsx .ods, "
+                                                "scans and photos); one line per file")
     ingest.add_argument("paths", nargs="+")
     ingest.add_argument("--title")
     ingest.add_argument("--publisher")

@@ -185,7 +185,7 @@ def fit_linear(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], wei
 
 def candidate_matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows = [c.vector(Features.select) for e in examples if not e.left_out for c in e.candidates]
-    labels = [l for e in examples if not e.left_out for l in e.labels]
+    labels = [label for e in examples if not e.left_out for label in e.labels]
     weights = [STORE_WEIGHT[e.item.store] for e in examples if not e.left_out for _ in e.candidates]
     return np.asarray(rows, dtype=np.float64), np.asarray(labels), np.asarray(weights)
 

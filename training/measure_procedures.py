@@ -116,7 +116,7 @@ def fit(questions: list[dict], engine) -> None:
                              [0.02, 0.05, 0.1, 0.15, 0.2, 0.3], [0.3], [0.5, 1, 2, 3], [2, 3, 5, 8, 99])
     for explained, named, margin, lead, missing, unsaid in grid:
         right_held = n_held = right_out = n_out = 0
-        for q, asked, matches, target in rows:
+        for _, asked, matches, target in rows:
             d = proc.decide(asked, matches, explained, named, margin, lead, missing, unsaid)
             if target is not None:
                 n_held += 1
@@ -183,7 +183,7 @@ def main() -> int:
         print(f"record answers: {len(record)}, p50 {statistics.median(record):.1f} ms, p95 {q[18]:.1f} ms")
     failures = [r for r in results if not r[2] and r[0]["set"] == "left_out"][:args.show // 2]
     failures += [r for r in results if not r[2] and r[0]["set"] != "left_out"][:args.show - len(failures)]
-    for q, got, ok, why in failures:
+    for q, got, _, why in failures:
         print(f"  [{q['split']}/{q['kind']}] {why} | {q['question']} | want {q['answers'][:2]} | got {got['answer'][:160]!r}")
     return 0
 

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.procedures import (CODE, parse_basis, parse_dossier, parse_steps, parse_ways,  # noqa: E402
+from knowledge.procedures import (CODE, parse_basis, parse_dossier, parse_ways,  # noqa: E402
                                   _RESULT_TAIL, _PORTAL_TAIL)
 from knowledge.vietnamese import fold  # noqa: E402
 from retrieval.answering.evaluation import strip_diacritics  # noqa: E402

@@ -1,19 +1,15 @@
 """The admin API: upload, list, inspect and delete guidance documents over HTTP.
 
-Every route needs `Authorization: Bearer <NGOAIVU_ADMIN_TOKEN>`; with the token unset, every
-request is refused. The token and the declared size are checked before the body is read, so a
-stranger's upload is never received. The admin page (webhook/admin_page.py) uses this API.
+Every route needs `Authorization: Bearer <NGOAIVU_ADMIN_TOKEN>` (webhook/admin_auth.py); the token
+and the declared size are checked before the body is read, so a stranger's upload is never received.
+The admin page (webhook/admin_page.py) uses this API.
 """
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Query, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
@@ -21,22 +17,15 @@ from bot.admin import DocumentAdmin, reading_text
 from knowledge.loaders import MAX_FILE_BYTES, IngestError, clean_source_name
 from config.settings import Settings
 from storage.outages import Unavailable
-from webhook.limits import capped_route
+from webhook.admin_auth import API_PREFIX, PAGE_CLIENT_HEADER, TOO_LARGE, bearer, guarded_route
+from webhook.admin_page import admin_page_router
+from webhook.admin_questions import questions_router
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/admin/api"
-MAX_REQUEST_BYTES = MAX_FILE_BYTES + 256 * 1024  # the file plus the multipart framing and fields
-PAGE_CLIENT_HEADER = "X-Ngoaivu-Client"  # the admin page says so, for the audit log's "who"
-UNAUTHORIZED = "Thiếu hoặc sai mã quản trị (Authorization: Bearer <NGOAIVU_ADMIN_TOKEN>)."
-DISABLED = "API quản trị đang tắt: chưa đặt NGOAIVU_ADMIN_TOKEN."
-TOO_LARGE = f"Tệp lớn hơn giới hạn {MAX_FILE_BYTES // (1024 * 1024)} MB."
 NOT_FOUND = "Không có tài liệu với mã “{doc_id}”."
 NOT_ACTIVE = "Tài liệu “{doc_id}” không còn được dùng ({status}); không có gì để xóa."
 INGEST_FAILED = "Lỗi hệ thống khi nạp tài liệu; kho tài liệu không thay đổi. Xin thử lại sau."
-
-bearer = HTTPBearer(auto_error=False, scheme_name="AdminToken",
-                    description="NGOAIVU_ADMIN_TOKEN, sent as `Authorization: Bearer <token>`.")
 
 
 class DocumentOut(BaseModel):
@@ -76,31 +65,6 @@ class AuditEntry(BaseModel):
     action: str  # "add" or "remove"
     doc_id: str | None
     detail: str
-
-
-def token_ok(authorization: str | None, expected: str) -> bool:
-    """Constant-time check of a Bearer header; an unset token accepts nothing."""
-    if not expected or not authorization:
-        return False
-    scheme, _, given = authorization.partition(" ")
-    if scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8"))
-
-
-def _refusal(settings: Settings) -> JSONResponse:
-    detail = DISABLED if not settings.admin_token else UNAUTHORIZED
-    return JSONResponse({"detail": detail}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-
-
-def guarded_route(settings: Settings) -> type[APIRoute]:
-    """A route class that checks the token and the size before FastAPI reads the body (also one
-    sent without Content-Length: cut off with 413 once past the cap)."""
-
-    def allowed(request: Request) -> Response | None:
-        return None if token_ok(request.headers.get("authorization"), settings.admin_token) else _refusal(settings)
-
-    return capped_route(MAX_REQUEST_BYTES, TOO_LARGE, allowed)
 
 
 def _admin(request: Request) -> DocumentAdmin:
@@ -202,9 +166,6 @@ def admin_router(settings: Settings) -> APIRouter:
 
 def include_admin(app: FastAPI, settings: Settings) -> None:
     """Mount the admin API and the admin page (both use the engine the app opens at start-up)."""
-    from webhook.admin_page import admin_page_router
-    from webhook.admin_questions import questions_router
-
     app.include_router(admin_router(settings))
     app.include_router(questions_router(settings))
     app.include_router(admin_page_router(settings))

@@ -1,4 +1,5 @@
-"""The admin web page at /admin: plain server-rendered HTML and one small inline script, no build.
+"""The admin web page at /admin: plain server-rendered HTML and one small script, no build
+(webhook/static/admin.html, admin.css, admin.js).
 
 The token typed at login stays in the tab's sessionStorage and goes out as a Bearer header, so
 there is no cookie to forge requests with. The document tables are rendered (and escaped) here
@@ -11,13 +12,14 @@ import secrets
 import time
 from datetime import datetime
 from html import escape
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from knowledge.loaders import MAX_FILE_BYTES
 from config.settings import Settings
-from webhook.admin import API_PREFIX, PAGE_CLIENT_HEADER, guarded_route
+from webhook.admin_auth import API_PREFIX, PAGE_CLIENT_HEADER, guarded_route
 
 PAGE_PATH = "/admin"
 FRAGMENT_PATH = "/admin/fragments/documents"
@@ -116,199 +118,13 @@ def _iso_when(iso: str) -> str:
         return iso
 
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
-header{background:#0b4f8a;color:#fff;padding:.8rem 1.2rem;display:flex;justify-content:space-between;align-items:center}
-header h1{font-size:1.2rem;margin:0}
-main,#login{max-width:1100px;margin:1rem auto;padding:0 1rem}
-section{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:1rem;margin-bottom:1rem}
-label{display:block;font-weight:600;margin:.4rem 0 .2rem}
-input[type=text],input[type=password]{width:100%;max-width:28rem;padding:.35rem;box-sizing:border-box}
-button{padding:.4rem .9rem;cursor:pointer}
-button.delete{color:#a40000}
-table{border-collapse:collapse;width:100%;font-size:.9rem;margin-bottom:1rem}
-th,td{border-bottom:1px solid #e3e6ea;padding:.35rem .4rem;text-align:left;vertical-align:top}
-progress{width:100%;max-width:28rem;height:1.1rem}
-.error{color:#a40000}.ok{color:#0a6b2d}
-#now-answered{color:#0a6b2d}
-.fields{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:0 1rem}
-"""
-
-_SCRIPT = """
-"use strict";
-const KEY = "ngoaivu-admin-token";
-const API = "__API__";
-const FRAGMENT = "__FRAGMENT__";
-const QUESTIONS = "__QUESTIONS__";
-const $ = (id) => document.getElementById(id);
-const token = () => sessionStorage.getItem(KEY) || "";
-const auth = () => ({"Authorization": "Bearer " + token(), "__CLIENT_HEADER__": "admin-page"});
-
-function say(id, text, kind) {
-  const el = $(id);
-  el.textContent = text;
-  el.className = kind || "";
-  el.hidden = !text;
-}
-
-function detail(body, fallback) {
-  if (body && typeof body.detail === "string") return body.detail;
-  if (body && Array.isArray(body.detail)) return body.detail.map((e) => e.msg).join("; ");
-  return fallback;
-}
-
-function showApp(on) {
-  $("login").hidden = on;
-  $("app").hidden = !on;
-  $("logout").hidden = !on;
-}
-
-async function loadDocuments() {
-  const response = await fetch(FRAGMENT, {headers: auth(), cache: "no-store"});
-  if (response.status === 401) {
-    sessionStorage.removeItem(KEY);
-    showApp(false);
-    say("login-error", "Mã quản trị không đúng hoặc API quản trị đang tắt.", "error");
-    return false;
-  }
-  if (!response.ok) {
-    say("app-error", "Không tải được danh sách tài liệu (lỗi " + response.status + ").", "error");
-    return false;
-  }
-  $("documents").innerHTML = await response.text();  // rendered and escaped by the server
-  await loadQuestions();
-  return true;
-}
-
-async function loadQuestions() {
-  const response = await fetch(QUESTIONS, {headers: auth(), cache: "no-store"});
-  if (!response.ok) {
-    say("app-error", "Không tải được danh sách câu hỏi chưa trả lời (lỗi " + response.status + ").", "error");
-    return;
-  }
-  $("questions").innerHTML = await response.text();  // rendered and escaped by the server
-}
-
-function showNowAnswered(questions) {
-  const list = $("now-answered");
-  list.textContent = "";
-  for (const question of questions || []) {
-    const item = document.createElement("li");
-    item.textContent = question;
-    list.appendChild(item);
-  }
-  $("now-answered-box").hidden = !(questions && questions.length);
-}
-
-$("login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  sessionStorage.setItem(KEY, $("token").value.trim());
-  $("token").value = "";
-  say("login-error", "");
-  if (await loadDocuments()) showApp(true);
-});
-
-$("logout").addEventListener("click", () => {
-  sessionStorage.removeItem(KEY);
-  $("documents").textContent = "";
-  $("questions").textContent = "";
-  showNowAnswered([]);
-  showApp(false);
-});
-
-$("upload-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const form = event.target;
-  const file = $("file").files[0];
-  if (!file) { say("upload-status", "Xin chọn một tệp.", "error"); return; }
-  if (file.size > __MAX_BYTES__) { say("upload-status", "Tệp lớn hơn __MAX_MB__ MB.", "error"); return; }
-  const bar = $("upload-progress");
-  bar.value = 0;
-  bar.hidden = false;
-  $("upload-button").disabled = true;
-  say("upload-status", "Đang tải lên “" + file.name + "”…");
-  const xhr = new XMLHttpRequest();
-  xhr.open("POST", API + "/documents");
-  for (const [name, value] of Object.entries(auth())) xhr.setRequestHeader(name, value);
-  xhr.upload.addEventListener("progress", (e) => {
-    if (e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total);
-    $("upload-percent").textContent = bar.value + "%";
-  });
-  xhr.upload.addEventListener("load", () => {
-    bar.value = 100;
-    $("upload-percent").textContent = "100%";
-    say("upload-status", "Đã tải lên, đang đọc (bản quét: nhận dạng chữ, vài giây mỗi trang) và lập chỉ mục…");
-  });
-  xhr.addEventListener("load", async () => {
-    $("upload-button").disabled = false;
-    let body = null;
-    try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
-    if (xhr.status === 201 || xhr.status === 200) {
-      bar.value = 100;
-      let text;
-      if (body.result === "unchanged") {
-        text = "Tài liệu “" + body.title + "” (mã " + body.doc_id + ") đã có với nội dung y hệt; không thay đổi gì.";
-      } else {
-        text = "Đã nạp “" + body.title + "” (mã " + body.doc_id + ", phiên bản " + body.version + ", " +
-               body.chunks + " đoạn" + (body.replaced ? ", thay mã " + body.replaced : "") + ").";
-        if (body.reading && body.reading.note) text += " " + body.reading.note;
-        if (body.sample_question) text += " Có thể hỏi: " + body.sample_question;
-      }
-      say("upload-status", text, "ok");
-      showNowAnswered(body.now_answered);
-      form.reset();
-      await loadDocuments();
-    } else if (xhr.status === 401) {
-      await loadDocuments();
-    } else {
-      say("upload-status", "Không nạp được: " + detail(body, "lỗi " + xhr.status), "error");
-    }
-  });
-  xhr.addEventListener("error", () => {
-    $("upload-button").disabled = false;
-    say("upload-status", "Mất kết nối khi tải lên. Xin thử lại.", "error");
-  });
-  xhr.send(new FormData(form));
-});
-
-$("documents").addEventListener("click", async (event) => {
-  const button = event.target.closest("button.delete");
-  if (!button) return;
-  const id = button.dataset.docId;
-  if (!confirm("Xóa tài liệu “" + button.dataset.title + "” (mã " + id + ")? Tài liệu sẽ không được trích dẫn nữa.")) return;
-  const response = await fetch(API + "/documents/" + encodeURIComponent(id), {method: "DELETE", headers: auth()});
-  let body = null;
-  try { body = await response.json(); } catch (e) { body = null; }
-  if (response.ok) say("upload-status", "Đã xóa “" + button.dataset.title + "” (mã " + id + ").", "ok");
-  else say("upload-status", "Không xóa được: " + detail(body, "lỗi " + response.status), "error");
-  await loadDocuments();
-});
-
-$("questions").addEventListener("click", async (event) => {
-  const button = event.target.closest("button.ask-again");
-  if (!button) return;
-  button.disabled = true;
-  const question = button.dataset.question;
-  const response = await fetch(API + "/unanswered/ask", {
-    method: "POST", headers: {...auth(), "Content-Type": "application/json"},
-    body: JSON.stringify({question: question}),
-  });
-  let body = null;
-  try { body = await response.json(); } catch (e) { body = null; }
-  if (response.ok && body.now_answered) {
-    await loadQuestions();
-    say("ask-result", "Nay đã trả lời được “" + question + "”: " + body.answer, "ok");
-  } else if (response.ok) {
-    button.disabled = false;
-    say("ask-result", "“" + question + "” vẫn chưa trả lời được từ các tài liệu hiện có.", "error");
-  } else {
-    button.disabled = false;
-    say("ask-result", "Không hỏi lại được: " + detail(body, "lỗi " + response.status), "error");
-  }
-});
-
-if (token()) loadDocuments().then((ok) => showApp(ok));
-"""
+# The page, its style and its script are files of their own (webhook/static/), read once; the
+# __NAME__ markers are filled in here, and the style and script go inline under the page's nonce.
+_STATIC = Path(__file__).resolve().parent / "static"
+_PAGE = (_STATIC / "admin.html").read_text(encoding="utf-8").rstrip("\n")
+_STYLE = "\n" + (_STATIC / "admin.css").read_text(encoding="utf-8")
+_SCRIPT = "\n" + (_STATIC / "admin.js").read_text(encoding="utf-8")
+_MAX_MB = str(MAX_FILE_BYTES // (1024 * 1024))
 
 
 def page_html(nonce: str) -> str:
@@ -316,55 +132,9 @@ def page_html(nonce: str) -> str:
     script = (_SCRIPT.replace("__API__", API_PREFIX).replace("__FRAGMENT__", FRAGMENT_PATH)
               .replace("__QUESTIONS__", QUESTIONS_FRAGMENT_PATH)
               .replace("__CLIENT_HEADER__", PAGE_CLIENT_HEADER).replace("__MAX_BYTES__", str(MAX_FILE_BYTES))
-              .replace("__MAX_MB__", str(MAX_FILE_BYTES // (1024 * 1024))))
-    return f"""<!doctype html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Quản trị tài liệu – Trợ lý Ngoại vụ</title>
-<style nonce="{nonce}">{_STYLE}</style>
-</head>
-<body>
-<header><h1>Quản trị tài liệu – Trợ lý Ngoại vụ</h1><button type="button" id="logout" hidden>Đăng xuất</button></header>
-<div id="login">
-<section>
-<h2>Đăng nhập</h2>
-<form id="login-form">
-<label for="token">Mã quản trị (NGOAIVU_ADMIN_TOKEN)</label>
-<input type="password" id="token" autocomplete="current-password" required>
-<p><button type="submit" id="login-button">Đăng nhập</button></p>
-</form>
-<p id="login-error" role="alert" hidden></p>
-</section>
-</div>
-<main id="app" hidden>
-<p id="app-error" role="alert" hidden></p>
-<section>
-<h2>Tải tài liệu lên</h2>
-<form id="upload-form">
-<label for="file">Tệp PDF, DOCX, TXT, MD hoặc HTML (tối đa {MAX_FILE_BYTES // (1024 * 1024)} MB)</label>
-<input type="file" id="file" name="file" accept=".pdf,.docx,.txt,.md,.markdown,.html,.htm" required>
-<div class="fields">
-<div><label for="title">Tiêu đề (không bắt buộc)</label><input type="text" id="title" name="title" maxlength="300"></div>
-<div><label for="publisher">Đơn vị ban hành (không bắt buộc)</label><input type="text" id="publisher" name="publisher" maxlength="200"></div>
-<div><label for="date">Ngày (dd/mm/yyyy, không bắt buộc)</label><input type="text" id="date" name="date" maxlength="40"></div>
-<div><label for="replaces">Thay cho tài liệu có mã (không bắt buộc)</label><input type="text" id="replaces" name="replaces" maxlength="40"></div>
-</div>
-<p>Cùng tiêu đề với một tài liệu đang dùng, hoặc ghi mã tài liệu cần thay: tệp sẽ thành phiên bản mới.</p>
-<p><button type="submit" id="upload-button">Tải lên</button></p>
-</form>
-<progress id="upload-progress" max="100" value="0" hidden></progress> <span id="upload-percent"></span>
-<p id="upload-status" role="status" hidden></p>
-<div id="now-answered-box" hidden><p>Các câu hỏi trước đây chưa trả lời được, nay đã trả lời được:</p>
-<ul id="now-answered"></ul></div>
-</section>
-<section id="questions" aria-live="polite"></section>
-<section id="documents" aria-live="polite"></section>
-</main>
-<script nonce="{nonce}">{script}</script>
-</body>
-</html>"""
+              .replace("__MAX_MB__", _MAX_MB))
+    return (_PAGE.replace("__NONCE__", nonce).replace("__MAX_MB__", _MAX_MB)
+            .replace("__STYLE__", _STYLE).replace("__SCRIPT__", script))
 
 
 def _security_headers(nonce: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from bot.analytics import QuestionLog
 from config.settings import Settings
 from knowledge.answers import Citation
 from retrieval.answering.question import InvalidQuestion
-from webhook.admin import API_PREFIX, bearer, guarded_route
+from webhook.admin_auth import API_PREFIX, bearer, guarded_route
 
 
 class UnansweredOut(BaseModel):

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from bot.dialogue import InvalidQuestion, unanswered
 from config.settings import Settings
-from webhook.admin import token_ok
+from webhook.admin_auth import token_ok
 from webhook.limits import capped_route
 
 ASK_PATH = "/api/ask"

@@ -14,7 +14,7 @@ import uvicorn
 
 from config.settings import Settings
 from ngoaivu.testing.fake_bot_api import BOT_ID, BOT_USERNAME, TOKEN, FakeBotApi
-from webhook.app import SECRET_HEADER, WEBHOOK_PATH, create_app
+from webhook.app import SECRET_HEADER, WEBHOOK_PATH
 
 SECRET = "test-webhook-secret_0123456789"
 PUBLIC_URL = "https://ngoaivu.example.test"

@@ -42,8 +42,9 @@ _DOCUMENT_CODE = re.compile(r"\b\d+(?:/\d{4})?[-/][A-ZĐ][A-ZĐa-z]*(?:[-/][A-Z�
 
 
 # "địa phương nào", "tỉnh nào", "nước nào": the answer is a proper name.
-_ASKS_FOR_NAMED = re.compile(r"\b(dia phuong|tinh|thanh pho|nuoc|quoc gia|to chuc|co quan|doi tac|thu do|vung|khu vuc|tap doan|cong ty)\s+nao\b")
-_GENERIC_CAPITALS = {"thu", "mot", "hai", "ba", "bon", "nam", "theo", "trong", "ngoai", "tai", "ong", "ba", "cuc", "bo",
+_ASKS_FOR_NAMED = re.compile(r"\b(dia phuong|tinh|thanh pho|nuoc|quoc gia|to chuc|co quan|doi tac|thu do|vung|khu vuc|"
+                             r"tap doan|cong ty)\s+nao\b")
+_GENERIC_CAPITALS = {"thu", "mot", "hai", "ba", "bon", "nam", "theo", "trong", "ngoai", "tai", "ong", "cuc", "bo",
                      "so", "hoi", "uy", "chu", "pho", "tong", "dai", "lanh", "thanh", "tinh", "viet"}
 
 
@@ -173,7 +174,8 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
     if kind == "number":
         for match in _NUMBER.finditer(sentence):
             value = match.group(1)
-            if value in numbers or _is_date_like(value) or _REFERENCE_BEFORE.search(sentence[max(0, match.start() - 12):match.start()]):
+            preceding = sentence[max(0, match.start() - 12):match.start()]
+            if value in numbers or _is_date_like(value) or _REFERENCE_BEFORE.search(preceding):
                 continue
             unit_words = _unit_words(sentence, match.end(), unit)
             if strict_unit and unit and not unit_words and not match.group(2):

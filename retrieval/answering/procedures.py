@@ -56,7 +56,8 @@ _CUES: list[tuple[str, str]] = [
                 r"nop (?:ho so )?(?:o|tai) dau|nop (?:ho so )?o co quan nao|nop (?:ho so )?(?:o|tai) (?:noi|cho) nao|"
                 r"dia chi tiep nhan|noi (?:nop|tiep nhan)|nop o dau|nop tai dau|tiep nhan ho so o dau|o dau nop"),
     ("dossier", r"\bho so\b.{0,120}?\b(?:gom|bao gom|can|co) (?:nhung )?(?:gi|giay to)|giay to gi|giay to nao|"
-                r"thanh phan ho so|ho so (?:gom|can|bao gom|co)|giay to (?:gi|nao)|can (?:chuan bi|nhung|nop) (?:giay to|gi|ho so)|"
+                r"thanh phan ho so|ho so (?:gom|can|bao gom|co)|giay to (?:gi|nao)|"
+                r"can (?:chuan bi|nhung|nop) (?:giay to|gi|ho so)|"
                 r"chuan bi (?:nhung )?(?:gi|giay to)|nhung giay to|can nhung gi"),
     ("authority", r"tham quyen|ai (?:quyet dinh|cap|phe duyet|ky)|co quan nao (?:cap|quyet dinh|phe duyet)"),
     ("agency", r"co quan (?:nao )?(?:thuc hien|giai quyet)|co quan nao|don vi nao|ai (?:giai quyet|thuc hien|xu ly)|"

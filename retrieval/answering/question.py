@@ -5,7 +5,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from knowledge.vietnamese import ABBREVIATIONS, ENGLISH_GLOSSARY, date_forms, fold, has_diacritics, looks_english, normalize, search_tokens
+from knowledge.vietnamese import (ABBREVIATIONS, ENGLISH_GLOSSARY, date_forms, fold, has_diacritics, looks_english,
+                                  normalize, search_tokens)
 from retrieval.answering.facts import SURNAMES
 from retrieval.index.lexical import ACCENT_MARK, index_tokens
 
@@ -213,7 +214,7 @@ def _entities(text: str) -> list[list[str]]:
     words = re.findall(r"[\w.&-]+|[^\w\s]", text)
     runs: list[list[str]] = []
     current: list[str] = []
-    for position, word in enumerate(words):
+    for word in words:
         if word[:1].isupper():
             current.append(word)
             continue

@@ -15,7 +15,6 @@ import logging
 import os
 import random
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,24 +23,12 @@ import numpy as np
 from knowledge import vietnamese
 from retrieval.index import lexical
 from retrieval.index.lexical import BM25Index
-from retrieval.index.snapshot import Snapshot
+from retrieval.index.snapshot import SavedIndexes, Snapshot
 
 log = logging.getLogger(__name__)
 FILE_NAME = "lexical-index.npz"
 FORMAT = 1
 CHECKED_ROWS = 16  # rows tokenized again on loading, per index
-
-
-@dataclass
-class SavedIndexes:
-    """What a saved snapshot holds: its passages by chunk id (row order), the sentences of each,
-    and both indexes over those rows."""
-
-    chunk_ids: list[str]
-    sentence_counts: np.ndarray
-    fingerprints: np.ndarray  # per passage: its texts when it was indexed (Snapshot.fingerprints)
-    sentence_index: BM25Index
-    passage_index: BM25Index
 
 
 @lru_cache(maxsize=1)

@@ -116,7 +116,8 @@ class Registry:
                     {"chunk_id": c.chunk_id, "doc_id": c.doc_id, "idx": c.index, "text": c.text, "start": c.start,
                      "end": c.end, "sentences": json.dumps(c.sentences), "heading": c.heading} for c in chunk_list])
             self._audit(db, actor, "add", document.doc_id,
-                        f"{document.source} v{document.version} ({len(chunk_list)} đoạn)" + (f", thay {replaces}" if replaces else ""))
+                        f"{document.source} v{document.version} ({len(chunk_list)} đoạn)"
+                        + (f", thay {replaces}" if replaces else ""))
 
     def remove(self, doc_id: str, actor: str) -> bool:
         with self.db.write() as db:

@@ -7,17 +7,25 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from knowledge.models import search_text
 from retrieval.index.lexical import BM25Index
 
-if TYPE_CHECKING:
-    from retrieval.index.index_file import SavedIndexes
-
 _serials = itertools.count(1)
+
+
+@dataclass
+class SavedIndexes:
+    """What a saved snapshot holds: its passages by chunk id (row order), the sentences of each,
+    and both indexes over those rows."""
+
+    chunk_ids: list[str]
+    sentence_counts: np.ndarray
+    fingerprints: np.ndarray  # per passage: its texts when it was indexed (Snapshot.fingerprints)
+    sentence_index: BM25Index
+    passage_index: BM25Index
 
 
 def fingerprint(passage_text: str, sentence_texts: list[str]) -> int:
@@ -115,7 +123,7 @@ class Snapshot:
         return empty.updated(generation, frozenset(documents), documents, chunks)
 
     @classmethod
-    def restored(cls, generation: int, documents: dict[str, dict], chunks: list[dict], saved: "SavedIndexes"
+    def restored(cls, generation: int, documents: dict[str, dict], chunks: list[dict], saved: SavedIndexes
                  ) -> "Snapshot":
         """What `build` gives, from indexes saved earlier (retrieval.index.index_file): chunks that are
         still live keep their saved rows, untokenized; the rest are dropped or added as changes.
