@@ -22,7 +22,7 @@ from typing import Callable
 from storage.analytics import AnalyticsStore, RefusedQuestion
 from storage.pseudonyms import Pseudonyms
 from storage.conversations import ConversationStore
-from knowledge.vietnamese import fold, normalize
+from vietnamese.text import fold, normalize
 from knowledge.answers import Answer
 
 log = logging.getLogger(__name__)

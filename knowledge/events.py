@@ -15,7 +15,7 @@ from datetime import date as Date
 
 from knowledge.chunking import paragraphs, sentences
 from knowledge.models import Document
-from knowledge.vietnamese import ABBREVIATIONS, fold
+from vietnamese.text import ABBREVIATIONS, fold
 
 HEADS = ("Hội nghị thượng đỉnh", "Hội nghị cấp cao", "Hội nghị", "Diễn đàn", "Hội thảo", "Đại hội",
          "Hội chợ", "Triển lãm", "Liên hoan", "Tuần lễ", "Festival", "Hội đàm", "Kỳ họp", "Phiên họp",

@@ -21,7 +21,7 @@ from knowledge.markup import read_markup
 from knowledge.models import Document
 from knowledge.office import OLE_MAGIC, doc_text, ods_text, odt_text, ole_kind, xlsx_text, zip_kind
 from knowledge.tables import table_lines, tables_in_text
-from knowledge.vietnamese import normalize
+from vietnamese.text import normalize
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's download limit
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a DOCX that inflates beyond this is a zip bomb

@@ -19,7 +19,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from knowledge.vietnamese import normalize
+from vietnamese.text import normalize
 
 LANGUAGES = "vie"
 TARGET_DPI = 300  # Tesseract reads best with text about 30 px high

@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from knowledge.models import Document
-from knowledge.vietnamese import fold
+from vietnamese.text import fold
 
 # Field key -> headings (folded) that open it, longest first where one is a prefix of another.
 HEADINGS: dict[str, tuple[str, ...]] = {

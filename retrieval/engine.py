@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from knowledge.loaders import IngestError, load_bytes, load_file, load_images
-from knowledge.vietnamese import normalize
+from vietnamese.text import normalize
 from retrieval.answering.answerer import Answerer
 from retrieval.index.embeddings import CachedQueries, make_embeddings
 from retrieval.index.knowledge_base import AddResult, KnowledgeBase, Place

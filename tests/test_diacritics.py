@@ -1,5 +1,5 @@
 """Accents put back on questions typed without them, before the question is embedded."""
-from knowledge.vietnamese import fold
+from vietnamese.text import fold
 from retrieval.answering.diacritics import DiacriticRestorer
 
 

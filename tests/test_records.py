@@ -8,13 +8,13 @@ import re
 
 import pytest
 
-from bot.telegram.format import answer_html
-from bot.zalo.format import answer_text
+from bot.telegram.channel.format import answer_html
+from bot.zalo.channel.format import answer_text
 from knowledge.chunking import chunk_document
 from knowledge.events import extract_events
 from knowledge.loaders import load_bytes
 from knowledge.models import Document
-from knowledge.vietnamese import fold
+from vietnamese.text import fold
 from retrieval.answering.records import ANSWER_LIMIT, RecordBook, SeriesAnswerer
 from retrieval.index.registry import Registry
 from tests import admin_files as files

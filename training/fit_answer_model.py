@@ -34,7 +34,7 @@ import sklearn  # noqa: F401  (before LightGBM loads: fitting needs its scikit-l
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.vietnamese import normalize  # noqa: E402
+from vietnamese.text import normalize  # noqa: E402
 from retrieval.answering.answerer import Answerer, admissible  # noqa: E402
 from retrieval.answering.evaluation import judge, strip_diacritics  # noqa: E402
 from retrieval.answering.features import CANDIDATE_FEATURES, READER_FEATURES, Candidate  # noqa: E402

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.vietnamese import has_diacritics, normalize  # noqa: E402
+from vietnamese.text import has_diacritics, normalize  # noqa: E402
 from retrieval.answering.diacritics import BREAK, WORD, END, START, TABLE, DiacriticRestorer  # noqa: E402
 from retrieval.answering.evaluation import strip_diacritics  # noqa: E402
 from training.fit_answer_model import Item, load_items  # noqa: E402

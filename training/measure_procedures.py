@@ -26,6 +26,7 @@ from config.settings import Settings  # noqa: E402
 from retrieval.answering import procedures as proc  # noqa: E402
 from retrieval.engine import AnswerEngine  # noqa: E402
 from retrieval.answering.evaluation import judge  # noqa: E402
+from vietnamese.text import fold  # noqa: E402
 
 CACHE = ROOT / "training" / ".cache" / "procedures"
 FILES = CACHE / "files"
@@ -82,7 +83,7 @@ class RecordsOnly:
 
     def __init__(self, files: list[Path]) -> None:
         from retrieval.answering.question import clean_question
-        from knowledge.vietnamese import normalize
+        from vietnamese.text import normalize
 
         self.procedures = proc.ProcedureAnswerer(proc.ProcedureBook(LoadedRegistry(files)))
         self._clean = lambda q: normalize(clean_question(q, 1000))
@@ -175,7 +176,7 @@ def main() -> int:
         for r in held:
             kinds.setdefault(r[0]["kind"], []).append(r[2])
         print("   by field: " + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(kinds.items())))
-        unaccented = [r for r in held if r[0]["question"].lower() == __import__("knowledge.vietnamese", fromlist=["fold"]).fold(r[0]["question"])]
+        unaccented = [r for r in held if r[0]["question"].lower() == fold(r[0]["question"])]
         print(f"   unaccented: {share(unaccented)}")
     record = [r[1]["latency_ms"] for r in results if r[1].get("records") and r[1]["records"] and "procedure" in r[1]["records"][0]]
     if record:

@@ -13,7 +13,7 @@ import numpy as np
 
 from knowledge.markup import ITEM_START, is_list
 from knowledge.structure import CLAUSE, location
-from knowledge.vietnamese import looks_english
+from vietnamese.text import looks_english
 from retrieval.answering.diacritics import DiacriticRestorer
 from retrieval.answering.facts import with_unit
 from retrieval.answering.features import SPECIFIC_KINDS, Candidate, Describer, read_candidates

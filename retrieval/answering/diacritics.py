@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from knowledge.vietnamese import fold, has_diacritics
+from vietnamese.text import fold, has_diacritics
 
 TABLE = Path(__file__).resolve().parent.parent / "weights" / "diacritics.json.gz"
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.vietnamese import fold
+from vietnamese.text import fold
 
 MAX_ANSWER_CHARS = 700
 CITATIONS_CONSIDERED = 3

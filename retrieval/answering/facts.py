@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.vietnamese import fold
+from vietnamese.text import fold
 
 _UNITS = r"(?:%|tỷ USD|triệu USD|nghìn tỷ đồng|tỷ đồng|triệu đồng|USD|tỷ|triệu|nghìn|ngàn)"
 _NUMBER = re.compile(

@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass, field
 
 from knowledge.procedures import LABELS, Procedure, extract_procedure
-from knowledge.vietnamese import fold
+from vietnamese.text import fold
 from knowledge.answers import Answer, Citation
 from retrieval.answering.records import LiveDocuments
 

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from knowledge.vietnamese import (ABBREVIATIONS, ENGLISH_GLOSSARY, date_forms, fold, has_diacritics, looks_english,
+from vietnamese.text import (ABBREVIATIONS, ENGLISH_GLOSSARY, date_forms, fold, has_diacritics, looks_english,
                                   normalize, search_tokens)
 from retrieval.answering.facts import SURNAMES
 from retrieval.index.lexical import ACCENT_MARK, index_tokens

@@ -14,7 +14,7 @@ from typing import Callable, Generic, TypeVar
 
 from knowledge.events import EventDate, EventRecord, extract_events, ordinal_value, series_key
 from knowledge.models import Document
-from knowledge.vietnamese import fold
+from vietnamese.text import fold
 from knowledge.answers import Answer, Citation
 
 ANSWER_LIMIT = 700  # the answer is read on a phone (and scored) at this length

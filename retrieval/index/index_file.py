@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge import vietnamese
+import vietnamese
 from retrieval.index import lexical
 from retrieval.index.lexical import BM25Index
 from retrieval.index.snapshot import SavedIndexes, Snapshot
@@ -35,8 +35,10 @@ CHECKED_ROWS = 16  # rows tokenized again on loading, per index
 def tokenizer_version() -> str:
     """A hash of the code that turns texts into index rows: any change to it retires saved files."""
     digest = hashlib.blake2b(digest_size=16)
-    for module in (vietnamese, lexical):
-        digest.update(Path(module.__file__).read_bytes())
+    # The whole language package (search tokens use its folding, abbreviations and dates) and the
+    # lexical index itself.
+    for path in [*sorted(Path(vietnamese.__file__).parent.glob("*.py")), Path(lexical.__file__)]:
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
