@@ -18,6 +18,7 @@ from knowledge.loaders import LOW_CONFIDENCE
 from retrieval.index.knowledge_base import AddResult
 from knowledge.answers import Answer
 from storage.outages import REASONS, Unavailable, outage_of, summary
+from vietnamese.dates import DATE_WITH_DAY
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,6 @@ SAMPLE_CANDIDATES = 8  # questions tried (each is one engine.ask) before giving 
 # the shared pool that answers questions: ten uploads at once must not stall every question.
 _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ngoaivu-writer")
 
-# A date as documents write it, with the word "ngày" before it when there is one.
-_DATE = re.compile(r"(?:\bngày\s+)?(?<![\w/])\d{1,2}/\d{1,2}/(?:19|20)\d{2}(?![\w/])", re.IGNORECASE)
 # A count of something: "42 thỏa thuận", "1.200 khách", "3,5 triệu", "20%"; not a code like
 # 272-QĐ/TW or 06/2019, and not a bare number that names something ("(bản 1)", "số 1011.").
 _COUNT = re.compile(r"(?<![\w/.,-])\d+(?:\.\d{3})*(?:,\d+)?(?:\s*%|(?=\s+[^\W\d_]))")
@@ -72,7 +71,7 @@ def _question_from(sentence: str) -> str | None:
             continue  # "lần thứ 21", "năm 2020", a bare year: these pin the question, not answer it
         asked = "bao nhiêu phần trăm" if match.group(0).endswith("%") else "bao nhiêu"
         return sentence[:match.start()] + asked + sentence[match.end():]
-    match = _DATE.search(sentence)
+    match = DATE_WITH_DAY.search(sentence)
     if match:
         return sentence[:match.start()] + "ngày nào" + sentence[match.end():]
     return None

@@ -8,8 +8,10 @@ follow-ups (còn … thì sao, đó/này/ấy, nó/họ), never about particular
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+# Offsets in a folded question must be offsets in the question.
+from vietnamese.text import fold_keeping_length as fold
 
 MAX_FOLLOW_UP_WORDS = 12  # longer questions carry their own context
 MAX_PHRASE_WORDS = 10
@@ -17,18 +19,6 @@ MAX_PHRASE_WORDS = 10
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"\d+")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip Vietnamese diacritics, keeping the length (so offsets still match)."""
-    out = []
-    for ch in text.lower():
-        if ch == "đ":
-            out.append("d")
-            continue
-        base = unicodedata.normalize("NFD", ch)[0]
-        out.append(base if len(base) == 1 else ch)
-    return "".join(out)
 
 
 def is_unaccented(text: str) -> bool:

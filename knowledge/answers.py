@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+# An answer is read on a phone, and the shared scorer counts a longer one as wrong.
+MAX_ANSWER_CHARS = 700
+
 
 @dataclass
 class Citation:

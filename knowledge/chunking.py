@@ -11,6 +11,7 @@ import re
 
 from knowledge.models import Chunk, Document
 from knowledge.structure import MAX_LIST_CHARS, Block, blocks, page_label
+from vietnamese.names import UPPER
 
 TARGET_CHARS = 450
 PROSE_MAX_CHARS = 700
@@ -21,8 +22,7 @@ LONG_SENTENCE = 480
 _NON_FINAL = re.compile(r"(?:\b(?:TP|Tp|tp|Th\.S|ThS|TS|PGS|GS|BS|KS|Mr|Mrs|Ms|Dr|St|No|Nr|v\.v|tr|Q|P|TT|Ths)\.)$")
 _CLAUSE_BREAKS = (re.compile(r"(?<=;)\s+"), re.compile(r"(?<=,)\s+"))
 # A sentence starts with a capital letter or a digit (listed: the range À-Ỹ also holds lower case).
-_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.isupper() and c.isalpha())
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’»)]*\s+(?=[\"“‘«(]?[" + _UPPER + r"0-9])")
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’»)]*\s+(?=[\"“‘«(]?[" + UPPER + r"0-9])")
 
 
 def _spans(text: str, start: int, end: int, pattern: re.Pattern) -> list[tuple[int, int]]:

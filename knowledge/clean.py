@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 
 from vietnamese.text import fold, has_diacritics, normalize
-
-# "(Ảnh: Tuấn Anh)", "(Ảnh minh họa)", "Ảnh: TTXVN" at a line end.
 _PHOTO_CREDIT = re.compile(r"\s*\((?:Ảnh|Nguồn ảnh|Photo)\s*(?::[^()]{0,60}|minh họa[^()]{0,40})\)", re.IGNORECASE)
 _TRAILING_CREDIT = re.compile(r"\s+(?:Ảnh|Photo)\s*:\s*[^.]{1,40}$", re.IGNORECASE)
 # Whole lines that are page furniture, compared after folding.

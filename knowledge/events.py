@@ -15,7 +15,10 @@ from datetime import date as Date
 
 from knowledge.chunking import paragraphs, sentences
 from knowledge.models import Document
-from vietnamese.text import ABBREVIATIONS, fold
+from vietnamese.abbreviations import ABBREVIATIONS
+from vietnamese.dates import DATE_PARTS
+from vietnamese.names import DOCUMENT_CODE, SURNAMES, capitalized_runs
+from vietnamese.text import fold
 
 HEADS = ("Hội nghị thượng đỉnh", "Hội nghị cấp cao", "Hội nghị", "Diễn đàn", "Hội thảo", "Đại hội",
          "Hội chợ", "Triển lãm", "Liên hoan", "Tuần lễ", "Festival", "Hội đàm", "Kỳ họp", "Phiên họp",
@@ -52,17 +55,9 @@ _MENTION = re.compile(
 _EVENT_VERB = re.compile(r"\b(?:khai mạc|bế mạc|diễn ra|tổ chức|nhóm họp|họp|khai diễn|tiến hành|đăng cai)\b",
                          re.IGNORECASE)
 
-_DATE = re.compile(
-    r"(?:ngày\s+)?(?P<d>\d{1,2})(?:\s*[-–]\s*\d{1,2})?\s*/\s*(?P<m>\d{1,2})(?:\s*/\s*(?P<y>(?:19|20)\d{2}))?(?![\d/])"
-    r"|ngày\s+(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})(?:\s+năm\s+(?P<y2>(?:19|20)\d{2}))?"
-    r"|tháng\s+(?P<m3>\d{1,2})\s*(?:/|\s+năm\s+)\s*(?P<y3>(?:19|20)\d{2})"
-    r"|(?<![\d/])(?P<m4>\d{1,2})/(?P<y4>(?:19|20)\d{2})(?![\d/])"
-    r"|năm\s+(?P<y5>(?:19|20)\d{2})(?![\d/])"
-)
-_DOCUMENT_CODE = re.compile(r"\b\d+(?:/\d{4})?[-/][A-ZĐ][A-ZĐa-z]*(?:[-/][A-ZĐ]+)*\s+(?:ngày\s+)?$")
-_SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Đoàn Lâm Mai "
-             "Tô Hà Cao Lương Thái Tạ Châu Quách Đào Trịnh Lưu Kiều Tống Vương Khúc Triệu La").split()
+_DOCUMENT_CODE = re.compile(DOCUMENT_CODE + r"\s+(?:ngày\s+)?$")
 _WORD = re.compile(r"[^\W\d_][\w.’'-]*")
+_ONE_SPACE = re.compile(" ")
 _NOT_PEOPLE = {"ha noi", "ha tinh", "ha giang", "ha nam", "ho chi minh", "cao bang", "thai binh", "thai nguyen",
                "ha long", "lam dong", "tay ninh", "vu han", "phan thiet", "ha tien", "hoang sa", "truong sa"}
 _CHAIR = re.compile(r"\b(?:đồng chủ trì|chủ trì)\b", re.IGNORECASE)
@@ -257,7 +252,7 @@ def parse_dates(sentence: str, document_date: Date | None) -> list[tuple[int, in
     """(start, end, date) of each date in a sentence; a day/month gets the document's year, the year
     before when that would fall after the document was written, and is marked as completed."""
     out = []
-    for m in _DATE.finditer(sentence):
+    for m in DATE_PARTS.finditer(sentence):
         if _DOCUMENT_CODE.search(sentence[max(0, m.start() - 40):m.start()]):
             continue  # "Quyết định 272-QĐ/TW ngày 21/01/2015": the document's date, not an event's
         g = m.groupdict()
@@ -288,15 +283,7 @@ def document_date(value: str) -> Date | None:
 
 def _capitalized_runs(text: str) -> list[list[re.Match]]:
     """Runs of capitalized words separated by single spaces (proper names)."""
-    runs: list[list[re.Match]] = []
-    for word in _WORD.finditer(text):
-        if not word.group(0)[0].isupper():
-            continue
-        if runs and text[runs[-1][-1].end():word.start()] == " ":
-            runs[-1].append(word)
-        else:
-            runs.append([word])
-    return runs
+    return capitalized_runs(text, _WORD, _ONE_SPACE)
 
 
 def _persons(sentence: str) -> list[tuple[int, int, str]]:
@@ -306,7 +293,7 @@ def _persons(sentence: str) -> list[tuple[int, int, str]]:
     for run in _capitalized_runs(sentence):
         words = [w.group(0) for w in run]
         for i, word in enumerate(words):
-            if word in _SURNAMES and 2 <= len(words) - i <= 4:
+            if word in SURNAMES and 2 <= len(words) - i <= 4:
                 name = " ".join(words[i:]).rstrip(".,;:")
                 if fold(name) not in _NOT_PEOPLE and not re.search(
                         r"(?:tại|ở|TP\.?|Tp\.?|tỉnh|thành phố)\s*$", sentence[:run[i].start()]):

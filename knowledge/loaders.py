@@ -21,6 +21,7 @@ from knowledge.markup import read_markup
 from knowledge.models import Document
 from knowledge.office import OLE_MAGIC, doc_text, ods_text, odt_text, ole_kind, xlsx_text, zip_kind
 from knowledge.tables import table_lines, tables_in_text
+from vietnamese.dates import DOCUMENT_DATE
 from vietnamese.text import normalize
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's download limit
@@ -378,8 +379,6 @@ def _html_text(data: bytes) -> tuple[str, str, dict[str, int]]:
     return "\n".join(blocks), title, headings
 
 
-_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\b"
-                   r"|\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 _PUBLISHER = re.compile(r"^\s*([A-ZĐ][A-Za-z0-9Đ&.]*\.(?:VN|vn|COM|com))\s*[-–—]")
 
 
@@ -391,7 +390,7 @@ def guess_metadata(text: str, fallback_title: str) -> dict:
         title = lines[0]
     date = ""
     for line in lines[:6]:
-        match = _DATE.search(line)
+        match = DOCUMENT_DATE.search(line)
         if match:
             day, month, year = [g for g in match.groups() if g is not None]
             date = f"{int(day):02d}/{int(month):02d}/{year}"

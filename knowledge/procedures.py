@@ -16,8 +16,6 @@ from dataclasses import asdict, dataclass, field
 
 from knowledge.models import Document
 from vietnamese.text import fold
-
-# Field key -> headings (folded) that open it, longest first where one is a prefix of another.
 HEADINGS: dict[str, tuple[str, ...]] = {
     "code": ("ma thu tuc hanh chinh", "ma thu tuc", "ma tthc", "ma so thu tuc"),
     "name": ("ten thu tuc hanh chinh", "ten thu tuc", "ten tthc"),

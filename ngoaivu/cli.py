@@ -205,7 +205,7 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_poll(args, settings: Settings) -> int:
-    from bot.telegram.channel.channel import run_polling
+    from bot.telegram.channel import run_polling
 
     run_polling(settings)
     return 0

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from config.settings import Settings  # noqa: E402
 from retrieval.engine import AnswerEngine  # noqa: E402
-from retrieval.answering.evaluation import strip_diacritics  # noqa: E402
+from vietnamese.text import strip_diacritics  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 CALIBRATION = ROOT / "training" / "calibration_questions.jsonl"

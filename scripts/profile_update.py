@@ -25,7 +25,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # as `ngoaivu serve` runs the emb
 
 import httpx  # noqa: E402
 
-import bot.telegram.channel.channel as telegram_channel  # noqa: E402
+import bot.telegram.channel as telegram_channel  # noqa: E402
 from retrieval.engine import AnswerEngine  # noqa: E402
 from ngoaivu.testing.fake_bot_api import FakeBotApi  # noqa: E402
 from ngoaivu.testing.telegram import LiveServer, app_settings, message_update, new_chat_id  # noqa: E402

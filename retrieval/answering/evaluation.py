@@ -8,19 +8,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vietnamese.text import fold
+from knowledge.answers import MAX_ANSWER_CHARS
+from vietnamese.text import strip_diacritics
 
-MAX_ANSWER_CHARS = 700
 CITATIONS_CONSIDERED = 3
 
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).casefold()).strip()
-
-
-def strip_diacritics(text: str) -> str:
-    """The question as typed on a phone without accents (case kept)."""
-    return "".join(fold(c).upper() if c.isupper() else fold(c) for c in text)
 
 
 def judge(gold: dict, got: dict) -> tuple[bool, str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from vietnamese.names import CAPITALIZED as _CAPITALIZED, DOCUMENT_CODE, LOWER, SURNAMES, capitalized_runs
+from vietnamese.dates import DATE_MENTION
 from vietnamese.text import fold
 
 _UNITS = r"(?:%|tỷ USD|triệu USD|nghìn tỷ đồng|tỷ đồng|triệu đồng|USD|tỷ|triệu|nghìn|ngàn)"
@@ -13,19 +15,6 @@ _NUMBER = re.compile(
     # A range ("6-7 giờ", "50-60%") is one figure; a date range ("6-11/11/2017") is not a number.
     r"(?<![\d/.,-])(\d+(?:[.,]\d+)*(?:/\d+)?(?:\s?[-–]\s?\d+(?:[.,]\d+)*)?)(?![\d/-]|[.,]\d)(\s*" + _UNITS + r")?"
 )
-# A date written out, as regulations write them ("01 tháng 7 năm 2026", "tháng 7 năm 2026"), comes
-# first: read in parts it would lead with "tháng 7".
-_DATE = re.compile(
-    r"(?<![\d/])\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+(?:19|20)\d{2}(?!\d)|tháng\s+\d{1,2}\s+năm\s+(?:19|20)\d{2}(?!\d)"
-    r"|(?<![\d/])(?:\d{1,2}\s*-\s*)?\d{1,2}/\d{1,2}(?:/\d{4})?(?![\d/])|(?<![\d/])\d{1,2}/(?:19|20)\d{2}(?![\d/])"
-    r"|tháng\s+\d{1,2}(?:/\d{4})?|(?:năm|từ năm)\s+(?:19|20)\d{2}|(?<![\d/])(?:19|20)\d{2}(?![\d/])"
-)
-SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Đoàn "
-             "Lâm Mai Tô Hà Cao Lương Thái Tạ Châu Quách Đào Trịnh Lưu Kiều Tống Vương Khúc Triệu La").split()
-# Upper- and lower-case Vietnamese letters, listed: the range À-Ỹ mixes both cases ("đ" is in it).
-UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.isupper() and c.isalpha())
-LOWER = "a-z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.islower() and c.isalpha())
-_CAPITALIZED = r"[" + UPPER + r"][" + LOWER + r"]+"
 _PERSON = re.compile(r"\b(?:" + "|".join(SURNAMES) + r")(?:\s+" + _CAPITALIZED + r"){1,3}\b")
 _PLACE = re.compile(r"\b(?:tại|ở)\s+((?:(?:TP\.|Tp\.|tỉnh|thành phố|thủ đô)\s*)?" + _CAPITALIZED +
                     r"(?:\s+" + _CAPITALIZED + r"){0,3})")
@@ -38,7 +27,7 @@ _QUOTED = re.compile(r"[“\"«]([^”\"»]{8,240})[”\"»]")
 # "ban hành theo văn bản nào", "quyết định nào": the answer is a document number such as 272-QĐ/TW.
 _ASKS_FOR_DOCUMENT = re.compile(r"\b(van ban|quyet dinh|nghi dinh|nghi quyet|ket luan|chi thi|thong tu|huong dan|so hieu)"
                                 r"(?:\s+[a-z]+){0,2}\s+nao\b")
-_DOCUMENT_CODE = re.compile(r"\b\d+(?:/\d{4})?[-/][A-ZĐ][A-ZĐa-z]*(?:[-/][A-ZĐ]+)*\b")
+_DOCUMENT_CODE = re.compile(DOCUMENT_CODE + r"\b")
 
 
 # "địa phương nào", "tỉnh nào", "nước nào": the answer is a proper name.
@@ -48,20 +37,14 @@ _GENERIC_CAPITALS = {"thu", "mot", "hai", "ba", "bon", "nam", "theo", "trong", "
                      "so", "hoi", "uy", "chu", "pho", "tong", "dai", "lanh", "thanh", "tinh", "viet"}
 
 
+_NAME_WORD = re.compile(r"[^\W\d_][\w-]*")
+_SPACES = re.compile(r"\s+")
+
+
 def _capitalized_runs(sentence: str) -> list[tuple[int, int]]:
     """Offsets of runs of capitalized words (proper names), not counting the sentence's first word."""
-    runs = []
-    for match in re.finditer(r"(?:[^\W\d_][\w-]*)(?:\s+[^\W\d_][\w-]*)*", sentence):
-        words = list(re.finditer(r"[^\W\d_][\w-]*", match.group(0)))
-        current: list[re.Match] = []
-        for word in words + [None]:
-            if word is not None and word.group(0)[0].isupper() and match.start() + word.start() > 0:
-                current.append(word)
-                continue
-            if current:
-                runs.append((match.start() + current[0].start(), match.start() + current[-1].end()))
-            current = []
-    return runs
+    return [(run[0].start(), run[-1].end())
+            for run in capitalized_runs(sentence, _NAME_WORD, _SPACES, skip_first=True)]
 
 
 def _owning_document(sentence: str, position: int, numbers: list[str]) -> bool | None:
@@ -198,7 +181,7 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             candidates.append(Fact(sentence[match.start():end].strip(), match.start(), end, score,
                                    unit_words=len(unit_words.split())))
     elif kind == "date":
-        for match in _DATE.finditer(sentence):
+        for match in DATE_MENTION.finditer(sentence):
             value = match.group(0)
             digits = re.findall(r"\d+", value)
             if value in numbers or (len(digits) == 1 and digits[0] in numbers) or \

@@ -17,7 +17,8 @@ from typing import Callable
 import numpy as np
 
 from knowledge.markup import ITEM_START, is_list
-from vietnamese.text import date_forms, fold, normalize
+from vietnamese.dates import date_forms
+from vietnamese.text import fold, normalize
 from retrieval.answering.facts import Fact, find_fact, names_others
 from retrieval.index.lexical import ACCENT_MARK, index_tokens
 from retrieval.answering.question import Question

@@ -21,11 +21,11 @@ import threading
 from dataclasses import dataclass, field
 
 from knowledge.procedures import LABELS, Procedure, extract_procedure
+from vietnamese.abbreviations import PROCEDURE_ABBREVIATIONS
 from vietnamese.text import fold
-from knowledge.answers import Answer, Citation
+from knowledge.answers import MAX_ANSWER_CHARS as ANSWER_LIMIT, Answer, Citation
 from retrieval.answering.records import LiveDocuments
 
-ANSWER_LIMIT = 700
 QUOTE_LIMIT = 600
 # Fitted on the fit split (training/measure_procedures.py --fit; see README "Procedures as records").
 EXPLAINED_MIN = 0.80  # share (by rarity) of the question's name words the best name must explain
@@ -35,17 +35,6 @@ LEAD_MIN = 0.30  # below this nothing is near enough to name as a lead: the pass
 MISSING_MAX = 0.5  # the rarity (idf sum) of question words the best name lacks, at most
 UNSAID_MAX = 2.0  # the rarity of words of the best name's stem (outside parentheses) the question lacks
 MAX_CHOICES = 5
-
-# Abbreviations officers type, folded -> folded expansion (both question and names are expanded).
-ABBREVIATIONS = {
-    "gcn": "giay chung nhan", "gp": "giay phep", "dn": "doanh nghiep", "ubnd": "uy ban nhan dan",
-    "tthc": "thu tuc hanh chinh", "xnc": "xuat nhap canh", "nn": "nuoc ngoai", "vn": "viet nam",
-    "htx": "hop tac xa", "cccd": "can cuoc cong dan", "cmnd": "chung minh nhan dan", "bhxh": "bao hiem xa hoi",
-    "bhyt": "bao hiem y te", "qsdd": "quyen su dung dat", "tw": "trung uong", "tp": "thanh pho",
-    "gplx": "giay phep lai xe", "dkkd": "dang ky kinh doanh", "hc": "ho chieu", "tt": "thi thuc",
-    "nd": "nghi dinh", "qd": "quyet dinh", "ttg": "thu tuong", "bca": "bo cong an", "btc": "bo tai chinh",
-    "hs": "ho so", "sdd": "su dung dat", "cn": "chung nhan", "khcn": "khoa hoc cong nghe",
-}
 
 # Field cues, on folded text. Order matters only for reporting; every cue found is a field asked.
 _CUES: list[tuple[str, str]] = [
@@ -93,7 +82,7 @@ hinh ket qua nhan dieu kien yeu cau doi tuong cap linh vuc quyet dinh so ma xong
 def _tokens(text: str) -> list[str]:
     out = []
     for token in re.findall(r"\w+", fold(text)):
-        out.extend(ABBREVIATIONS.get(token, token).split())
+        out.extend(PROCEDURE_ABBREVIATIONS.get(token, token).split())
     return out
 
 

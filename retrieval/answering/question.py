@@ -5,9 +5,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from vietnamese.text import (ABBREVIATIONS, ENGLISH_GLOSSARY, date_forms, fold, has_diacritics, looks_english,
-                                  normalize, search_tokens)
-from retrieval.answering.facts import SURNAMES
+from vietnamese.abbreviations import FOLDED_ABBREVIATIONS as _FOLDED_ABBREVIATIONS
+from vietnamese.dates import date_forms
+from vietnamese.english import ENGLISH_GLOSSARY, looks_english
+from vietnamese.names import SURNAMES
+from vietnamese.search import search_tokens
+from vietnamese.text import fold, has_diacritics, normalize
 from retrieval.index.lexical import ACCENT_MARK, index_tokens
 
 # Function words that say nothing about the subject (accented; their folded forms are derived).
@@ -46,7 +49,6 @@ _KIND_PATTERNS = [
 ]
 _KINDS = [(name, re.compile(pattern), re.compile(fold(pattern))) for name, pattern in _KIND_PATTERNS]
 _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
-_FOLDED_ABBREVIATIONS = {fold(k): fold(v) for k, v in ABBREVIATIONS.items()}
 _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
 _YES_NO = re.compile(r"\b(?:co|duoc|phai|la)\b.*\b(?:khong|chua)\s*\W*$|\b(?:hay khong|dung khong|phai khong)\b")
 _UNIT_SYNONYMS = {"tieng": "gio"}  # "mấy tiếng" counts hours, which texts write "giờ"

@@ -15,9 +15,8 @@ from typing import Callable, Generic, TypeVar
 from knowledge.events import EventDate, EventRecord, extract_events, ordinal_value, series_key
 from knowledge.models import Document
 from vietnamese.text import fold
-from knowledge.answers import Answer, Citation
+from knowledge.answers import MAX_ANSWER_CHARS as ANSWER_LIMIT, Answer, Citation
 
-ANSWER_LIMIT = 700  # the answer is read on a phone (and scored) at this length
 QUOTE_LIMIT = 900
 _FIELD_NAMES = {"theme": "chủ đề", "place": "địa điểm", "date": "ngày tổ chức", "people": "người chủ trì, phát biểu"}
 INFERRED_NOTE = "* năm lấy theo ngày đăng bài viết."

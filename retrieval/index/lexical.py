@@ -20,7 +20,7 @@ from itertools import repeat
 
 import numpy as np
 
-from vietnamese.text import search_forms
+from vietnamese.search import search_forms
 
 K1 = 1.2
 B = 0.75

@@ -1,0 +1,40 @@
+"""Abbreviations officers type, with what they stand for."""
+from __future__ import annotations
+
+from vietnamese.text import fold
+
+# Domain abbreviations, matched on folded text, expanded into their full folded form for search.
+ABBREVIATIONS = {
+    "hnnv": "hội nghị ngoại vụ",
+    "hnng": "hội nghị ngoại giao",
+    "bng": "bộ ngoại giao",
+    "sngv": "sở ngoại vụ",
+    "cqđd": "cơ quan đại diện",
+    "đnđp": "đối ngoại địa phương",
+    "ubnd": "ủy ban nhân dân",
+    "hđnd": "hội đồng nhân dân",
+    "tphcm": "thành phố hồ chí minh",
+    "hcm": "hồ chí minh",
+    "tlcc": "tuần lễ cấp cao",
+    "pcpnn": "phi chính phủ nước ngoài",
+    "mou": "bản ghi nhớ",
+    "qđ": "quyết định",
+    "kl": "kết luận",
+    "hd": "hướng dẫn",
+    "nđ": "nghị định",
+    "tw": "trung ương",
+    "fdi": "đầu tư trực tiếp nước ngoài",
+    "oda": "hỗ trợ phát triển chính thức",
+}
+FOLDED_ABBREVIATIONS = {fold(k): fold(v) for k, v in ABBREVIATIONS.items()}
+# Abbreviations officers type in procedure names, folded -> folded expansion (procedure names and
+# the questions about them are both expanded).
+PROCEDURE_ABBREVIATIONS = {
+    "gcn": "giay chung nhan", "gp": "giay phep", "dn": "doanh nghiep", "ubnd": "uy ban nhan dan",
+    "tthc": "thu tuc hanh chinh", "xnc": "xuat nhap canh", "nn": "nuoc ngoai", "vn": "viet nam",
+    "htx": "hop tac xa", "cccd": "can cuoc cong dan", "cmnd": "chung minh nhan dan", "bhxh": "bao hiem xa hoi",
+    "bhyt": "bao hiem y te", "qsdd": "quyen su dung dat", "tw": "trung uong", "tp": "thanh pho",
+    "gplx": "giay phep lai xe", "dkkd": "dang ky kinh doanh", "hc": "ho chieu", "tt": "thi thuc",
+    "nd": "nghi dinh", "qd": "quyet dinh", "ttg": "thu tuong", "bca": "bo cong an", "btc": "bo tai chinh",
+    "hs": "ho so", "sdd": "su dung dat", "cn": "chung nhan", "khcn": "khoa hoc cong nghe",
+}

@@ -1,0 +1,33 @@
+"""Names as Vietnamese texts write them: capital letters, family names, runs of capitalized words,
+and the numbers of legal documents ("272-QĐ/TW", "33/2018/NĐ-CP")."""
+from __future__ import annotations
+
+import re
+
+# Upper- and lower-case Vietnamese letters, listed: the range À-Ỹ mixes both cases ("đ" is in it).
+UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.isupper() and c.isalpha())
+LOWER = "a-z" + "".join(c for c in map(chr, range(0xC0, 0x1EFA)) if c.islower() and c.isalpha())
+CAPITALIZED = r"[" + UPPER + r"][" + LOWER + r"]+"  # one capitalized word
+
+# The commonest family names: a person's name starts with one of them.
+SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Đoàn "
+            "Lâm Mai Tô Hà Cao Lương Thái Tạ Châu Quách Đào Trịnh Lưu Kiều Tống Vương Khúc Triệu La").split()
+
+# A legal document's number: "272-QĐ/TW", "33/2018/NĐ-CP" (a pattern to build on: who uses it says
+# what may follow).
+DOCUMENT_CODE = r"\b\d+(?:/\d{4})?[-/][A-ZĐ][A-ZĐa-z]*(?:[-/][A-ZĐ]+)*"
+
+
+def capitalized_runs(text: str, word: re.Pattern, gap: re.Pattern, skip_first: bool = False) -> list[list[re.Match]]:
+    """Runs of capitalized words (proper names): the words `word` finds that begin with a capital,
+    one run as long as what stands between two of them is all `gap`. With `skip_first`, a word at
+    the very start of the text does not count (a sentence begins with a capital anyway)."""
+    runs: list[list[re.Match]] = []
+    for match in word.finditer(text):
+        if not match.group(0)[0].isupper() or (skip_first and match.start() == 0):
+            continue
+        if runs and gap.fullmatch(text, runs[-1][-1].end(), match.start()):
+            runs[-1].append(match)
+        else:
+            runs.append([match])
+    return runs
