@@ -270,11 +270,8 @@ def _join_wrapped_lines(page: str) -> str:
     out: list[str] = []
     for line, following in zip(lines, lines[1:] + [""]):
         out.append(line)
-        if not following:
-            out.append("\n")
-        elif not line or re.search(r"[.!?:;”\"]$", line):
-            out.append("\n")
-        elif len(line) < 0.85 * width and following[:1].isupper():
+        if (not following or not line or re.search(r"[.!?:;”\"]$", line)
+                or (len(line) < 0.85 * width and following[:1].isupper())):
             out.append("\n")
         else:
             out.append(" ")

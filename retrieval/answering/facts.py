@@ -113,11 +113,6 @@ def anchors_in(sentence: str, words: list[str]) -> dict[str, list[int]]:
     return found
 
 
-def _following_words(sentence: str, end: int, count: int) -> str:
-    tail = re.match(r"((?:\s+[^\s,.;:()]+){1," + str(count) + r"})", sentence[end:])
-    return tail.group(1) if tail else ""
-
-
 def _unit_words(sentence: str, end: int, unit: list[str]) -> str:
     """The words right after a number that repeat the question's unit ("119 thỏa thuận"); a
     punctuation mark ends them ("41/63 tỉnh, thành" counts "tỉnh"): the fact is cut from the

@@ -601,7 +601,9 @@ class SeriesAnswerer:
         chosen = [known[o] for o in asked.ordinals] or events
         if asked.intent == "count" and asked.in_documents:
             return self._held(question, name, events, documents)
-        answer = getattr(self, "_" + asked.intent)(question, name, chosen, events, documents)
+        by_intent = {"list": self._list, "latest": self._latest, "first": self._first, "count": self._count,
+                     "interval": self._interval}
+        answer = by_intent[asked.intent](question, name, chosen, events, documents)
         if asked.field and not answer.refused and asked.intent in ("latest", "first") and answer.records:
             values = answer.records[0][asked.field]
             answer.fact = "; ".join(v["value"] for v in values) or answer.fact

@@ -111,10 +111,6 @@ class Snapshot:
     def live_documents(self) -> frozenset[str]:
         return frozenset(self.rows_of)
 
-    @property
-    def dead_passages(self) -> int:
-        return self.passage_index.dead_size if self.passage_index else 0
-
     @classmethod
     def build(cls, generation: int, documents: dict[str, dict], chunks: list[dict]) -> "Snapshot":
         """From nothing: every live document and its chunks (registry order)."""
