@@ -552,7 +552,7 @@ def _outbox_rows(data_dir: Path) -> list[tuple]:
     import sqlite3
 
     with sqlite3.connect(data_dir / "zalo_pending.sqlite3") as db:
-        return db.execute("SELECT key, owner FROM pending").fetchall()
+        return db.execute("SELECT key, owner FROM zalo_pending").fetchall()
 
 
 def test_a_shutdown_waits_for_pending_replies(serve_zalo, zalo, engine, tmp_path):

@@ -42,7 +42,7 @@ def token_store(settings: Settings):
 def include_zalo(app: FastAPI, settings: Settings) -> None:
     """Add the Zalo channel to the app: its webhook route and its API client (tokens loaded now)."""
     app.state.zalo = ZaloBot(settings, ZaloApi(settings, token_store(settings)),
-                             Outbox.in_dir(settings.data_dir))
+                             Outbox.in_dir(settings.data_dir, settings.database_url))
     app.include_router(router)
 
 
