@@ -29,7 +29,7 @@ HELP = (
     "/hoi <câu hỏi> – đặt câu hỏi (dùng trong nhóm)"
 )
 
-# Input problems (empty, too long, no words) are worded in retrieval/question.py, for every channel.
+# Input problems (empty, too long, no words) are worded in retrieval/answering/question.py, for every channel.
 NOT_TEXT = "Hiện tôi chỉ đọc được câu hỏi gõ bằng chữ. Xin anh/chị gõ câu hỏi."
 HOI_USAGE = "Xin gõ câu hỏi sau lệnh /hoi, ví dụ: /hoi {example}"
 RATE_LIMITED = (

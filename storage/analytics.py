@@ -20,7 +20,7 @@ refused_questions = Table(
     "refused_questions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("channel", Text, nullable=False),  # "telegram", "zalo", "api"
-    Column("user_key", Text, nullable=False),  # keyed pseudonym of the user (bot/pseudonyms.py); "" if none
+    Column("user_key", Text, nullable=False),  # keyed pseudonym of the user (storage/pseudonyms.py); "" if none
     Column("question", Text, nullable=False),  # as it was understood and sent to the engine
     Column("question_key", Text, nullable=False),  # case, marks, spacing and punctuation folded away
     Column("asked_at", Float, nullable=False),  # unix time

@@ -1,7 +1,7 @@
 """What the conversation keeps on disk: answers given (for /nguon and buttons), 👍/👎 votes,
 and the short-lived state of chats (previous question, rate-limit events, deliveries seen).
 Chats, users and deliveries are named by the keyed pseudonyms the dialogue passes in
-(bot/pseudonyms.py), never by their ids.
+(storage/pseudonyms.py), never by their ids.
 
 Keeping the short-lived state here rather than in memory means a restart or a second server
 process sees the same context, limits and retried deliveries.

@@ -1,5 +1,5 @@
 """The Zalo channel end to end: the real app under uvicorn, Zalo's events signed as Zalo signs them,
-and the fake Zalo API (tests/fake_zalo_api.py) recording what the bot sends.
+and the fake Zalo API (ngoaivu/testing/fake_zalo_api.py) recording what the bot sends.
 
 Work happens after the webhook has answered, so tests wait (bounded) for the calls they expect."""
 from __future__ import annotations

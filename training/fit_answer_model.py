@@ -324,7 +324,7 @@ def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[
     print(f"shipped: selection {learner}, confidence {confidence_learner}, thresholds {threshold:.2f} (plain text), "
           f"{structured_threshold:.2f} (under headings)")
     info = {"select": learner, "confidence": confidence_learner, "fitted_on": {"candidates": int(len(labels)), "questions": int(len(y))},
-            "features": "retrieval/features.py CANDIDATE_FEATURES; retrieval/scorer.py CONFIDENCE_FEATURES",
+            "features": "retrieval/answering/features.py CANDIDATE_FEATURES; retrieval/answering/scorer.py CONFIDENCE_FEATURES",
             "script": "training/fit_answer_model.py"}
     return AnswerModel(select, confidence, threshold, info, structured_threshold)
 

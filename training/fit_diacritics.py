@@ -1,4 +1,4 @@
-"""Fit the syllable counts that put accents back on unaccented questions (retrieval/diacritics.py).
+"""Fit the syllable counts that put accents back on unaccented questions (retrieval/answering/diacritics.py).
 
     .venv/bin/python training/fit_diacritics.py            # write retrieval/weights/diacritics.json.gz
     .venv/bin/python training/fit_diacritics.py --measure  # syllables restored right, held-back text

@@ -1,5 +1,5 @@
 """The Zalo OA webhook: size and signature checked first, stale or replayed events refused, an
-answer within Zalo's 2 seconds, the work after (bot/zalo.py keeps it until it is done)."""
+answer within Zalo's 2 seconds, the work after (bot/zalo/channel.py keeps it until it is done)."""
 from __future__ import annotations
 
 import hashlib

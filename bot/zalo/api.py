@@ -1,4 +1,4 @@
-"""The Zalo OA API as this bot uses it: send text, keep the access token fresh (bot/zalo_tokens.py),
+"""The Zalo OA API as this bot uses it: send text, keep the access token fresh (storage/zalo_tokens.py),
 download attachments; transient failures retried with bounded backoff."""
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The Zalo Official Account channel: events from the webhook (webhook/zalo.py) answered through the
-dialogue core, replies sent with the OA API client (bot/zalo_api.py) in plain text
-(bot/zalo_format.py). Work runs after the webhook has answered Zalo."""
+dialogue core, replies sent with the OA API client (bot/zalo/api.py) in plain text
+(bot/zalo/format.py). Work runs after the webhook has answered Zalo."""
 from __future__ import annotations
 
 import asyncio

@@ -97,7 +97,7 @@ class CachedQueries(Embeddings):
 
     def __init__(self, inner: Embeddings, size: int = 1024) -> None:
         self.inner, self.size = inner, max(0, size)
-        # The vector collection is named after the backend (retrieval/vectors.py): keep its name.
+        # The vector collection is named after the backend (retrieval/index/vectors.py): keep its name.
         self.name = getattr(inner, "name", type(inner).__name__)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()  # answering threads share it
