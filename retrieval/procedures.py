@@ -414,6 +414,11 @@ class ProcedureAnswerer:
         held = self.book.current()
         if not held:
             return None
+        from retrieval.procedure_lists import is_list, procedure_list  # they read names as this module does
+        if not asked.codes and is_list(question):  # "các thủ tục …", "thủ tục nào …", "bao nhiêu thủ tục …"
+            listed = procedure_list(question, held)
+            if listed is not None:
+                return listed
         if asked.codes:
             by_code = [h for h in held if h.record.code in asked.codes]
             if by_code:
@@ -421,10 +426,15 @@ class ProcedureAnswerer:
             if asked.fields or _PROCEDURE_WORD.search(fold(question)):
                 return not_held(question, rank(self.book, held, asked.words)[:3])
             return None
-        if asked.listing:
-            return None  # lists across procedures: not yet (the passage path answers)
+        if asked.listing:  # a list cue but no filter the records can apply: the passage path answers
+            return None
         matches = rank(self.book, held, asked.words)
         decision = decide(asked, matches)
+        if decision.kind != "answer" and not set(asked.fields) - {"level", "field"}:
+            # No procedure named and no field asked: "thủ tục cấp tỉnh về ABTC" is a list.
+            listed = procedure_list(question, held)
+            if listed is not None:
+                return listed
         if decision.kind == "answer":
             held_one = decision.matches[0].held
             return answer_record(question, held_one, asked.fields_for(held_one.record.name))

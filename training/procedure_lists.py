@@ -2,6 +2,7 @@
 
     .venv/bin/python training/procedure_lists.py write      # training/procedure_list_questions.jsonl
     .venv/bin/python training/procedure_lists.py measure    # every question through AnswerEngine.ask
+    .venv/bin/python training/procedure_lists.py measure 15 --records-only   # the record step alone
 
 `write` computes each question's expected set of procedure codes from the records of the rendered
 store (the files training/render_procedures.py wrote, read as the engine reads them) and the
@@ -12,7 +13,7 @@ back (split "heldout"); thresholds and rules are tuned on the fit ones only.
 The filters' meaning (the same one the engine's list answer should implement):
 - field: the procedure's Lĩnh vực is one of the given values;
 - level: its Cấp thực hiện names that level ("Cấp bộ, Cấp tỉnh" is both);
-- agency: its Cơ quan thực hiện contains the phrase (folded);
+- agency: its Cơ quan thực hiện contains the phrase (folded, abbreviations written out);
 - fee "free": at least one way states a fee and every stated fee is free; "paid": some way
   states an amount ("Không có thông tin" states nothing);
 - deadline (op, days): the shortest stated deadline of its ways, in days (hours are 1/24 day, a
@@ -102,7 +103,11 @@ SPECS: list[tuple[str, dict]] = [
 
 
 def phrase_in(phrase: str, text: str) -> bool:
-    return f" {phrase} " in " " + " ".join(re.findall(r"\w+", fold(text))) + " "
+    """The folded phrase stands in the text, the officers' abbreviations of part 3 written out on
+    both sides ("UBND cấp tỉnh" is "Ủy ban nhân dân cấp tỉnh")."""
+    from retrieval.procedures import _tokens
+
+    return f" {' '.join(_tokens(phrase))} " in " " + " ".join(_tokens(text)) + " "
 
 
 _UNIT_DAYS = {"gio": 1 / 24, "phut": 1 / 1440, "ngay": 1, "tuan": 7, "thang": 30, "nam": 365}
@@ -184,11 +189,11 @@ def listed_codes(got: dict) -> set[str]:
     return {r["code"] for r in got["records"]}
 
 
-def measure(show: int) -> int:
+def measure(show: int, records_only: bool = False) -> int:
     sys.path.insert(0, str(ROOT / "training"))
-    from measure_procedures import open_store  # the same cached store as the single-procedure measure
+    from measure_procedures import FILES, RecordsOnly, open_store  # the same store as the single-procedure measure
 
-    engine, _ = open_store()
+    engine = RecordsOnly(sorted(FILES.iterdir())) if records_only else open_store()[0]
     questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     engine.ask("các thủ tục")  # read the records once before timing
     results = []
@@ -218,4 +223,4 @@ if __name__ == "__main__":
     if command == "write":
         write()
     else:
-        raise SystemExit(measure(int(sys.argv[2]) if len(sys.argv) > 2 else 15))
+        raise SystemExit(measure(int(sys.argv[2]) if len(sys.argv) > 2 else 15, "--records-only" in sys.argv))
