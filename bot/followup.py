@@ -330,7 +330,7 @@ _PICK = re.compile(r"^\s*(?:số\s*|so\s*|#)?(\d{1,2})\s*[.)!?]?\s*$", re.IGNORE
 def procedure_of(answer) -> dict | None:
     """The procedure a record answer was about (retrieval.answering.procedures), or None."""
     for record in getattr(answer, "records", None) or []:
-        if "procedure" in record:
+        if "procedure" in record and "list" not in record:  # a list's lines are many procedures
             return record
     return None
 

@@ -7,17 +7,20 @@ from pathlib import Path
 from typing import Protocol
 
 from knowledge.loaders import IngestError, load_bytes, load_file, load_images
-from vietnamese.text import normalize
+from knowledge.answers import Answer
+from retrieval.answering import route
 from retrieval.answering.answerer import Answerer
+from retrieval.answering.procedures import ProcedureAnswerer, ProcedureBook
+from retrieval.answering.question import InvalidQuestion, clean_question
+from retrieval.answering.records import RecordBook, SeriesAnswerer
+from retrieval.answering.scorer import READER_WEIGHTS, WEIGHTS
 from retrieval.index.embeddings import CachedQueries, make_embeddings
 from retrieval.index.knowledge_base import AddResult, KnowledgeBase, Place
-from knowledge.answers import Answer
-from retrieval.answering.question import InvalidQuestion, clean_question
-from retrieval.answering.procedures import ProcedureAnswerer, ProcedureBook
-from retrieval.answering.records import RecordBook, SeriesAnswerer
+from vietnamese.text import normalize
 from storage.outages import VECTORS
 
 log = logging.getLogger(__name__)
+_UNSET = object()
 # A question the lexical search alone could not answer while the vector store is away.
 UNAVAILABLE = ("Xin lỗi, hệ thống tạm thời không tra cứu được đầy đủ tài liệu (kho dữ liệu tìm kiếm đang "
                "gián đoạn), vui lòng thử lại sau ít phút.")
@@ -40,6 +43,7 @@ class AnswerEngine:
         self.series = SeriesAnswerer(RecordBook(knowledge_base.registry))
         self.procedures = ProcedureAnswerer(ProcedureBook(knowledge_base.registry))
         self.max_question_chars = max_question_chars
+        self._route = _UNSET
 
     @classmethod
     def open(cls, config: EngineConfig, progress=None) -> "AnswerEngine":
@@ -60,12 +64,7 @@ class AnswerEngine:
             answer = Answer(question=question or "", answer=invalid.message, refused=True)
         else:  # normalized: NFD or the old tone placement must not change the vector
             self.kb.begin_question()
-            # Questions about a series of events (lists, timelines, intervals) are answered from
-            # the event records; a question about a held procedure from its record (or a choice list,
-            # or a refusal naming the nearest held ones); every other question, or one the records
-            # cannot answer, as before.
-            answer = (self._series_answer(text) or self._procedure_answer(text)
-                      or self.answerer.answer(text, self.answerer.query_vector(text)))
+            answer = self._answer(text)
             answer.question = question
             answer.degraded = self.kb.degraded()
             if answer.refused and VECTORS in answer.degraded.split(","):
@@ -74,20 +73,42 @@ class AnswerEngine:
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
-    def _series_answer(self, text: str) -> Answer | None:
-        return self._record_answer("series", self.series.answer, text)
+    def _answer(self, text: str) -> Answer:
+        """One answer path. A question about a series of events (lists, timelines, intervals) gets
+        a candidate from the event records; one about held procedures a candidate from their
+        records (a field, a list, a choice list, or a refusal naming the nearest held ones). The
+        passage engine answers from the one vector; the fitted route (retrieval.answering.route) chooses the
+        record, the passage answer or a refusal. When the route would keep the record whatever the
+        passage said, the passage path is not run."""
+        record = self._record_candidate("series", self.series.candidate, text) or \
+            self._record_candidate("procedure", self.procedures.candidate, text)
+        model = self.route_model
+        if record is not None and model is None:
+            return record.answer  # no usable decision: records first, as before (logged at load)
+        if record is not None and not route.needs_passage(model, record):
+            return record.answer  # the record wins whatever the passages would say
+        _, answer = route.choose(model, record, self.answerer.answer(text, self.answerer.query_vector(text)))
+        return answer
 
-    def _procedure_answer(self, text: str) -> Answer | None:
-        return self._record_answer("procedure", self.procedures.answer, text)
+    @property
+    def route_model(self) -> route.RouteModel | None:
+        """The fitted route, checked against the passage model in use (loaded once)."""
+        if self._route is _UNSET:
+            self.answerer.model  # noqa: B018 - decides whether the reader's model is the one in use
+            passage_model = READER_WEIGHTS if self.answerer.reader is not None else WEIGHTS
+            self._route = route.load(passage_model)
+        return self._route
 
     @staticmethod
-    def _record_answer(what: str, answer, text: str) -> Answer | None:
-        """An answer from records, or None; a fault in the records must never cost the normal answer."""
+    def _record_candidate(what: str, candidate, text: str) -> route.RecordCandidate | None:
+        """A record answer with its evidence, or None; a fault in the records must never cost the
+        normal answer."""
         try:
-            return answer(text)
+            found = candidate(text)
         except Exception:
             log.exception("%s answer failed; using the normal answer path", what)
             return None
+        return route.RecordCandidate(*found) if found else None
 
     def ingest(self, path: str | Path, actor: str = "cli", replaces: str = "", progress=None, on_page=None,
                **metadata) -> AddResult:

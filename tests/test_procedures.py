@@ -211,3 +211,52 @@ def test_buttons_and_numbers_under_a_procedure_answer(dialogue):
     listed = _ask(dialogue, "thủ tục giải quyết tố cáo mất bao lâu?", chat=9)
     rows = answer_keyboard(listed.answer_id, listed.answer.citations, listed.answer).inline_keyboard
     assert [b.text for b in rows[0]] == [f"1. {listed.answer.choices[0]['code']}", f"2. {listed.answer.choices[1]['code']}"]
+
+
+# ---- lists across procedures (issue 20, part 4) -------------------------------------------------
+
+def _listed(answer) -> set[str]:
+    return {r["code"] for r in answer.records if "list" in r}
+
+
+def test_lists_across_procedures_filter_the_held_records(twin_engine):
+    from bot.followup import procedure_of
+
+    for asked in ("Các thủ tục lĩnh vực Khiếu nại, tố cáo", "cac thu tuc linh vuc khieu nai to cao"):
+        answer = twin_engine.ask(asked)
+        assert not answer.refused and _listed(answer) == {"1.009001", "1.009002"}, answer.answer
+        lines = answer.answer.split("\n")[1:]
+        assert [line.split("(mã ")[1][:8] for line in lines] == ["1.009001", "1.009002"]
+        assert [line.rsplit(" ", 1)[1] for line in lines] == ["[1]", "[2]"]  # a citation per line
+        assert [c.source for c in answer.citations] == ["1.009001.docx", "1.009002.html"]
+        assert procedure_of(answer) is None  # no field buttons of one procedure under a list
+    quick = twin_engine.ask("Thủ tục nào giải quyết dưới 45 ngày?")
+    assert _listed(quick) == {"1.009001"} and "30 Ngày" in quick.answer
+    assert quick.citations[0].location == "Tên thủ tục, Thời hạn giải quyết"
+    counted = twin_engine.ask("Có bao nhiêu thủ tục cấp bộ không mất phí?")
+    assert counted.fact == "2 thủ tục" and _listed(counted) == {"1.009001", "1.009002"}
+    none = twin_engine.ask("Thủ tục nào phải nộp lệ phí?")
+    assert none.refused and not none.records and "không có thủ tục nào" in none.answer
+    one = twin_engine.ask("Thủ tục giải quyết tố cáo tại cấp Quân đoàn thuộc lĩnh vực nào?")
+    assert not one.refused and "list" not in one.records[0] and one.answer.startswith("Khiếu nại, tố cáo")
+
+
+def test_a_long_list_is_cut_at_the_reply_limit_with_a_count_of_the_rest(tmp_path):
+    from vietnamese.text import fold
+    from retrieval.answering.procedure_lists import procedure_list
+    from retrieval.answering.procedures import Held, _tokens
+
+    held = []
+    for i in range(40):
+        r = _procedure(f"1.0091{i:02d}", f"Sư đoàn {i}", "10 Ngày", "Miễn phí", f"Thanh tra Sư đoàn {i}")
+        path = tmp_path / f"{i}.txt"
+        render_glued(r, path)
+        record = extract_procedure(load_file(path))
+        held.append(Held(record, {"source": path.name, "title": record.name}, set(_tokens(record.name))))
+    answer = procedure_list("thủ tục nào không mất phí", held)
+    shown = [line for line in answer.answer.split("\n") if "(mã " in line]
+    assert len(answer.answer) <= 700 and 3 <= len(shown) < 40
+    assert answer.answer.endswith(f"(còn {40 - len(shown)} thủ tục nữa; hỏi hẹp hơn, ví dụ thêm lĩnh vực hoặc cấp "
+                                  f"thực hiện)")
+    assert len(answer.records) == 40 and len(answer.citations) == len(shown)
+    assert fold(answer.answer.split("\n")[0]) == "tai lieu hien co 40 thu tuc khong mat phi, le phi:"

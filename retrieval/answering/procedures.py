@@ -398,29 +398,60 @@ class ProcedureAnswerer:
         self.book = book
 
     def answer(self, question: str) -> Answer | None:
+        found = self.candidate(question)
+        return found[0] if found else None
+
+    def candidate(self, question: str) -> tuple[Answer, dict[str, float]] | None:
+        """The record answer with its evidence (what kind of answer, how well the name matched,
+        how many fields were asked), for the one answer path to weigh; None when it is not one."""
         asked = read_question(question)
         if not asked.says_procedure and not asked.codes:
             return None
         held = self.book.current()
         if not held:
             return None
+        from retrieval.answering.procedure_lists import is_list, procedure_list  # they read names as this module does
+
+        def listed_evidence(answer: Answer) -> tuple[Answer, dict[str, float]]:
+            return answer, {"kind": "list", "list_size": float(len(answer.records)),
+                            "fields": float(len(asked.fields))}
+
+        if not asked.codes and is_list(question):  # "các thủ tục …", "thủ tục nào …", "bao nhiêu thủ tục …"
+            listed = procedure_list(question, held)
+            if listed is not None:
+                return listed_evidence(listed)
         if asked.codes:
             by_code = [h for h in held if h.record.code in asked.codes]
             if by_code:
-                return answer_record(question, by_code[0], asked.fields_for(by_code[0].record.name))
+                return (answer_record(question, by_code[0], asked.fields_for(by_code[0].record.name)),
+                        {"kind": "by_code", "explained": 1.0, "named": 1.0, "fields": float(len(asked.fields))})
             if asked.fields or _PROCEDURE_WORD.search(fold(question)):
-                return not_held(question, rank(self.book, held, asked.words)[:3])
+                leads = rank(self.book, held, asked.words)[:3]
+                return not_held(question, leads), {"kind": "not_held", "fields": float(len(asked.fields))}
             return None
-        if asked.listing:
-            return None  # lists across procedures: not yet (the passage path answers)
+        if asked.listing:  # a list cue but no filter the records can apply: the passage path answers
+            return None
         matches = rank(self.book, held, asked.words)
         decision = decide(asked, matches)
+        if decision.kind != "answer" and not set(asked.fields) - {"level", "field"}:
+            # No procedure named and no field asked: "thủ tục cấp tỉnh về ABTC" is a list.
+            listed = procedure_list(question, held)
+            if listed is not None:
+                return listed_evidence(listed)
+        evidence: dict[str, float] = {"fields": float(len(asked.fields))}
+        if matches:
+            best = matches[0]
+            second = matches[1].score if len(matches) > 1 else 0.0
+            evidence.update(explained=best.explained, named=best.named, margin=best.score - second,
+                            missing=best.missing, unsaid=best.unsaid)
         if decision.kind == "answer":
             held_one = decision.matches[0].held
-            return answer_record(question, held_one, asked.fields_for(held_one.record.name))
+            return answer_record(question, held_one, asked.fields_for(held_one.record.name)), \
+                {**evidence, "kind": "procedure"}
         if decision.kind == "choices":
-            return choice_list(question, decision.matches, asked.fields)
+            return choice_list(question, decision.matches, asked.fields), {**evidence, "kind": "choices",
+                                                                            "choices": float(len(decision.matches))}
         if decision.kind == "not_held" and _PROCEDURE_WORD.search(fold(question)) or \
                 decision.kind == "not_held" and asked.fields and decision.matches[0].named >= NAMED_MIN:
-            return not_held(question, decision.matches)
+            return not_held(question, decision.matches), {**evidence, "kind": "not_held"}
         return None

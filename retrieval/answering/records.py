@@ -564,6 +564,17 @@ class SeriesAnswerer:
     def __init__(self, book: RecordBook) -> None:
         self.book = book
 
+    def candidate(self, question: str) -> tuple[Answer, dict[str, float]] | None:
+        """The record answer with its evidence (a series named or not, ordinals asked), for the one
+        answer path to weigh; None when the question is not a series question."""
+        answer = self.answer(question)
+        if answer is None:
+            return None
+        series, _ = self.book.current()
+        asked = read_question(question, list(series))
+        return answer, {"kind": "series", "series_named": float(bool(asked and asked.keys)),
+                        "ordinals": float(len(asked.ordinals) if asked else 0)}
+
     def answer(self, question: str) -> Answer | None:
         if not _intent(_numbered(" ".join(re.findall(r"[\w/.,%-]+", series_key(question))))):
             return None  # most questions: no need to look at the records at all
