@@ -104,7 +104,7 @@ SPECS: list[tuple[str, dict]] = [
 def phrase_in(phrase: str, text: str) -> bool:
     """The folded phrase stands in the text, the officers' abbreviations of part 3 written out on
     both sides ("UBND cấp tỉnh" is "Ủy ban nhân dân cấp tỉnh")."""
-    from retrieval.answering.procedures import _tokens
+    from vietnamese.abbreviations import procedure_words as _tokens
 
     return f" {' '.join(_tokens(phrase))} " in " " + " ".join(_tokens(text)) + " "
 

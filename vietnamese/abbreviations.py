@@ -1,6 +1,8 @@
 """Abbreviations officers type, with what they stand for."""
 from __future__ import annotations
 
+import re
+
 from vietnamese.text import fold
 
 # Domain abbreviations, matched on folded text, expanded into their full folded form for search.
@@ -38,3 +40,11 @@ PROCEDURE_ABBREVIATIONS = {
     "nd": "nghi dinh", "qd": "quyet dinh", "ttg": "thu tuong", "bca": "bo cong an", "btc": "bo tai chinh",
     "hs": "ho so", "sdd": "su dung dat", "cn": "chung nhan", "khcn": "khoa hoc cong nghe",
 }
+
+
+def procedure_words(text: str) -> list[str]:
+    """The folded words of a procedure's name or a question about one, abbreviations expanded."""
+    out = []
+    for token in re.findall(r"\w+", fold(text)):
+        out.extend(PROCEDURE_ABBREVIATIONS.get(token, token).split())
+    return out

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from vietnamese.abbreviations import procedure_words
 from vietnamese.text import fold
 from knowledge.answers import MAX_ANSWER_CHARS as ANSWER_LIMIT, Answer, Citation
 
@@ -106,8 +107,7 @@ def is_list(question: str) -> bool:
 
 
 def _words(text: str) -> str:
-    from retrieval.answering.procedures import _tokens  # abbreviations expanded, as for names
-    return " ".join(_tokens(text))
+    return " ".join(procedure_words(text))  # abbreviations expanded, as for names
 
 
 def _as_written(question: str, folded: str) -> str:

@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass, field
 
 from knowledge.procedures import LABELS, Procedure, extract_procedure
-from vietnamese.abbreviations import PROCEDURE_ABBREVIATIONS
+from vietnamese.abbreviations import procedure_words as _tokens
 from vietnamese.text import fold
 from knowledge.answers import MAX_ANSWER_CHARS as ANSWER_LIMIT, Answer, Citation
 from retrieval.answering.records import LiveDocuments
@@ -77,13 +77,6 @@ le phi phi tien chi thoi han gian giai quyet ngay bao lau ho so thanh phan giay 
 tiep nhan noi co quan don vi tham quyen can cu phap ly van ban quy dinh luat trinh tu buoc quy trinh cach thuc
 hinh ket qua nhan dieu kien yeu cau doi tuong cap linh vuc quyet dinh so ma xong mien online truc tuyen
 """.split())
-
-
-def _tokens(text: str) -> list[str]:
-    out = []
-    for token in re.findall(r"\w+", fold(text)):
-        out.extend(PROCEDURE_ABBREVIATIONS.get(token, token).split())
-    return out
 
 
 @dataclass
