@@ -81,7 +81,7 @@ class AnswerEngine:
         record, the passage answer or a refusal. When the route would keep the record whatever the
         passage said, the passage path is not run."""
         record = self._record_candidate("series", self.series.candidate, text) or \
-            self._record_candidate("procedure", self.procedures.candidate, text)
+            self._record_candidate("procedure", self._procedure_candidate, text)
         model = self.route_model
         if record is not None and model is None:
             return record.answer  # no usable decision: records first, as before (logged at load)
@@ -89,6 +89,11 @@ class AnswerEngine:
             return record.answer  # the record wins whatever the passages would say
         _, answer = route.choose(model, record, self.answerer.answer(text, self.answerer.query_vector(text)))
         return answer
+
+    def _procedure_candidate(self, text: str):
+        """A procedure record candidate; a question typed without accents is read with them put
+        back ("phi chính phủ" is no fee) only when procedures are held."""
+        return self.procedures.candidate(text, lambda: self.answerer.reading_text(text))
 
     @property
     def route_model(self) -> route.RouteModel | None:

@@ -135,6 +135,19 @@ def test_a_procedure_not_held_is_refused_with_leads(twin_engine):
     assert unknown_code.refused
 
 
+@pytest.mark.parametrize("question,fields", [
+    ("Các địa phương vận động được bao nhiêu viện trợ phi chính phủ nước ngoài?", []),  # "phi" is non-, not a fee
+    ("Bao nhiêu phóng viên nước ngoài được tạo điều kiện tác nghiệp?", []),  # "tạo điều kiện": to facilitate
+    ("phí cấp thẻ ABTC bao nhiêu", ["fee"]),
+    ("phi cap the abtc bao nhieu", ["fee"]),  # typed without accents, "phi" may well be the fee
+    ("điều kiện cấp thẻ ABTC", ["conditions"]),
+])
+def test_field_cues_read_with_their_accents(question, fields):
+    from retrieval.answering.procedures import read_question
+
+    assert read_question(question).fields == fields
+
+
 @pytest.mark.parametrize("question,expect", [
     ("Hồ sơ giải quyết tố cáo tại cấp Quân đoàn gồm những gì?", "1. Đơn tố cáo ghi rõ họ tên"),
     ("nộp hồ sơ giải quyết tố cáo cấp Quân đoàn ở đâu?", "Trụ sở tiếp công dân của Quân đoàn"),

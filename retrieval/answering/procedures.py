@@ -18,13 +18,14 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from knowledge.procedures import LABELS, Procedure, extract_procedure
-from vietnamese.abbreviations import procedure_words as _tokens
-from vietnamese.text import fold
 from knowledge.answers import MAX_ANSWER_CHARS as ANSWER_LIMIT, Answer, Citation
 from retrieval.answering.records import LiveDocuments
+from vietnamese.abbreviations import procedure_words as _tokens
+from vietnamese.text import fold, has_diacritics
 
 QUOTE_LIMIT = 600
 # Fitted on the fit split (training/measure_procedures.py --fit; see README "Procedures as records").
@@ -64,6 +65,11 @@ _CUES: list[tuple[str, str]] = [
     ("code", r"ma (?:thu tuc|so|tthc)"),
 ]
 _CUE_RE = [(key, re.compile(rf"\b(?:{pattern})\b")) for key, pattern in _CUES]
+# A cue word that differs from another word by its marks only: typed with accents, it must carry
+# them ("phi chính phủ" is non-governmental; "phí" is a fee).
+_ACCENTED_CUES = {"phi": "phí"}
+# Phrases holding a cue's words that ask for no field: "tạo điều kiện" is "to facilitate".
+_NOT_CUES = re.compile(r"\btao dieu kien\b")
 _PROCEDURE_WORD = re.compile(r"\b(?:thu tuc|tthc|procedure)\b")
 _CODE = re.compile(r"(?<![\d.])(\d{1,2}\.\d{6})(?![\d])")
 # Words of a question that never name a procedure (question words, particles, politeness).
@@ -138,13 +144,27 @@ class ProcedureQuestion:
 _LISTING = re.compile(r"\b(?:cac|nhung|liet ke|danh sach)\s+thu tuc\b|\bthu tuc nao\b|\bthu tuc gi\b")
 
 
-def read_question(text: str) -> ProcedureQuestion:
+def _is_cue(m: re.Match, lowered: str | None, idioms: list[tuple[int, int]]) -> bool:
+    """Whether a cue's match on the folded question is one (`lowered`: the question as typed, when
+    it carries accents and folds letter for letter)."""
+    if any(a <= m.start() < b for a, b in idioms):
+        return False
+    accented = _ACCENTED_CUES.get(m.group(0))
+    return not (accented and lowered is not None and lowered[m.start():m.end()] != accented)
+
+
+def read_question(text: str, accented: str = "") -> ProcedureQuestion:
+    """`accented`: the question with its accents put back when it was typed without (a cue word
+    that differs from another by its marks only is then read as the restorer reads it)."""
     folded = fold(text)
+    typed = text if has_diacritics(text) else accented
+    lowered = typed.lower() if typed and fold(typed) == folded and len(typed.lower()) == len(folded) else None
+    idioms = [m.span() for m in _NOT_CUES.finditer(folded)]
     found: list[tuple[int, str]] = []
     spans: list[tuple[int, int]] = []
     for key, pattern in _CUE_RE:
         for m in pattern.finditer(folded):
-            if any(a <= m.start() < b for a, b in spans):
+            if any(a <= m.start() < b for a, b in spans) or not _is_cue(m, lowered, idioms):
                 continue
             found.append((m.start(), key))
             spans.append((m.start(), m.end()))
@@ -394,14 +414,16 @@ class ProcedureAnswerer:
         found = self.candidate(question)
         return found[0] if found else None
 
-    def candidate(self, question: str) -> tuple[Answer, dict[str, float]] | None:
+    def candidate(self, question: str, accents: Callable[[], str] | None = None
+                  ) -> tuple[Answer, dict[str, float]] | None:
         """The record answer with its evidence (what kind of answer, how well the name matched,
-        how many fields were asked), for the one answer path to weigh; None when it is not one."""
-        asked = read_question(question)
-        if not asked.says_procedure and not asked.codes:
-            return None
+        how many fields were asked), for the one answer path to weigh; None when it is not one.
+        `accents()`: the question with its accents put back (asked only when typed without)."""
         held = self.book.current()
         if not held:
+            return None
+        asked = read_question(question, accents() if accents and not has_diacritics(question) else "")
+        if not asked.says_procedure and not asked.codes:
             return None
         from retrieval.answering.procedure_lists import is_list, procedure_list  # they read names as this module does
 
