@@ -83,11 +83,14 @@ class AnswerEngine:
         record = self._record_candidate("series", self.series.candidate, text) or \
             self._record_candidate("procedure", self._procedure_candidate, text)
         model = self.route_model
-        if record is not None and model is None:
-            return record.answer  # no usable decision: records first, as before (logged at load)
-        if record is not None and not route.needs_passage(model, record):
-            return record.answer  # the record wins whatever the passages would say
-        _, answer = route.choose(model, record, self.answerer.answer(text, self.answerer.query_vector(text)))
+        if record is not None and not route.must_read_passages(record):
+            if model is None:
+                return record.answer  # no usable decision: records first, as before (logged at load)
+            if not route.needs_passage(model, record):
+                return record.answer  # the record wins whatever the passages would say
+        passage = self.answerer.answer(text, self.answerer.query_vector(text))
+        procedure_documents = {h.record.doc_id for h in self.procedures.book.current()} if record else set()
+        _, answer = route.choose(model, record, passage, procedure_documents)
         return answer
 
     def _procedure_candidate(self, text: str):

@@ -43,9 +43,26 @@ def test_the_decision_chooses_record_passage_or_refusal_from_both_evidences():
     assert chosen == "refuse" and answer.refused and answer.citations == []
     # a refusal keeps the record's own when it is one (a choice list, "not held" with leads)
     lead = _record("not_held", refused=True, explained=0.2)
-    assert route.choose(model, lead, unsure) == ("refuse", lead.answer)
+    refused = Answer("q", "xin lỗi", True, citations=_cited("news"), confidence=0.1)
+    assert route.choose(model, lead, refused) == ("refuse", lead.answer)
     # no record: nothing to choose, the passage engine's own answer or refusal
     assert route.choose(model, None, unsure) == ("passage", unsure)
+
+
+def test_a_not_held_gives_way_to_a_confident_answer_from_a_document_that_is_no_procedure():
+    model = _model({"explained": [4.0, 0.0, 0.0]}, bias=(0.0, -9.0, -9.0))  # the decision: always the record
+    lead = _record("not_held", refused=True, explained=0.2)
+    decree = Answer("q", "điều 5", False, citations=_cited("decree"), confidence=0.6)
+    assert route.must_read_passages(lead) and not route.must_read_passages(_record("procedure"))
+    assert route.choose(model, lead, decree, {"proc", "twin"}) == ("passage", decree)
+    # from another procedure's document: the near twin "not held" is there to prevent
+    twin = Answer("q", "15 ngày", False, citations=_cited("twin"), confidence=0.9)
+    assert route.choose(model, lead, twin, {"proc", "twin"}) == ("record", lead.answer)
+    # refused by the passage engine's own threshold: nothing refuted
+    unsure = Answer("q", "xin lỗi", True, citations=_cited("decree"), confidence=0.1)
+    assert route.choose(model, lead, unsure, {"proc", "twin"}) == ("record", lead.answer)
+    # a record that is no "not held" is the fitted decision's to weigh
+    assert route.choose(model, _record("procedure", explained=1.0), decree, {"proc"})[0] == "record"
 
 
 def test_the_features_say_when_the_passage_cites_the_records_document():

@@ -5,6 +5,9 @@
 - regulations2: the shipped articles + the regulations of regulations-dev and regulations-dev2
   (held back: only measured on, with training/regulation_questions_dev2.jsonl)
 - seeds: the shipped articles only
+- mixed: what an office holds after a while, all together: the shipped articles, the procedure files
+  training/measure_procedures.py renders (training/.cache/procedures/files; build that store first),
+  and the regulations of regulations-dev and regulations-dev2 (dev2's questions only measured)
 
 Each lives under training/.cache/<name> (git-ignored); delete a folder to rebuild it.
 """
@@ -24,6 +27,7 @@ CORPORA = {
     "regulations": DATASETS / "regulations-dev" / "docs",
     "seeds": None,
     "regulations2": [DATASETS / "regulations-dev" / "docs", DATASETS / "regulations-dev2" / "docs"],
+    "mixed": [CACHE / "procedures" / "files", DATASETS / "regulations-dev" / "docs", DATASETS / "regulations-dev2" / "docs"],
 }
 
 
@@ -36,8 +40,10 @@ def open_store(name: str) -> AnswerEngine:
         folders = CORPORA[name]
         folders = folders if isinstance(folders, list) else [folders] if folders else []
         files = [path for folder in folders for path in sorted(folder.iterdir())]
+        held = {d["source"] for d in engine.documents()}  # an interrupted build goes on where it stopped
         for position, path in enumerate(files, 1):
-            engine.ingest(path, actor="training")
+            if path.name not in held:
+                engine.ingest(path, actor="training")
             if position % 50 == 0:
                 print(f"{name}: {position}/{len(files)}", file=sys.stderr, flush=True)
         done.write_text("ok")

@@ -157,10 +157,30 @@ def refusal(question: str, confidence: float) -> Answer:
     return Answer(question=question, answer=REFUSAL + "\n" + REFUSAL_HINT, refused=True, confidence=confidence)
 
 
-def choose(model: RouteModel | None, record: RecordCandidate | None, passage: Answer) -> tuple[str, Answer]:
+def premise_refuted(record: RecordCandidate, passage: Answer | None, procedure_documents: set[str]) -> bool:
+    """A "not held" refusal rests on the question being about a procedure. When the passage engine,
+    under its own fitted refusal, answers it from a document that is not a procedure at all (a
+    regulation, an article), the question was not about one: "Hồ sơ xin cấp thẻ nhà báo … gồm những
+    gì?" in an office holding both the decree and the portal's procedures. An answer from another
+    procedure's document is what the refusal is there to prevent, so it refutes nothing."""
+    if record.evidence.get("kind") != "not_held" or passage is None or passage.refused or not passage.citations:
+        return False
+    return passage.citations[0].doc_id not in procedure_documents
+
+
+def must_read_passages(record: RecordCandidate) -> bool:
+    """Whether the passage answer is needed even when the fitted decision would keep the record."""
+    return record.evidence.get("kind") == "not_held"
+
+
+def choose(model: RouteModel | None, record: RecordCandidate | None, passage: Answer,
+           procedure_documents: set[str] = frozenset()) -> tuple[str, Answer]:
     """(what was chosen, the answer). Without a record there is nothing to choose: the passage
-    answer (with its own fitted refusal). Without a model: the record, as before."""
+    answer (with its own fitted refusal). A "not held" whose premise the passage refutes gives way
+    to the passage. Without a model: the record, as before."""
     if record is None:
+        return "passage", passage
+    if premise_refuted(record, passage, procedure_documents):
         return "passage", passage
     if model is None:
         return "record", record.answer
