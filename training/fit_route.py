@@ -7,7 +7,7 @@ Fit questions only, each asked of the store it is about (built once and cached, 
 - procedures (training/measure_procedures.py's store): training/procedure_questions.jsonl split "fit"
   (held procedures and the fit procedures left out of the store) and the fit questions of
   training/procedure_list_questions.jsonl;
-- seeds (the shipped articles): the conference-series questions tests/data/series.jsonl;
+- seeds (the shipped articles): the conference-series questions training/series_questions.jsonl;
 - regulations: training/regulation_questions.jsonl split "fit" and training/regulation_questions_more.jsonl;
 - news: the UIT-ViNewsQA fit split (news_NNN with NNN % 10 < 7);
 - and, asked of the procedures store (which holds the shipped articles too), the calibration questions
@@ -61,7 +61,7 @@ def questions() -> dict[str, list[dict]]:
     regulations += _jsonl(ROOT / "training" / "regulation_questions_more.jsonl")
     news = [q for q in _jsonl(DATASETS / "vinewsqa-test" / "gold.jsonl")
             if int(q["sources"][0].split("_")[1].split(".")[0]) % 10 < 7]
-    series = _jsonl(ROOT / "tests" / "data" / "series.jsonl")
+    series = _jsonl(ROOT / "training" / "series_questions.jsonl")
     calibration = _jsonl(ROOT / "training" / "calibration_questions.jsonl")
     # The procedures store holds the shipped articles too: there, questions about the articles meet
     # procedure records that may take them wrongly, the cases the decision must learn to give to
