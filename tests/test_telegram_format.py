@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram.format import answer_html, quote_html, split_message
+from bot.telegram.format import answer_html, quote_html, sources_html, split_message
 from knowledge.answers import Answer, Citation
 from ngoaivu.testing.fake_bot_api import BadRequest, parse_html, utf16_len
 
@@ -29,6 +29,13 @@ def test_answer_escapes_document_text_and_bolds_the_fact():
     )
     bold = [text[e["offset"]:e["offset"] + e["length"]] for e in entities if e["type"] == "bold"]
     assert bold == ["232 thỏa thuận", "Nguồn:"]
+
+
+def test_the_sources_command_names_the_place_in_each_document():
+    citations = [_citation(1, location="Điều 5, khoản 2", title="Nghị định 244"), _citation(2)]
+    text, _ = parse_html(sources_html("ai cấp phép?", citations))
+    assert "[1] Điều 5, khoản 2 — Nghị định 244" in text
+    assert "[2] Tài liệu 2\n" in text and "Tệp: 002_x.txt" in text
 
 
 def test_a_fact_not_in_the_answer_leads_it_in_bold():

@@ -86,7 +86,7 @@ def sources_html(asked: str, citations: list[Citation]) -> str:
     ]
     for c in citations:
         details = [escape(part) for part in (c.publisher, c.date) if part]
-        lines = [f"<b>[{c.n}] {escape(c.title or c.source)}</b>"]
+        lines = [f"<b>[{c.n}] {escape(c.label)}</b>"]  # the place in the document first, as in the answer
         if details:
             lines.append(" · ".join(details))
         if c.source:
