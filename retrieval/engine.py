@@ -80,8 +80,7 @@ class AnswerEngine:
         passage engine answers from the one vector; the fitted route (retrieval.answering.route) chooses the
         record, the passage answer or a refusal. When the route would keep the record whatever the
         passage said, the passage path is not run."""
-        record = self._record_candidate("series", self.series.candidate, text) or \
-            self._record_candidate("procedure", self._procedure_candidate, text)
+        record = self.record_candidate(text)
         model = self.route_model
         if record is not None and not route.must_read_passages(record):
             if model is None:
@@ -89,9 +88,14 @@ class AnswerEngine:
             if not route.needs_passage(model, record):
                 return record.answer  # the record wins whatever the passages would say
         passage = self.answerer.answer(text, self.answerer.query_vector(text))
-        procedure_documents = {h.record.doc_id for h in self.procedures.book.current()} if record else set()
-        _, answer = route.choose(model, record, passage, procedure_documents)
+        _, answer = route.choose(model, record, passage, self.procedures.book.doc_ids() if record else set())
         return answer
+
+    def record_candidate(self, text: str) -> route.RecordCandidate | None:
+        """The records' candidate for a normalized question: the series records first, then the
+        procedure records; None when neither takes it (training/fit_route.py asks it the same way)."""
+        return self._record_candidate("series", self.series.candidate, text) or \
+            self._record_candidate("procedure", self._procedure_candidate, text)
 
     def _procedure_candidate(self, text: str):
         """A procedure record candidate; a question typed without accents is read with them put

@@ -99,8 +99,7 @@ def collect(store: str, items: list[dict]) -> list[dict]:
     for gold in items:
         text = normalize(clean_question(gold["question"], 1000))
         engine.kb.begin_question()
-        record = engine._record_candidate("series", engine.series.candidate, text) or \
-            engine._record_candidate("procedure", engine._procedure_candidate, text)
+        record = engine.record_candidate(text)
         if record is None:
             continue
         passage = engine.answerer.answer(text, engine.answerer.query_vector(text))
@@ -110,9 +109,8 @@ def collect(store: str, items: list[dict]) -> list[dict]:
         else:
             record_right, passage_right = judge(gold, got_record)[0], judge(gold, got_passage)[0]
             refuse_right = not gold["answers"]
-        procedure_documents = {h.record.doc_id for h in engine.procedures.book.current()}
         rows.append({"id": gold["id"], "store": store, "kind": record.evidence.get("kind"),
-                     "premise_refuted": route.premise_refuted(record, passage, procedure_documents),
+                     "premise_refuted": route.premise_refuted(record, passage, engine.procedures.book.doc_ids()),
                      "features": route.features(record, passage), "record_right": record_right,
                      "passage_right": passage_right, "refuse_right": refuse_right,
                      "passage_model_sha256": passage_model})

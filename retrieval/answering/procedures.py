@@ -121,6 +121,10 @@ class ProcedureBook:
                 self.held = held
             return self.held
 
+    def doc_ids(self) -> set[str]:
+        """The live documents that are procedures."""
+        return {h.record.doc_id for h in self.current()}
+
 
 # ---- reading the question -------------------------------------------------------------------
 
