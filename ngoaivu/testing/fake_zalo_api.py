@@ -18,11 +18,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Callable
 from urllib.parse import parse_qs, unquote, urlparse
 
-from ngoaivu.testing.fake_bot_api import QuietServer
+from ngoaivu.testing.fake_bot_api import QuietHandler, QuietServer
 
 APP_ID = "1234567890123456789"
 APP_SECRET = "test-app-secret-key"
@@ -164,19 +163,7 @@ class FakeZaloApi:
     def _handler_class(self):
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:  # keep test output quiet
-                pass
-
-            def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
+        class Handler(QuietHandler):
             def _record(self, kind: str, params: dict) -> Call:
                 call = Call(kind, {k.lower(): v for k, v in self.headers.items()}, params)
                 with api._lock:
