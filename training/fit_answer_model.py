@@ -173,25 +173,26 @@ def collect(answerers: dict[str, Answerer], items: list[Item], rng: random.Rando
     return examples
 
 
-def collect_cross_read(stores: dict, reader, other_path: Path, items: list[Item], rng: random.Random) -> list[Example]:
-    """Every question read by a reader that was not fitted on its document: the shipped reader was
-    fitted on one fold of our documents (its "ours"), the other reader on the other fold. Without
-    this the reader is near perfect on the fit questions (0.95 top-1 on news, 0.97 on regulations,
-    against 0.75 and 0.56 held out) and the answer model learns to trust it far too much."""
+def collect_cross_read(stores: dict, paths: list[Path], items: list[Item], rng: random.Random) -> list[Example]:
+    """Every fit question read by a reader that was not fitted on its document (two readers, each
+    fitted on one fold of our documents): the reader's scores here are those it gives to unseen
+    text, as in service. Without this the reader is near perfect on the fit questions (0.95 top-1
+    on news, 0.97 on regulations, against 0.75 and 0.56 held out) and the answer model learns to
+    trust it far too much. The shipped reader may be either fold's or one fitted on all of them."""
     from retrieval.answering.reader import Reader
     from training.fit_reader import document_fold
 
-    other = Reader(other_path, other_path.with_suffix(".json"))
-    shipped_fold, other_fold = reader.info.get("ours"), other.info.get("ours")
-    if {shipped_fold, other_fold} != {"a", "b"}:
-        raise SystemExit(f"--other-reader: the readers must be fitted on folds a and b, not {shipped_fold} and {other_fold}")
-    seen_by_shipped = [i for i in items if document_fold(i.group) == shipped_fold]
-    rest = [i for i in items if document_fold(i.group) != shipped_fold]
-    print(f"cross-read: {len(seen_by_shipped)} questions read by the other reader, {len(rest)} by the shipped one",
-          file=sys.stderr)
-    by_other = {name: Answerer(engine.kb, reader=other) for name, engine in stores.items()}
-    by_shipped = {name: Answerer(engine.kb, reader=reader) for name, engine in stores.items()}
-    return collect(by_other, seen_by_shipped, rng) + collect(by_shipped, rest, rng)
+    readers = [Reader(p, p.with_suffix(".json")) for p in paths]
+    folds = [r.info.get("ours") for r in readers]
+    if sorted(folds) != ["a", "b"]:
+        raise SystemExit(f"--cross-readers: give the readers fitted on folds a and b, not {folds}")
+    examples = []
+    for reader, fold in zip(readers, folds):
+        unseen = [i for i in items if document_fold(i.group) != fold]
+        print(f"cross-read: {len(unseen)} questions read by the reader fitted on fold {fold}", file=sys.stderr)
+        answerers = {name: Answerer(engine.kb, reader=reader) for name, engine in stores.items()}
+        examples += collect(answerers, unseen, rng)
+    return examples
 
 
 def fit_linear(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...], weights=None, c: float = 1.0) -> Linear:
@@ -390,9 +391,9 @@ def main() -> None:
     parser.add_argument("--answers", type=Path, help="write every measured answer here (JSON lines)")
     parser.add_argument("--reader", action="store_true",
                         help="fit with the reader's scores (retrieval/weights/reader.onnx): writes answer_model_reader.json")
-    parser.add_argument("--other-reader", type=Path,
-                        help="with --reader: the reader fitted on the other fold of our documents (fit_reader.py --ours); "
-                             "it scores the questions on documents the shipped reader was fitted on")
+    parser.add_argument("--cross-readers", type=lambda text: [Path(p) for p in text.split(",")],
+                        help="with --reader: A.onnx,B.onnx, readers fitted on one fold of our documents each "
+                             "(fit_reader.py --ours a / b); every fit question is read by the one not fitted on its document")
     args = parser.parse_args()
     reader = None
     if args.reader:
@@ -416,8 +417,8 @@ def main() -> None:
         rng = random.Random(SEED)
         fit_items = [i for i in items if i.split == "fit"]
         print(f"fitting on {len(fit_items)} questions", file=sys.stderr)
-        if reader is not None and args.other_reader:
-            examples = collect_cross_read(stores, reader, args.other_reader, fit_items, rng)
+        if reader is not None and args.cross_readers:
+            examples = collect_cross_read(stores, args.cross_readers, fit_items, rng)
         else:
             if reader is not None and reader.info.get("ours", "all") != "none":
                 print("warning: the reader was fitted on these questions; its scores here are better than on "
@@ -428,9 +429,10 @@ def main() -> None:
             model.prerank = Features.prerank
             model.info["reader_onnx_sha256"] = reader.info["onnx_sha256"]
             model.info["reader"] = {k: reader.info.get(k) for k in ("layers", "max_length", "data_sha256", "command", "ours")}
-            if args.other_reader:
-                other_info = json.loads(args.other_reader.with_suffix(".json").read_text(encoding="utf-8"))
-                model.info["cross_read_by"] = {k: other_info.get(k) for k in ("onnx_sha256", "data_sha256", "command", "ours")}
+            if args.cross_readers:
+                model.info["cross_read_by"] = [
+                    {k: info.get(k) for k in ("onnx_sha256", "data_sha256", "command", "ours")}
+                    for info in (json.loads(p.with_suffix(".json").read_text(encoding="utf-8")) for p in args.cross_readers)]
         if args.dry_run:
             for answerer in answerers.values():
                 answerer._model = model
