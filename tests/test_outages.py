@@ -293,7 +293,8 @@ def test_started_with_postgresql_down_it_says_try_later_then_answers_once_it_is_
             assert httpx.get(server.url + "/healthz", timeout=10).json()["waiting_for"] == "database"
             postgres.start()
             back = True
-            _until(lambda: _answered(server), OPEN_SECONDS, "a real answer after PostgreSQL's return")
+            seconds = _until(lambda: _answered(server), OPEN_SECONDS, "a real answer after PostgreSQL's return")
+            print(f"PostgreSQL back: a real answer after {seconds:.1f} s")
             _until(lambda: _ready(server)[0] == 200, 10, "/readyz 200")
             chat = new_chat_id()
             _telegram(server, message_update(chat, ANSWERED))
@@ -324,7 +325,8 @@ def test_started_with_the_chroma_server_down_it_answers_lexically_then_whole(sta
             upload = _upload(server, "xe-2041.txt", "Quy định xe 2041\n\nMỗi đoàn 5 xe.\n")
             assert upload.status_code == 503 and "Chroma" in upload.json()["detail"], upload.text
             chroma.start()
-            _until(lambda: _answered(server), OPEN_SECONDS, "answers with vectors after Chroma's return")
+            seconds = _until(lambda: _answered(server), OPEN_SECONDS, "answers with vectors after Chroma's return")
+            print(f"Chroma back: a whole answer after {seconds:.1f} s")
             assert _upload(server, "xe-2041.txt", "Quy định xe 2041\n\nMỗi đoàn 5 xe.\n").status_code == 201
     finally:
         if chroma.process.poll() is not None:

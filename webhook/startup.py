@@ -11,6 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any, cast
 
 from bot.dialogue import Dialogue, Engine, InvalidQuestion, Reply
 from bot.zalo.channel import ZaloBot
@@ -35,7 +36,7 @@ class Opened:
 
     engine: Engine
     dialogue: Dialogue
-    zalo: ZaloBot
+    zalo: ZaloBot | None  # None when the app was made without the Zalo channel
 
 
 class Opening:
@@ -43,7 +44,7 @@ class Opening:
 
     def __init__(self, settings: Settings, engine: Engine | None = None, zalo=None) -> None:
         self.settings = settings
-        self.engine = engine
+        self.engine: Any = engine  # the AnswerEngine (or the one a test gave)
         self._open_zalo = zalo  # settings -> ZaloBot (webhook.zalo.open_zalo)
         self._snapshot_taken = engine is not None  # a given engine is the caller's business
         self.dialogue: Dialogue | None = None
@@ -59,10 +60,13 @@ class Opening:
             if self.engine is None:
                 from retrieval.engine import AnswerEngine
 
-                self.engine = AnswerEngine.open(self.settings)
+                self.engine = AnswerEngine.open(cast(Any, self.settings))  # Settings is an EngineConfig
             if not self._snapshot_taken:
-                # The lexical indexes are built before the first question is taken, not by it.
+                # The lexical indexes are built before the first question is taken, not by it;
+                # the answer weights are read now too: a corrupt file stops the start-up instead
+                # of failing every question.
                 self.engine.kb.snapshot()
+                self.engine.route_model  # noqa: B018 - loads the passage model and the route
                 self._snapshot_taken = True
             if self.dialogue is None:
                 self.dialogue = Dialogue(self.engine, self.settings)
@@ -125,7 +129,7 @@ class WaitingDialogue(Dialogue):
 
     def __init__(self, settings: Settings, opening: Opening) -> None:
         self.opening = opening
-        missing = NotOpen(opening)
+        missing = cast(Any, NotOpen(opening))  # stands for the engine and both stores
         super().__init__(missing, settings, store=missing, questions=missing)
         # Pseudonyms only key the in-memory record of deliveries here: a key of this process.
         self._pseudonyms = Pseudonyms(secrets.token_bytes(32))
