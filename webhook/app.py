@@ -200,6 +200,11 @@ async def _serve_with(app: FastAPI, opened: Opened, settings: Settings) -> None:
             app.state.telegram_retired.append(waiting)  # its updates in hand finish; closed at shutdown
 
 
+async def _hand_over_deliveries(waiting: WaitingDialogue, dialogue: Dialogue) -> None:
+    for channel, delivery in waiting.deliveries():
+        await dialogue.off_loop(dialogue.first_delivery, channel, delivery)
+
+
 async def _open_when_possible(app: FastAPI, opening: Opening, waiting: WaitingDialogue, settings: Settings) -> None:
     """Retry opening in the background until it succeeds, then serve normally (no restart). A
     fault of our own met on the way stops the server, as it would have at start-up."""
@@ -214,10 +219,11 @@ async def _open_when_possible(app: FastAPI, opening: Opening, waiting: WaitingDi
         if opened is None:
             continue
         try:
-            # A Telegram retry of an update answered "try again later" is not answered again.
-            for channel, delivery in waiting.deliveries():
-                await opened.dialogue.off_loop(opened.dialogue.first_delivery, channel, delivery)
+            # A Telegram retry of an update answered "try again later" is not answered again:
+            # the deliveries seen are recorded before the switch, and those of its last moments after.
+            await _hand_over_deliveries(waiting, opened.dialogue)
             await _serve_with(app, opened, settings)
+            await _hand_over_deliveries(waiting, opened.dialogue)
         except Exception:  # noqa: BLE001 - e.g. the Bot API away at this moment: try again
             log.exception("start-up: opened, but could not switch to serving normally; retrying")
             continue
