@@ -2,6 +2,8 @@
 our own: an outage gets a clear "try again later" (HTTP 503), a fault stays a logged error."""
 from __future__ import annotations
 
+import re
+
 DATABASE = "database"
 VECTORS = "vectors"
 
@@ -13,6 +15,12 @@ REASONS = {
 
 
 SQLITE_OUTAGES = ("database is locked", "unable to open", "disk I/O")
+# PostgreSQL refusing us for what we asked, not for being away: a wrong user, password or
+# database name in NGOAIVU_DATABASE_URL. Waiting would never help, so it is a fault (start-up
+# stops on it). Connection failures carry no SQLSTATE, only the server's message (English unless
+# the server's lc_messages says otherwise; a translated one is taken for an outage, logged).
+POSTGRES_REFUSALS = re.compile(r'FATAL:\s+(password authentication failed|(database|role) ".*" does not exist'
+                               r'|no pg_hba\.conf entry)')
 
 
 class Unavailable(Exception):
@@ -33,13 +41,15 @@ def _database_error(error: BaseException) -> bool:
     if isinstance(error, exc.DBAPIError):
         if isinstance(error.orig, sqlite3.Error):  # a local file: "no such table" is ours, a lock is not
             return any(sign in str(error.orig) for sign in SQLITE_OUTAGES)
+        if POSTGRES_REFUSALS.search(str(error.orig)):
+            return False
         # PostgreSQL's operational errors are the server's: refused, gone, shut down, disk full.
         return error.connection_invalidated or isinstance(error, (exc.OperationalError, exc.InterfaceError))
     try:
         import psycopg
     except ImportError:  # SQLite only
         return False
-    return isinstance(error, psycopg.OperationalError)
+    return isinstance(error, psycopg.OperationalError) and not POSTGRES_REFUSALS.search(str(error))
 
 
 def _vectors_error(error: BaseException) -> bool:

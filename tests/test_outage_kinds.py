@@ -16,6 +16,19 @@ def test_a_refused_connection_to_postgresql_is_a_database_outage():
     assert outage_of(raised.value) == DATABASE
 
 
+def test_a_wrong_database_name_or_user_is_a_fault_not_an_outage(postgres_server):
+    """A bad NGOAIVU_DATABASE_URL is not waited out (start-up stops on it), while the same server
+    stopped or unreachable is."""
+    for url in (postgres_server.url("no_such_database"), postgres_server.url().replace("postgres@", "nobody@")):
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with pytest.raises(exc.OperationalError) as raised:
+            engine.connect()
+        assert "FATAL" in str(raised.value) and outage_of(raised.value) == "", raised.value
+    with pytest.raises(exc.OperationalError) as raised:  # the right name, nothing listening
+        create_engine(f"postgresql+psycopg://postgres@/postgres?host={postgres_server.root}&port=1").connect()
+    assert outage_of(raised.value) == DATABASE
+
+
 def test_a_refused_connection_to_the_chroma_server_is_a_vector_store_outage():
     with pytest.raises(httpx.ConnectError) as raised:
         httpx.get("http://127.0.0.1:1/api/v2/heartbeat", timeout=2)

@@ -8,6 +8,7 @@ One Chroma server, one PostgreSQL and one `ngoaivu serve` for the whole module."
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ import pytest
 from ngoaivu.testing.fake_bot_api import FakeBotApi
 from tests.postgres_server import PostgresServer, missing_reason
 from tests.telegram_fixtures import SECRET, message_update, new_chat_id
-from ngoaivu.testing.webhook_load import _free_port, prepare_data_dir, run_burst, run_load, serve
+from ngoaivu.testing.webhook_load import _cli, _free_port, prepare_data_dir, run_burst, run_load, serve
 from webhook.app import SECRET_HEADER, WEBHOOK_PATH
 
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -75,8 +76,9 @@ def _until(check, seconds: float, what: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory):
-    """(Chroma, PostgreSQL, the Bot API stand-in, `ngoaivu serve` on both)."""
+def stack(tmp_path_factory):
+    """(Chroma, PostgreSQL, the Bot API stand-in, a data directory with the shipped articles
+    indexed on both, the environment of `ngoaivu serve`)."""
     root = tmp_path_factory.mktemp("outages")
     chroma = ChromaProcess(root / "chroma")
     chroma.start()
@@ -85,11 +87,18 @@ def services(tmp_path_factory):
             env = {**chroma.env, "NGOAIVU_DATABASE_URL": postgres.new_database(),
                    "NGOAIVU_ADMIN_TOKEN": ADMIN_TOKEN}
             prepare_data_dir(root / "data", env)
-            with serve(api, root / "data", workers=1, extra_env=env) as server:
-                yield chroma, postgres, api, server
+            yield chroma, postgres, api, root / "data", env
     finally:
         if chroma.process.poll() is None:
             chroma.stop()
+
+
+@pytest.fixture(scope="module")
+def services(stack):
+    """(Chroma, PostgreSQL, the Bot API stand-in, `ngoaivu serve` on both)."""
+    chroma, postgres, api, data_dir, env = stack
+    with serve(api, data_dir, workers=1, extra_env=env) as server:
+        yield chroma, postgres, api, server
 
 
 def _ask(server, question: str = ANSWERED) -> dict:
@@ -227,3 +236,117 @@ def test_a_burst_of_40_questions_from_10_chats_is_answered_once_each_in_order(se
     result = run_load(server, api, math.inf, chats=10, updates=40)
     assert result["non_200"] == 0, result
     assert (result["answered"], result["missing"], result["extra"]) == (40, 0, 0), result
+
+
+# -- `ngoaivu serve` started while a service is down --------------------------------------------
+# Machines reboot and compose files start services in any order: the server listens anyway, every
+# Telegram question gets one clear "try again later" (or a lexical answer, with Chroma alone away),
+# /api/ask and the admin API answer 503 with the reason, /readyz names the service; once it is
+# back, real answers with no restart. A fault of our own at start-up still stops it.
+
+TRY_LATER = ("tạm thời không tra cứu được", "thử lại sau ít phút")
+OPEN_SECONDS = 60  # from the service's return to a real answer (retries every 5 s at most, then a cold start)
+
+
+def _telegram(server, update: dict) -> None:
+    response = httpx.post(server.url + WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET}, timeout=60)
+    assert response.status_code == 200, (response.status_code, response.text, server.log_tail())
+
+
+def _post_ask(server, question: str = ANSWERED) -> httpx.Response:
+    return httpx.post(server.url + "/api/ask", json={"question": question}, timeout=60)
+
+
+def _admin(server, method: str = "GET", path: str = "/admin/api/documents", **kwargs) -> httpx.Response:
+    return httpx.request(method, server.url + path, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                         timeout=60, **kwargs)
+
+
+def _answered(server) -> bool:
+    response = _post_ask(server)
+    return response.status_code == 200 and not response.json()["refused"] and response.json()["degraded"] == ""
+
+
+def test_started_with_postgresql_down_it_says_try_later_then_answers_once_it_is_back(stack):
+    _, postgres, api, data_dir, env = stack
+    postgres.stop()
+    back = False
+    try:
+        with serve(api, data_dir, workers=1, extra_env=env) as server:
+            chat, retried = new_chat_id(), message_update(new_chat_id(), ANSWERED)
+            _telegram(server, message_update(chat, ANSWERED))
+            _telegram(server, retried)
+            _telegram(server, retried)  # Telegram delivers it again: still one reply
+            replies = api.sent_texts(chat)
+            assert len(replies) == 1 and all(part in replies[0] for part in TRY_LATER), (replies, server.log_tail())
+            assert len(api.sent_texts(retried["message"]["chat"]["id"])) == 1
+
+            asked = _post_ask(server)
+            assert asked.status_code == 503 and asked.headers["retry-after"], asked.text
+            assert "Cơ sở dữ liệu" in asked.json()["detail"], asked.text
+            listing = _admin(server)
+            assert listing.status_code == 503 and "Cơ sở dữ liệu" in listing.json()["detail"], listing.text
+            assert _admin(server, path="/admin/api/unanswered").status_code == 503
+            assert _upload(server, "xe-2040.txt", "Quy định xe 2040\n\nMỗi đoàn 4 xe.\n").status_code == 503
+            status, report = _ready(server)
+            assert status == 503 and not report["checks"]["database"]["ok"], report
+            assert httpx.get(server.url + "/healthz", timeout=10).json()["waiting_for"] == "database"
+            # Zalo's outbox and tokens live in the database: 503, and Zalo delivers the event again.
+            zalo = httpx.post(server.url + "/zalo/webhook", content=b"{}", headers={"X-ZEvent-Signature": "mac=0"},
+                              timeout=10)
+            assert zalo.status_code == 503 and zalo.headers["retry-after"], zalo.text
+            postgres.start()
+            back = True
+            seconds = _until(lambda: _answered(server), OPEN_SECONDS, "a real answer after PostgreSQL's return")
+            print(f"PostgreSQL back: a real answer after {seconds:.1f} s")
+            _until(lambda: _ready(server)[0] == 200, 10, "/readyz 200")
+            chat = new_chat_id()
+            _telegram(server, message_update(chat, ANSWERED))
+            assert "119" in api.sent_texts(chat)[0], api.sent_texts(chat)
+            _telegram(server, retried)  # answered "try later" before: not answered again
+            assert len(api.sent_texts(retried["message"]["chat"]["id"])) == 1
+            assert server.log_tail(200_000).count("retrying in the background") == 1  # once per outage
+    finally:
+        if not back:
+            postgres.start()
+
+
+def test_started_with_the_chroma_server_down_it_answers_lexically_then_whole(stack):
+    chroma, _, api, data_dir, env = stack
+    chroma.stop()
+    try:
+        with serve(api, data_dir, workers=1, extra_env=env) as server:
+            asked = _post_ask(server)
+            assert asked.status_code == 200, (asked.text, server.log_tail())
+            answer = asked.json()
+            assert answer["degraded"] == "vectors" and answer["fact"] == "119 thỏa thuận", answer
+            chat = new_chat_id()
+            _telegram(server, message_update(chat, "Cách nấu phở bò ngon tại nhà?"))
+            replies = api.sent_texts(chat)
+            assert len(replies) == 1 and all(part in replies[0] for part in TRY_LATER), replies
+            status, report = _ready(server)
+            assert status == 503 and not report["checks"]["vectors"]["ok"] and report["checks"]["database"]["ok"]
+            upload = _upload(server, "xe-2041.txt", "Quy định xe 2041\n\nMỗi đoàn 5 xe.\n")
+            assert upload.status_code == 503 and "Chroma" in upload.json()["detail"], upload.text
+            chroma.start()
+            seconds = _until(lambda: _answered(server), OPEN_SECONDS, "answers with vectors after Chroma's return")
+            print(f"Chroma back: a whole answer after {seconds:.1f} s")
+            assert _upload(server, "xe-2041.txt", "Quy định xe 2041\n\nMỗi đoàn 5 xe.\n").status_code == 201
+    finally:
+        if chroma.process.poll() is not None:
+            chroma.start()
+
+
+def test_a_fault_of_our_own_at_start_up_still_stops_the_server(stack):
+    """A bad setting is not waited out, even with the database down too."""
+    _, postgres, _, data_dir, env = stack
+    postgres.stop()
+    try:
+        run = subprocess.run(_cli("serve"), env={**os.environ, **env, "NGOAIVU_DATA_DIR": str(data_dir),
+                                                 "PORT": "0", "NGOAIVU_WORKERS": "1",
+                                                 "NGOAIVU_EMBEDDINGS": "no-such-model"},
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        postgres.start()
+    assert run.returncode != 0
+    assert "ngoaivu serve cannot start" in run.stderr + run.stdout, run.stderr[-2000:]

@@ -148,7 +148,7 @@ def test_api_ask_rejects_bad_input_clearly(served, payload, status, detail):
 def test_healthz(served):
     response = served.client.get(served.url + "/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "telegram": True}
+    assert response.json() == {"status": "ok", "telegram": True, "waiting_for": ""}
 
 
 def test_without_a_token_the_api_works_and_the_webhook_is_off(serve_app, engine):

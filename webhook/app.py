@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import json
 import logging
+import signal
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -25,7 +26,8 @@ from webhook.admin import include_admin
 from webhook.ask import ask_router
 from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
 from webhook.readiness import Readiness
-from webhook.zalo import include_zalo
+from webhook.startup import Opened, Opening, WaitingDialogue
+from webhook.zalo import include_zalo, open_zalo
 
 log = logging.getLogger(__name__)
 
@@ -63,31 +65,39 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        answer_engine = engine
-        if answer_engine is None:
-            from retrieval.engine import AnswerEngine
-
-            answer_engine = await asyncio.to_thread(AnswerEngine.open, settings)
-            # The lexical indexes are built before the first question is taken, not by it.
-            await asyncio.to_thread(answer_engine.kb.snapshot)
-        dialogue = Dialogue(answer_engine, settings)
-        app.state.engine, app.state.dialogue, app.state.telegram = answer_engine, dialogue, None
-        await app.state.zalo.resume(dialogue)  # events an earlier run acknowledged but did not finish
-        telegram = None
-        if settings.telegram_bot_token:
-            telegram = build_application(settings, dialogue)
-            await telegram.initialize()  # getMe: the bot's username is needed for group mentions
-            await telegram.start()
-            app.state.telegram = telegram
-            await _register_webhook(telegram, settings)
+        opening = app.state.opening = Opening(settings, engine, open_zalo)
+        try:
+            opened = await asyncio.to_thread(opening.attempt)
+        except Exception as error:  # noqa: BLE001 - a fault of our own: stop, saying what it was
+            log.critical("ngoaivu serve cannot start: %s: %s", type(error).__name__, summary(error))
+            raise
+        app.state.telegram, app.state.telegram_retired, app.state.waiting = None, [], None
+        if opened is not None:
+            await _serve_with(app, opened, settings)
+        else:  # a service is down: listen anyway, say "try again later", open it when it is back
+            waiting = app.state.waiting = WaitingDialogue(settings, opening)
+            app.state.engine, app.state.dialogue = waiting.engine, waiting
+            if settings.telegram_bot_token:
+                app.state.telegram = await _start_telegram(settings, waiting)
+            app.state.opener = asyncio.create_task(_open_when_possible(app, opening, waiting, settings))
+        if app.state.telegram is not None:
+            await _register_webhook(app.state.telegram, settings)
         try:
             yield
         finally:
-            if telegram is not None:
-                await telegram.stop()
-                await telegram.shutdown()
-            await app.state.zalo.close()  # pending replies finish, or wait on disk for the next start
-            dialogue.close()
+            opener = getattr(app.state, "opener", None)
+            if opener is not None and not opener.done():
+                opener.cancel()
+                await asyncio.gather(opener, return_exceptions=True)
+            for telegram in [app.state.telegram, *app.state.telegram_retired]:
+                if telegram is not None and telegram.running:
+                    await telegram.stop()
+                    await telegram.shutdown()
+            if app.state.zalo is not None:
+                await app.state.zalo.close()  # pending replies finish, or wait on disk for the next start
+            app.state.dialogue.close()
+            if app.state.waiting is not None and app.state.waiting is not app.state.dialogue:
+                app.state.waiting.close()
 
     # The docs' scripts and styles come from the fastapi-offline package: an offline network sees
     # them too (FastAPI's own /docs loads them from a CDN).
@@ -134,6 +144,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return {
             "status": "ok",
             "telegram": request.app.state.telegram is not None,
+            # The service start-up still waits for ("" once serving normally): see /readyz.
+            "waiting_for": request.app.state.opening.waiting_for,
         }
 
     @app.get("/readyz", responses={503: {"description": "A required dependency is unreachable; `checks` says which"}})
@@ -144,6 +156,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         engine = getattr(request.app.state, "engine", None)
         if engine is None:
             return JSONResponse({"ready": False, "checks": {}, "detail": "starting"}, status_code=503)
+        if request.app.state.dialogue is request.app.state.waiting:  # a service is down since start-up
+            return JSONResponse(request.app.state.opening.readiness(), status_code=503)
         ready, report = await readiness.report(engine)
         return JSONResponse(report, status_code=200 if ready else 503)
 
@@ -164,6 +178,56 @@ def include_outage_replies(app: FastAPI) -> None:
 
     for kind in (Unavailable, SQLAlchemyError, httpx.TransportError):
         app.add_exception_handler(kind, unavailable)
+
+
+async def _start_telegram(settings: Settings, dialogue: Dialogue):
+    telegram = build_application(settings, dialogue)
+    await telegram.initialize()  # getMe: the bot's username is needed for group mentions
+    await telegram.start()
+    return telegram
+
+
+async def _serve_with(app: FastAPI, opened: Opened, settings: Settings) -> None:
+    """Answer with what `opened` holds, from now on."""
+    app.state.engine, app.state.dialogue = opened.engine, opened.dialogue
+    if opened.zalo is not None and app.state.zalo is None:
+        app.state.zalo = opened.zalo
+        await opened.zalo.resume(opened.dialogue)  # events an earlier run acknowledged but did not finish
+    if settings.telegram_bot_token:
+        waiting = app.state.telegram
+        app.state.telegram = await _start_telegram(settings, opened.dialogue)
+        if waiting is not None:
+            app.state.telegram_retired.append(waiting)  # its updates in hand finish; closed at shutdown
+
+
+async def _hand_over_deliveries(waiting: WaitingDialogue, dialogue: Dialogue) -> None:
+    for channel, delivery in waiting.deliveries():
+        await dialogue.off_loop(dialogue.first_delivery, channel, delivery)
+
+
+async def _open_when_possible(app: FastAPI, opening: Opening, waiting: WaitingDialogue, settings: Settings) -> None:
+    """Retry opening in the background until it succeeds, then serve normally (no restart). A
+    fault of our own met on the way stops the server, as it would have at start-up."""
+    for delay in opening.retry_delays():
+        await asyncio.sleep(delay)
+        try:
+            opened = await asyncio.to_thread(opening.attempt)
+        except Exception as error:  # noqa: BLE001 - logged, then the server stops
+            log.critical("ngoaivu serve cannot start: %s: %s; stopping", type(error).__name__, summary(error))
+            signal.raise_signal(signal.SIGTERM)  # uvicorn's graceful shutdown
+            return
+        if opened is None:
+            continue
+        try:
+            # A Telegram retry of an update answered "try again later" is not answered again:
+            # the deliveries seen are recorded before the switch, and those of its last moments after.
+            await _hand_over_deliveries(waiting, opened.dialogue)
+            await _serve_with(app, opened, settings)
+            await _hand_over_deliveries(waiting, opened.dialogue)
+        except Exception:  # noqa: BLE001 - e.g. the Bot API away at this moment: try again
+            log.exception("start-up: opened, but could not switch to serving normally; retrying")
+            continue
+        return  # `waiting` is closed at shutdown: the retired Telegram application may still use it
 
 
 async def _register_webhook(telegram, settings: Settings) -> None:

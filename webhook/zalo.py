@@ -18,6 +18,7 @@ from storage.zalo_outbox import Outbox
 from storage.zalo_tokens import DatabaseTokenStore, TokenStore
 from config.settings import Settings
 from storage.database import Database
+from storage.outages import DATABASE, Unavailable
 from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,16 @@ def token_store(settings: Settings):
 
 
 def include_zalo(app: FastAPI, settings: Settings) -> None:
-    """Add the Zalo channel to the app: its webhook route and its API client (tokens loaded now)."""
-    app.state.zalo = ZaloBot(settings, ZaloApi(settings, token_store(settings)),
-                             Outbox.in_dir(settings.data_dir, settings.database_url))
+    """Add the Zalo webhook route; its channel (`open_zalo`) is opened with the engine, at start-up."""
+    app.state.zalo = None
     app.include_router(router)
+
+
+def open_zalo(settings: Settings) -> ZaloBot:
+    """The Zalo channel: its API client (tokens loaded now) and its outbox (both in the database
+    when one is configured, so this waits for it like the engine does)."""
+    return ZaloBot(settings, ZaloApi(settings, token_store(settings)),
+                   Outbox.in_dir(settings.data_dir, settings.database_url))
 
 
 def expected_signature(body: bytes, timestamp: str, app_id: str, oa_secret_key: str) -> str:
@@ -86,10 +93,14 @@ def fresh(event: dict, now: float) -> bool:
 @router.post(WEBHOOK_PATH)
 async def zalo_webhook(request: Request) -> Response:
     """One event per request: acknowledged at once, handled in the background."""
-    bot: ZaloBot = request.app.state.zalo
+    bot: ZaloBot | None = request.app.state.zalo
     signature = request.headers.get(SIGNATURE_HEADER)
     if not signature:  # checked before the body is read: a forged request costs us nothing
         return JSONResponse({"detail": "bad signature"}, status_code=401)
+    if bot is None:
+        # Still waiting at start-up for the database its outbox and tokens live in: a 503 (as
+        # when the outbox cannot be written later on), and Zalo delivers the event again.
+        raise Unavailable(request.app.state.opening.waiting_for or DATABASE)
     try:
         body = await read_body(request, MAX_EVENT_BYTES)
     except BodyTooLarge:

@@ -20,7 +20,7 @@ from retrieval.index.registry import Registry
 from retrieval.index.snapshot import Snapshot
 from retrieval.index.vectors import open_vectors
 from retrieval.index.write_lock import WriteLock
-from storage.outages import DATABASE, VECTORS
+from storage.outages import DATABASE, VECTORS, outage_of, summary
 
 log = logging.getLogger(__name__)
 BATCH = 64
@@ -53,8 +53,9 @@ class KnowledgeBase:
         self.embeddings = embeddings
         # `database_url` ("" = SQLite files under data_dir) is read softly: a Place may lack it.
         self.registry = registry or Registry.open(Path(place.data_dir), getattr(place, "database_url", ""))
-        self.vectors = open_vectors(embeddings, Path(place.data_dir), place.chroma_host, place.chroma_port,
-                                    getattr(place, "chroma_timeout_seconds", 10.0))
+        self._place = place
+        self._vectors = None  # connected on first use (see `vectors`)
+        self._vectors_opening = threading.Lock()
         # Writers on this data directory, or on this database from any machine, take turns.
         self._writing = WriteLock(lambda: self.registry.db.lock("registry-writers")).held
         self._index_path = index_file.path_in(place.data_dir)
@@ -70,15 +71,39 @@ class KnowledgeBase:
         self._registry_down = False
         self._question = threading.local()  # which services the current thread's question went without
 
+    @property
+    def vectors(self):
+        """The vector store, connected on first use: a Chroma server that is down when the process
+        starts does not keep the knowledge base from opening (the lexical indexes answer meanwhile,
+        as during an outage later on). Raises while the server cannot be reached."""
+        if self._vectors is None:
+            with self._vectors_opening:
+                if self._vectors is None:
+                    place = self._place
+                    self._vectors = open_vectors(self.embeddings, Path(place.data_dir), place.chroma_host,
+                                                 place.chroma_port, getattr(place, "chroma_timeout_seconds", 10.0))
+        return self._vectors
+
     # -- building -------------------------------------------------------------------------------
     def ensure_ready(self, progress=None) -> None:
-        """Seed the shipped articles on first use, then repair any disagreement with Chroma."""
+        """Seed the shipped articles on first use, then repair any disagreement with Chroma. With
+        the vector store unreachable, a seeded knowledge base still opens (answers come from the
+        lexical indexes, and the store's first success reconciles it); an unseeded one cannot,
+        since nothing is published without its vectors: the outage is raised."""
         with self._writing():
             if not self.registry.get_meta("seeded"):
                 for document in seed_documents():
                     self.add(document, actor="seed", progress=progress)
                 self.registry.set_meta("seeded", "1")
-            self.reconcile(progress=progress)
+            try:
+                self.reconcile(progress=progress)
+            except Exception as error:
+                if outage_of(error) != VECTORS:
+                    raise
+                self._vectors_down = True  # dense_search's first success reconciles
+                self._vectors_retry_at = time.monotonic() + VECTORS_RETRY_SECONDS
+                log.warning("the vector store is unreachable at start-up (%s): answering from the lexical "
+                            "indexes until it answers", summary(error))
 
     def reconcile(self, progress=None) -> dict:
         """Delete vectors of chunks that are not live; embed live chunks that have no vector."""
