@@ -1,6 +1,6 @@
-"""Document administration shared by every admin channel (Telegram, the admin API, the admin page):
-who may manage documents, uploads (ingested off the event loop), listing, deleting, and one
-question a newly uploaded document can answer."""
+"""Document administration shared by every admin channel (Telegram, Zalo, the admin API, the admin
+page; who may use it is each channel's own check, bot/channel.py): uploads (ingested off the event
+loop), listing, deleting, and one question a newly uploaded document can answer."""
 from __future__ import annotations
 
 import asyncio
@@ -141,15 +141,9 @@ def now_answered_text(questions: tuple[str, ...] | list[str], shown: int = NOW_A
 class DocumentAdmin:
     """Upload, list and delete documents; every change is audited under the actor given."""
 
-    def __init__(self, engine: Engine, admin_ids: frozenset[str] = frozenset(),
-                 questions: QuestionLog | None = None) -> None:
+    def __init__(self, engine: Engine, questions: QuestionLog | None = None) -> None:
         self.engine = engine
-        self.admin_ids = admin_ids
         self.questions = questions  # the refused questions, asked again after each upload
-
-    def is_admin(self, user_id: object) -> bool:
-        """Whether a chat user (e.g. a Telegram user id) may manage documents."""
-        return str(user_id) in self.admin_ids
 
     def documents(self, include_history: bool = False) -> list[dict]:
         """Registry rows (without text), live ones only unless include_history."""

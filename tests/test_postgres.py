@@ -139,27 +139,6 @@ def test_engines_on_postgres_see_each_others_changes(database_url, tmp_path):
     assert not (tmp_path / "registry.sqlite3").exists() and not (tmp_path / "registry.lock").exists()
 
 
-def test_zalo_tokens_are_shared_through_the_database(database_url, tmp_path):
-    from storage.zalo_tokens import TokenPair, initial_tokens
-    from webhook.zalo import token_store
-
-    settings = Settings(data_dir=tmp_path / "a", database_url=database_url, zalo_access_token="env-a",
-                        zalo_refresh_token="env-r")
-    first, second = token_store(settings), token_store(Settings(data_dir=tmp_path / "b", database_url=database_url))
-    assert first.load() is None and initial_tokens(settings, first) == TokenPair("env-a", "env-r")
-    handle = first.lock()
-    taken = []
-    waiter = threading.Thread(target=lambda: (taken.append(second.lock()), second.unlock(taken[0])))
-    waiter.start()
-    time.sleep(0.5)
-    assert not taken  # the other machine waits while this one refreshes
-    first.save(TokenPair("a2", "r2", 1e10), "fingerprint")
-    first.unlock(handle)
-    waiter.join(timeout=10)
-    assert taken and second.load() == (TokenPair("a2", "r2", 1e10), "fingerprint")
-    assert not list(tmp_path.glob("*/zalo_tokens.json"))
-
-
 def test_refused_questions_and_pseudonyms_are_shared(database_url, tmp_path):
     from storage.analytics import AnalyticsStore, RefusedQuestion
     from storage.pseudonyms import Pseudonyms

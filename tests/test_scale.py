@@ -205,7 +205,7 @@ def test_two_machines_share_postgresql_and_a_chroma_server(database_url, tmp_pat
                 [("Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?", 1, "telegram")]
             assert listed.json()[0]["citations"][0]["source"]
             shared = {"registry.sqlite3", "conversation.sqlite3", "analytics.sqlite3", "analytics.key",
-                      "zalo_tokens.json", "zalo_pending.sqlite3"}  # all in PostgreSQL
+                      "zalo_tokens.json", "zalo_tokens.sqlite3", "zalo_pending.sqlite3"}  # all in PostgreSQL
             assert not [p for p in tmp_path.glob("[ab]/*") if p.name in shared]
             assert not (tmp_path / "a" / "registry.sqlite3").exists() and not (tmp_path / "a" / "chroma").exists()
         finally:

@@ -21,8 +21,10 @@ from config.settings import Settings
 from retrieval.engine import AnswerEngine
 from ngoaivu.testing.fake_zalo_api import APP_ID, APP_SECRET, OA_SECRET_KEY, TEXT_LIMIT, FakeZaloApi
 from tests.admin_files import wait_for
+from storage.zalo_tokens import TokenPair, TokenStore, env_fingerprint
 from tests.telegram_fixtures import LiveServer
 from webhook.app import create_app
+from webhook.zalo import token_store
 
 QUESTION = "Năm 2020 các địa phương ký bao nhiêu thỏa thuận quốc tế?"
 OA_ID = "579745863508352884"
@@ -106,7 +108,12 @@ class ZaloServed:
 
     @property
     def token_file(self) -> Path:
-        return self.settings.data_dir / "zalo_tokens.json"
+        return self.settings.data_dir / "zalo_tokens.sqlite3"
+
+    def stored_tokens(self) -> TokenPair | None:
+        """The pair the app has stored (read as another process would)."""
+        stored = token_store(self.settings).load()
+        return stored[0] if stored else None
 
 
 @pytest.fixture
@@ -295,8 +302,7 @@ def test_an_expired_token_is_refreshed_stored_before_use_and_kept_after_a_restar
     env = {"zalo_access_token": first_access, "zalo_refresh_token": first_refresh}
     served = serve_zalo(engine, data_dir, **env)
     stored_when_sent: dict[str, str] = {}
-    zalo.on_send = lambda call: stored_when_sent.setdefault(
-        call.token, served.token_file.read_text() if served.token_file.exists() else "")
+    zalo.on_send = lambda call: stored_when_sent.setdefault(call.token, served.stored_tokens())
     zalo.expire(first_access)  # its 25 hours are over
 
     user = new_user()
@@ -311,9 +317,9 @@ def test_an_expired_token_is_refreshed_stored_before_use_and_kept_after_a_restar
     new_access, new_refresh = refresh.answer["access_token"], refresh.answer["refresh_token"]
     assert resent.token == new_access and resent.ok and resent.text == failed.text
 
-    stored = json.loads(served.token_file.read_text())
-    assert (stored["access_token"], stored["refresh_token"]) == (new_access, new_refresh)
-    assert new_access in stored_when_sent[new_access]  # on disk before it was first used
+    stored = served.stored_tokens()
+    assert (stored.access_token, stored.refresh_token) == (new_access, new_refresh)
+    assert stored_when_sent[new_access] == stored  # stored before it was first used
     assert served.token_file.stat().st_mode & 0o077 == 0  # secrets: readable by the owner only
 
     served.stop()  # a restart with the same (now spent) environment pair
@@ -324,6 +330,30 @@ def test_an_expired_token_is_refreshed_stored_before_use_and_kept_after_a_restar
     [call] = zalo.calls_of("send", other)
     assert call.token == new_access
     assert len(zalo.calls_of("refresh")) == 1
+
+
+def test_an_upgrade_takes_over_the_token_file_and_spends_no_refresh_token(serve_zalo, zalo, engine, tmp_path):
+    # A data directory an earlier version left: zalo_tokens.json holds the pair it refreshed last;
+    # the environment's pair is long expired and its refresh token spent.
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    env_access, env_refresh = zalo.issue_tokens()
+    env = {"zalo_access_token": env_access, "zalo_refresh_token": env_refresh}
+    kept_access, kept_refresh = zalo.issue_tokens()
+    (data_dir / TokenStore.LEGACY_FILE).write_text(json.dumps({
+        "access_token": kept_access, "refresh_token": kept_refresh, "expires_at": time.time() + 24 * 3600,
+        "env_fingerprint": env_fingerprint(Settings(**env)), "saved_at": time.time()}))
+    zalo.expire(env_access)
+    zalo.refresh_tokens.discard(env_refresh)
+
+    served = serve_zalo(engine, data_dir, **env)
+    user = new_user()
+    served.say(user, QUESTION)
+    served.wait_delivered(user)
+    [call] = zalo.calls_of("send", user)
+    assert call.token == kept_access and zalo.calls_of("refresh") == []
+    assert served.stored_tokens() == TokenPair(kept_access, kept_refresh, pytest.approx(time.time() + 24 * 3600, abs=60))
+    assert not (data_dir / TokenStore.LEGACY_FILE).exists() and (data_dir / "zalo_tokens.json.migrated").exists()
 
 
 def test_server_workers_share_the_refreshed_pair(serve_zalo, zalo, engine, tmp_path):
@@ -355,12 +385,12 @@ def test_a_token_about_to_expire_is_refreshed_before_sending(serve_zalo, zalo, e
     served.wait_delivered(user)  # refreshed after the error; the new token lasts 25 hours
     assert len(zalo.calls_of("refresh")) == 1
 
-    stored = json.loads(served.token_file.read_text())
-    assert stored["expires_at"] > time.time() + 24 * 3600
+    stored = served.stored_tokens()
+    assert stored.expires_at > time.time() + 24 * 3600
     # Simulate the passing of 25 hours: the stored pair says it expires in a minute. The app only
-    # reads the file at start-up, so restart it with the same data directory.
-    stored["expires_at"] = time.time() + 60
-    served.token_file.write_text(json.dumps(stored))
+    # reads the store at start-up, so restart it with the same data directory.
+    store = token_store(served.settings)
+    store.save(replace(stored, expires_at=time.time() + 60), store.load()[1])
     served.stop()
     restarted = serve_zalo(engine, served.settings.data_dir,
                            zalo_access_token=served.settings.zalo_access_token,

@@ -1,12 +1,8 @@
-"""How replies look in Zalo (plain text, split below 2,000 characters) and how tokens are kept."""
+"""How replies look in Zalo (plain text, split below 2,000 characters); tokens: tests/test_zalo_tokens.py."""
 from __future__ import annotations
-
-import json
 
 from bot import texts
 from bot.zalo.format import MESSAGE_LIMIT, answer_text, source_line, split_text, text_length, welcome_text
-from storage.zalo_tokens import TokenPair, TokenStore, env_fingerprint, initial_tokens
-from config.settings import Settings
 from knowledge.answers import Answer, Citation
 
 
@@ -71,32 +67,3 @@ def test_a_paragraph_longer_than_a_message_is_cut_between_words():
 def test_characters_outside_the_bmp_count_double():
     parts = split_text("😀" * 1500)  # 3,000 UTF-16 units, no spaces to cut at
     assert [text_length(p) for p in parts] == [2000, 1000]
-
-
-def test_the_token_store_replaces_its_file_whole(tmp_path):
-    store = TokenStore.in_dir(tmp_path)
-    assert store.load() is None
-    store.save(TokenPair("a1", "r1", 1000.0), "fp")
-    store.save(TokenPair("a2", "r2", 2000.0), "fp")
-    assert store.load() == (TokenPair("a2", "r2", 2000.0), "fp")
-    assert [p.name for p in tmp_path.iterdir()] == [TokenStore.FILE_NAME]  # no temp files left
-    assert (tmp_path / TokenStore.FILE_NAME).stat().st_mode & 0o077 == 0
-
-
-def test_an_unreadable_token_file_is_ignored(tmp_path):
-    (tmp_path / TokenStore.FILE_NAME).write_text("{not json")
-    settings = Settings(data_dir=tmp_path, zalo_access_token="env-a", zalo_refresh_token="env-r")
-    assert initial_tokens(settings, TokenStore.in_dir(tmp_path)) == TokenPair("env-a", "env-r")
-
-
-def test_the_stored_pair_wins_until_the_environment_holds_a_new_one(tmp_path):
-    store = TokenStore.in_dir(tmp_path)
-    old_env = Settings(data_dir=tmp_path, zalo_access_token="env-a", zalo_refresh_token="env-r")
-    store.save(TokenPair("a9", "r9", 5000.0), env_fingerprint(old_env))
-    assert initial_tokens(old_env, store) == TokenPair("a9", "r9", 5000.0)
-    no_env = Settings(data_dir=tmp_path)
-    assert initial_tokens(no_env, store) == TokenPair("a9", "r9", 5000.0)
-    # The operator authorized the OA again and put the new pair in the environment.
-    new_env = Settings(data_dir=tmp_path, zalo_access_token="new-a", zalo_refresh_token="new-r")
-    assert initial_tokens(new_env, store) == TokenPair("new-a", "new-r")
-    assert json.loads((tmp_path / TokenStore.FILE_NAME).read_text())["access_token"] == "a9"

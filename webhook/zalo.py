@@ -15,9 +15,8 @@ from bot.dialogue import Dialogue
 from bot.zalo.channel import CHANNEL, ZaloBot, parse_event
 from bot.zalo.api import ZaloApi
 from storage.zalo_outbox import Outbox
-from storage.zalo_tokens import DatabaseTokenStore, TokenStore
+from storage.zalo_tokens import TokenStore
 from config.settings import Settings
-from storage.database import Database
 from storage.outages import DATABASE, Unavailable
 from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
 
@@ -33,11 +32,10 @@ MAX_CLOCK_SKEW_SECONDS = 2 * 60  # an event from the future: the two clocks disa
 router = APIRouter()
 
 
-def token_store(settings: Settings):
-    """A file under the data directory, or the shared database when several machines serve."""
-    if not settings.database_url:
-        return TokenStore.in_dir(settings.data_dir)
-    return DatabaseTokenStore(Database(settings.database_url))
+def token_store(settings: Settings) -> TokenStore:
+    """The token pair's table: SQLite under the data directory, or the shared database when
+    several machines serve (an older version's token file taken over first)."""
+    return TokenStore.in_dir(settings.data_dir, settings.database_url)
 
 
 def include_zalo(app: FastAPI, settings: Settings) -> None:

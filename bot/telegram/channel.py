@@ -1,6 +1,7 @@
 """The Telegram channel: translates updates to the dialogue core and replies to HTML messages.
 
-Handlers are small; the wiring is in `build_application` at the bottom.
+`TelegramChannel` is bot/channel.py's Channel for Telegram (replies go to the message they
+answer); handlers are small; the wiring is in `build_application` at the bottom.
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.admin import DocumentAdmin
+from bot.admin import DocumentAdmin, Upload
+from bot.channel import IncomingFile, UploadWords, document_admin, receive_file
 from bot.dialogue import Dialogue, Reply
 from storage.conversations import StoredAnswer
 from bot.telegram.format import (
@@ -30,9 +32,8 @@ from bot.telegram.format import (
     plain_html, quote_html, quote_keyboard, sources_html, split_message, unanswered_html, upload_html,
     welcome_html,
 )
-from knowledge.loaders import MAX_FILE_BYTES, IngestError, clean_source_name
+from knowledge.loaders import clean_source_name
 from config.settings import Settings
-from storage.outages import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,6 @@ TYPING_REFRESH_SECONDS = 4.5  # Telegram shows "typing…" for 5 s per sendChatA
 # The photos of an album arrive as separate updates a moment apart, sharing a media_group_id:
 # the album is complete once none has come for this long.
 ALBUM_QUIET_SECONDS = 2.0
-PROGRESS_EVERY_SECONDS = 5.0  # OCR progress edits at most this often (and at the last page)
 
 COMMANDS = [
     BotCommand("start", "Lời chào và ví dụ câu hỏi"),
@@ -71,6 +71,39 @@ DELETE_BUTTON = re.compile(r"(del|keep):([\w-]{1,40})\Z", re.ASCII)
 EMPTY_BUTTON = re.compile(r"(?!)")
 
 
+class TelegramChannel:
+    """Telegram as a Channel (bot/channel.py): `chat` is the message replied to, text goes out as HTML."""
+
+    name = CHANNEL
+    words = UploadWords(not_admin=texts.UPLOAD_NOT_ADMIN, too_large=texts.UPLOAD_TOO_LARGE,
+                        received=texts.UPLOAD_RECEIVED, rejected=texts.UPLOAD_REJECTED, failed=texts.UPLOAD_FAILED)
+
+    def __init__(self, admin_ids: frozenset[str]) -> None:
+        self.admin_ids = admin_ids  # TELEGRAM_ADMIN_IDS
+
+    def is_admin(self, user: object) -> bool:
+        return str(user) in self.admin_ids
+
+    async def send_text(self, chat: Message, text: str) -> Message:
+        return await chat.reply_text(plain_html(text))
+
+    async def send_answer(self, chat: Message, reply: Reply) -> None:
+        keyboard = None
+        if reply.is_answer and reply.answer_id is not None:
+            keyboard = answer_keyboard(reply.answer_id, reply.citations, reply.answer)
+        await _send_html(chat, _reply_html(reply), keyboard)
+
+    async def send_upload(self, chat: Message, upload: Upload) -> None:
+        await chat.reply_text(upload_html(upload))
+
+    async def show_progress(self, sent: Message, text: str) -> None:
+        # Progress is a courtesy: an edit that fails (message gone, same text) is only logged.
+        try:
+            await sent.edit_text(plain_html(text))
+        except TelegramError:
+            log.debug("progress edit failed", exc_info=True)
+
+
 def _dialogue(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
     return context.application.bot_data["dialogue"]
 
@@ -79,9 +112,21 @@ def _admin(context: ContextTypes.DEFAULT_TYPE) -> DocumentAdmin:
     return context.application.bot_data["admin"]
 
 
+def _channel(context: ContextTypes.DEFAULT_TYPE) -> TelegramChannel:
+    return context.application.bot_data["channel"]
+
+
 def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     user = update.effective_user
-    return user is not None and _admin(context).is_admin(user.id)
+    return user is not None and _channel(context).is_admin(user.id)
+
+
+def _message(update: Update) -> Message:
+    """The message a handler answers (every message handler here is wired to updates with one)."""
+    message = update.effective_message
+    if not isinstance(message, Message):  # a forged update: on_error logs it
+        raise ValueError(f"update {update.update_id} carries no message")
+    return message
 
 
 def _is_group(message: Message) -> bool:
@@ -145,16 +190,13 @@ def _stored_html(stored: StoredAnswer) -> str:
 
 
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None) -> None:
-    message = update.effective_message
+    message = _message(update)
     if not isinstance(text, str):  # only a forged update has a text that is a number or a list
         text = None
     user_id = update.effective_user.id if update.effective_user else message.chat.id
     async with _typing_if_slow(context, message.chat.id):
         reply = await _dialogue(context).ask(CHANNEL, message.chat.id, user_id, text)
-    keyboard = None
-    if reply.is_answer and reply.answer_id is not None:
-        keyboard = answer_keyboard(reply.answer_id, reply.citations, reply.answer)
-    await _send_html(message, _reply_html(reply), keyboard)
+    await _channel(context).send_answer(message, reply)
 
 
 def _addressed_text(message: Message, username: str, bot_id: int) -> str | None:
@@ -189,7 +231,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet, show example questions, and start the chat afresh."""
     dialogue = _dialogue(context)
     await dialogue.off_loop(dialogue.forget, CHANNEL, update.effective_chat.id)
-    await update.effective_message.reply_text(welcome_html())
+    await _message(update).reply_text(welcome_html())
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -200,55 +242,48 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
     if _is_admin(update, context):
         text += texts.ADMIN_HELP
-    await update.effective_message.reply_text(plain_html(text))
+    await _channel(context).send_text(_message(update), text)
 
 
 async def documents_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/tailieu: list the documents the answers come from (for admins: ids and history too)."""
     if _is_admin(update, context):
         documents = await asyncio.to_thread(_admin(context).documents, True)
-        await _send_html(update.effective_message, admin_documents_html(documents))
+        await _send_html(_message(update), admin_documents_html(documents))
         return
     dialogue = _dialogue(context)
     documents = await dialogue.off_loop(dialogue.documents)
-    await _send_html(update.effective_message, documents_html(documents))
+    await _send_html(_message(update), documents_html(documents))
 
 
 async def document_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ingest a file an admin sent; anyone else's is refused before anything is downloaded."""
-    message = update.effective_message
+    message = _message(update)
     document = message.document
-    name = clean_source_name(document.file_name or "", fallback=f"tep-{document.file_unique_id}")
-    if not _is_admin(update, context):
-        await message.reply_text(plain_html(texts.UPLOAD_NOT_ADMIN))
-        return
-    if (document.file_size or 0) > MAX_FILE_BYTES:  # getFile would refuse it anyway
-        limit = MAX_FILE_BYTES // (1024 * 1024)
-        await message.reply_text(plain_html(texts.UPLOAD_TOO_LARGE.format(name=name, limit=limit)))
-        return
-    received = await message.reply_text(plain_html(texts.UPLOAD_RECEIVED.format(name=name)))
     caption = _REPLACES_CAPTION.search(message.caption or "")
 
     async def download() -> bytes:
         file = await document.get_file()
         return bytes(await file.download_as_bytearray())
 
-    await _ingest(update, context, name, download, received,
-                  replaces=caption.group(1).lower() if caption else "")
+    incoming = IncomingFile(
+        clean_source_name(document.file_name or "", fallback=f"tep-{document.file_unique_id}"),
+        (document.file_size,), download, replaces=caption.group(1).lower() if caption else "")
+    await receive_file(_channel(context), _admin(context), message, update.effective_user.id, incoming)
 
 
 async def photo_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An admin's photo of a document (or an album of them: one document) is read by OCR; anyone
     else gets a polite reply, once per album, and nothing is downloaded."""
-    message = update.effective_message
-    albums = context.application.bot_data.setdefault("albums", {})
+    message = _message(update)
+    albums: dict = context.application.bot_data.setdefault("albums", {})
     key = (message.chat_id, message.media_group_id) if message.media_group_id else None
     if not _is_admin(update, context):
         if key is None or key not in albums:
             if key is not None:
                 albums[key] = None  # the rest of this album gets no reply of its own
                 asyncio.get_running_loop().call_later(60, albums.pop, key, None)
-            await message.reply_text(plain_html(texts.PHOTO_NOT_ADMIN))
+            await _channel(context).send_text(message, texts.PHOTO_NOT_ADMIN)
         return
     if key is not None:
         album = albums.get(key)
@@ -268,14 +303,6 @@ async def photo_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     first = messages[0]
     caption = next((m.caption for m in messages if m.caption), "") or ""
     replaces = _REPLACES_CAPTION.search(caption)
-    title = " ".join(_REPLACES_CAPTION.sub("", caption).split())
-    name = clean_source_name(f"anh_{first.date:%Y%m%d}_{first.photo[-1].file_unique_id}.jpg")
-    for m in messages:
-        if (m.photo[-1].file_size or 0) > MAX_FILE_BYTES:
-            limit = MAX_FILE_BYTES // (1024 * 1024)
-            await first.reply_text(plain_html(texts.UPLOAD_TOO_LARGE.format(name=name, limit=limit)))
-            return
-    received = await first.reply_text(plain_html(texts.PHOTO_RECEIVED.format(count=len(messages))))
 
     async def download() -> list[bytes]:
         images = []
@@ -284,65 +311,30 @@ async def photo_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             images.append(bytes(await file.download_as_bytearray()))
         return images
 
-    await _ingest(update, context, name, download, received,
-                  replaces=replaces.group(1).lower() if replaces else "", title=title)
-
-
-async def _ingest(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, download, received: Message,
-                  replaces: str = "", **metadata: str) -> None:
-    """Download, ingest (OCR progress shown by editing the "received" message) and report."""
-    message = update.effective_message
-    loop = asyncio.get_running_loop()
-    shown = {"at": 0.0}
-
-    def on_page(done: int, total: int) -> None:  # called from the writer thread
-        now = time.monotonic()
-        if total < 2 or (done < total and now - shown["at"] < PROGRESS_EVERY_SECONDS):
-            return
-        shown["at"] = now
-        text = plain_html(texts.OCR_PROGRESS.format(name=name, done=done, total=total))
-        asyncio.run_coroutine_threadsafe(_edit_quietly(received, text), loop)
-
-    try:
-        data = await download()
-        upload = await _admin(context).upload(
-            data, name, actor=f"telegram:{update.effective_user.id}", replaces=replaces, on_page=on_page,
-            **metadata)
-    except (IngestError, Unavailable) as error:
-        await message.reply_text(plain_html(texts.UPLOAD_REJECTED.format(name=name, reason=error)))
-        return
-    except Exception:  # noqa: BLE001 - the admin must hear that nothing was stored
-        log.exception("Upload of %s by %s failed", name, update.effective_user.id)
-        await message.reply_text(plain_html(texts.UPLOAD_FAILED.format(name=name)))
-        return
-    # A new message rather than an edit: the admin's phone rings when a long ingest is done.
-    await message.reply_text(upload_html(upload))
-
-
-async def _edit_quietly(message: Message, html: str) -> None:
-    """Progress is a courtesy: an edit that fails (message gone, same text) is only logged."""
-    try:
-        await message.edit_text(html)
-    except TelegramError:
-        log.debug("progress edit failed", exc_info=True)
+    incoming = IncomingFile(
+        clean_source_name(f"anh_{first.date:%Y%m%d}_{first.photo[-1].file_unique_id}.jpg"),
+        tuple(m.photo[-1].file_size for m in messages), download, photos=True,
+        replaces=replaces.group(1).lower() if replaces else "",
+        metadata={"title": " ".join(_REPLACES_CAPTION.sub("", caption).split())})
+    await receive_file(_channel(context), _admin(context), first, update.effective_user.id, incoming)
 
 
 async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/xoa MÃ: ask an admin to confirm deleting a document."""
-    message = update.effective_message
+    message = _message(update)
     if not _is_admin(update, context):
-        await message.reply_text(plain_html(texts.ADMIN_ONLY))
+        await _channel(context).send_text(message, texts.ADMIN_ONLY)
         return
     parts = (message.text or "").split(maxsplit=1)
     live = await asyncio.to_thread(_admin(context).documents)
     if len(parts) < 2 or not parts[1].strip():
         example = live[0]["doc_id"] if live else "0a1b2c3d4e5f"
-        await message.reply_text(plain_html(texts.DELETE_USAGE.format(example=example)))
+        await _channel(context).send_text(message, texts.DELETE_USAGE.format(example=example))
         return
     doc_id = parts[1].strip().split()[0]
     document = next((d for d in live if d["doc_id"] == doc_id), None)
     if document is None:
-        await message.reply_text(plain_html(texts.DELETE_UNKNOWN.format(doc_id=doc_id)))
+        await _channel(context).send_text(message, texts.DELETE_UNKNOWN.format(doc_id=doc_id))
         return
     confirm = texts.DELETE_CONFIRM.format(title=document["title"] or document["source"], doc_id=doc_id,
                                           chunks=document["chunks"])
@@ -370,9 +362,9 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/chuatraloi: the questions officers asked most that the documents could not answer."""
-    message = update.effective_message
+    message = _message(update)
     if not _is_admin(update, context):
-        await message.reply_text(plain_html(texts.ADMIN_ONLY))
+        await _channel(context).send_text(message, texts.ADMIN_ONLY)
         return
     questions = await asyncio.to_thread(_dialogue(context).questions.unanswered, UNANSWERED_SHOWN)
     await _send_html(message, unanswered_html(questions, _local_time))
@@ -384,42 +376,42 @@ def _local_time(timestamp: float) -> str:
 
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/nguon: the last answer's sources in full, with their quoted passages."""
-    message = update.effective_message
+    message = _message(update)
     dialogue = _dialogue(context)
     stored = await dialogue.off_loop(dialogue.last_answer, CHANNEL, message.chat.id)
     if stored is None:
-        await message.reply_text(plain_html(texts.NO_LAST_ANSWER))
+        await _channel(context).send_text(message, texts.NO_LAST_ANSWER)
     elif not stored.answer.citations:
-        await message.reply_text(plain_html(texts.NO_SOURCES.format(question=stored.asked)))
+        await _channel(context).send_text(message, texts.NO_SOURCES.format(question=stored.asked))
     else:
         await _send_html(message, sources_html(stored.asked, stored.answer.citations))
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/hoi <câu hỏi>: ask explicitly (the way to ask in a group without a mention)."""
-    parts = (update.effective_message.text or "").split(maxsplit=1)
+    parts = (_message(update).text or "").split(maxsplit=1)
     if len(parts) < 2 or not parts[1].strip():
         usage = texts.HOI_USAGE.format(example=texts.EXAMPLE_QUESTIONS[0])
-        await update.effective_message.reply_text(plain_html(usage))
+        await _channel(context).send_text(_message(update), usage)
         return
     await _answer(update, context, parts[1])
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a question typed in a private chat."""
-    await _answer(update, context, update.effective_message.text)
+    await _answer(update, context, _message(update).text)
 
 
 async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer in a group only when the bot is mentioned or its message is replied to."""
-    text = _addressed_text(update.effective_message, context.bot.username, context.bot.id)
+    text = _addressed_text(_message(update), context.bot.username, context.bot.id)
     if text is not None:
         await _answer(update, context, text)
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Say that only typed questions are understood (photos, voice, stickers, files)."""
-    await update.effective_message.reply_text(plain_html(texts.NOT_TEXT))
+    await _channel(context).send_text(_message(update), texts.NOT_TEXT)
 
 
 async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -478,7 +470,7 @@ async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     answer_id, number = (int(group) for group in context.match.groups())
     message = query.message
-    if message is None:
+    if not isinstance(message, Message):  # none under an inline-mode message; an inaccessible one is too old
         await query.answer(texts.ANSWER_GONE, show_alert=True)
         return
     dialogue = _dialogue(context)
@@ -487,10 +479,7 @@ async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(texts.ANSWER_GONE, show_alert=True)
         return
     await query.answer()
-    keyboard = None
-    if reply.is_answer and reply.answer_id is not None:
-        keyboard = answer_keyboard(reply.answer_id, reply.citations, reply.answer)
-    await _send_html(message, _reply_html(reply), keyboard)
+    await _channel(context).send_answer(message, reply)
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -558,7 +547,8 @@ def build_application(settings: Settings, dialogue: Dialogue, *, polling: bool =
         builder = builder.updater(None)  # the webhook server feeds updates itself
     application = builder.build()
     application.bot_data["dialogue"] = dialogue
-    application.bot_data["admin"] = DocumentAdmin(dialogue.engine, settings.telegram_admin_ids, dialogue.questions)
+    application.bot_data["channel"] = TelegramChannel(settings.telegram_admin_ids)
+    application.bot_data["admin"] = document_admin(dialogue)
 
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
@@ -598,6 +588,7 @@ def run_polling(settings: Settings) -> None:
 
     if not settings.telegram_bot_token:
         raise SystemExit("TELEGRAM_BOT_TOKEN is not set")
-    dialogue = Dialogue(AnswerEngine.open(settings), settings)
+    # Settings is frozen and EngineConfig (retrieval/engine.py) declares settable fields: same values.
+    dialogue = Dialogue(AnswerEngine.open(settings), settings)  # type: ignore[arg-type]
     application = build_application(settings, dialogue, polling=True)
     application.run_polling(allowed_updates=ALLOWED_UPDATES)

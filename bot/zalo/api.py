@@ -174,7 +174,7 @@ class ZaloApi:
                 if not await self._adopt_stored(stale):
                     await self._refresh_locked(http)
             finally:
-                self.store.unlock(handle)
+                await asyncio.to_thread(self.store.unlock, handle)  # on PostgreSQL, a round trip
 
     async def _adopt_stored(self, stale: str) -> bool:
         """Take up a fresh pair another server worker stored (its refresh spent ours)."""

@@ -1,6 +1,7 @@
 """The Zalo Official Account channel: events from the webhook (webhook/zalo.py) answered through the
 dialogue core, replies sent with the OA API client (bot/zalo/api.py) in plain text
-(bot/zalo/format.py). Work runs after the webhook has answered Zalo."""
+(bot/zalo/format.py); `ZaloBot` is bot/channel.py's Channel for Zalo (a chat is a user id: OA
+chats are one-to-one). Work runs after the webhook has answered Zalo."""
 from __future__ import annotations
 
 import asyncio
@@ -11,14 +12,14 @@ from pathlib import PurePosixPath
 from typing import Awaitable
 
 from bot import texts
-from bot.admin import DocumentAdmin, now_answered_text, reading_text
-from bot.dialogue import Dialogue
+from bot.admin import Upload
+from bot.channel import DownloadFailed, IncomingFile, UploadWords, document_admin, receive_file
+from bot.dialogue import Dialogue, Reply
 from bot.zalo.api import FileTooLarge, ZaloApi, ZaloApiError
-from bot.zalo.format import reply_text, split_text, welcome_text
+from bot.zalo.format import reply_text, split_text, upload_text, welcome_text
 from storage.zalo_outbox import Outbox
-from knowledge.loaders import MAX_FILE_BYTES, IngestError
+from knowledge.loaders import MAX_FILE_BYTES
 from config.settings import Settings
-from storage.outages import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,10 @@ class ZaloBot:
     """Answers Zalo users through the dialogue core; work runs after the webhook has returned,
     and is kept in the outbox until it is done, so a shutdown or a crash loses none of it."""
 
+    name = CHANNEL
+    words = UploadWords(not_admin=texts.FILE_NOT_ALLOWED, too_large=texts.FILE_TOO_LARGE, received="",
+                        rejected=texts.FILE_REFUSED, failed=texts.APOLOGY)
+
     def __init__(self, settings: Settings, api: ZaloApi, outbox: Outbox) -> None:
         self.settings = settings
         self.api = api
@@ -124,9 +129,28 @@ class ZaloBot:
         self.shutdown_wait = SHUTDOWN_WAIT_SECONDS
         self._tasks: set[asyncio.Task] = set()
 
-    def is_admin(self, user_id: str) -> bool:
-        return str(user_id) in self.settings.zalo_admin_ids
+    # -- the Channel (bot/channel.py) ----------------------------------------------------------
+    def is_admin(self, user: object) -> bool:
+        return str(user) in self.settings.zalo_admin_ids
 
+    async def send_text(self, chat: str, text: str) -> None:
+        """Send text in as many messages as needed; a failure is logged with Zalo's code."""
+        try:
+            await self.api.send_texts(chat, split_text(text))
+        except ZaloApiError as error:
+            log.error("Zalo reply to user %s not sent: error code %s: %s",
+                      chat, error.code, error.message)
+
+    async def send_answer(self, chat: str, reply: Reply) -> None:
+        await self.send_text(chat, reply_text(reply))
+
+    async def send_upload(self, chat: str, upload: Upload) -> None:
+        await self.send_text(chat, upload_text(upload))
+
+    async def show_progress(self, sent: object, text: str) -> None:
+        """Nothing: a Zalo message cannot be edited (send_text returns None, so this is never called)."""
+
+    # -- events ----------------------------------------------------------------------------------
     async def accept(self, dialogue: Dialogue, event: ZaloEvent, raw: dict) -> None:
         """Keep the event on disk, then handle it in the background (Zalo wants the webhook
         answered within 2 seconds)."""
@@ -189,99 +213,53 @@ class ZaloBot:
 
         task.add_done_callback(finished)
 
-    async def say(self, user_id: str, text: str) -> None:
-        """Send text in as many messages as needed; a failure is logged with Zalo's code."""
-        try:
-            await self.api.send_texts(user_id, split_text(text))
-        except ZaloApiError as error:
-            log.error("Zalo reply to user %s not sent: error code %s: %s",
-                      user_id, error.code, error.message)
-
     async def answer(self, dialogue: Dialogue, user_id: str, text: str) -> None:
         """Answer a message typed to the OA (the chat is the user: OA chats are one-to-one)."""
         try:
             reply = await dialogue.ask(CHANNEL, user_id, user_id, text)
         except Exception:  # noqa: BLE001 - the user gets an apology, the log gets the cause
             log.exception("Error while answering Zalo user %s", user_id)
-            await self.say(user_id, texts.APOLOGY)
+            await self.send_text(user_id, texts.APOLOGY)
             return
-        await self.say(user_id, reply_text(reply))
+        await self.send_answer(user_id, reply)
 
     async def welcome(self, dialogue: Dialogue, user_id: str) -> None:
         """Greet a new follower and start the chat afresh."""
         await dialogue.off_loop(dialogue.forget, CHANNEL, user_id)
-        await self.say(user_id, welcome_text())
+        await self.send_text(user_id, welcome_text())
 
-    async def add_file(
-        self, dialogue: Dialogue, user_id: str, attachment: Attachment | None
-    ) -> None:
-        """An admin's file is downloaded and added to the documents; anyone else's is refused."""
-        if not self.is_admin(user_id):
-            await self.say(user_id, texts.FILE_NOT_ALLOWED)
-            return
-        if attachment is None:
-            await self.say(user_id, texts.FILE_MISSING)
-            return
-        data = await self._download(user_id, attachment)
-        if data is None:
-            return
-        await self._ingest(dialogue, user_id, data, attachment.name)
+    async def add_file(self, dialogue: Dialogue, user_id: str, attachment: Attachment | None) -> None:
+        """An admin's file is downloaded and added to the documents (the same file name again is a
+        new version); anyone else's is refused and never downloaded."""
+        attachments = (attachment,) if attachment is not None else ()
+        name = attachment.name if attachment is not None else ""
+        await receive_file(self, document_admin(dialogue), user_id, user_id,
+                           self._incoming(name, attachments, photos=False))
 
     async def add_photos(self, dialogue: Dialogue, user_id: str, images: tuple[Attachment, ...],
                          caption: str = "") -> None:
         """An admin's photos of a document (one message: one document, read by OCR); anyone
         else gets a polite reply and nothing is downloaded. The caption, if any, is the title."""
-        if not self.is_admin(user_id):
-            await self.say(user_id, texts.PHOTO_NOT_ADMIN)
-            return
-        if not images:
-            await self.say(user_id, texts.FILE_MISSING)
-            return
-        await self.say(user_id, texts.PHOTO_RECEIVED.format(count=len(images)))
-        data = []
-        for image in images:
-            content = await self._download(user_id, image)
-            if content is None:
-                return
-            data.append(content)
-        await self._ingest(dialogue, user_id, data, images[0].name, title=" ".join(caption.split())[:200])
+        name = images[0].name if images else ""
+        await receive_file(self, document_admin(dialogue), user_id, user_id,
+                           self._incoming(name, images, photos=True, title=" ".join(caption.split())[:200]))
 
-    async def _ingest(self, dialogue: Dialogue, user_id: str, data: bytes | list[bytes], name: str,
-                      **metadata: str) -> None:
-        admin = DocumentAdmin(dialogue.engine, self.settings.zalo_admin_ids, dialogue.questions)
-        try:
-            upload = await admin.upload(data, name, f"zalo:{user_id}", **metadata)
-        except (IngestError, Unavailable) as error:
-            await self.say(user_id, texts.FILE_REFUSED.format(reason=str(error)))
-            return
-        except Exception:  # noqa: BLE001 - the admin gets an apology, the log gets the cause
-            log.exception("Error while adding %s sent by Zalo user %s", name, user_id)
-            await self.say(user_id, texts.APOLOGY)
-            return
-        template = {"unchanged": texts.FILE_UNCHANGED, "replaced": texts.FILE_REPLACED}.get(
-            upload.status, texts.FILE_ADDED)
-        document = upload.document
-        title = document.get("title") or document.get("source", "")
-        reply = template.format(title=title, chunks=document.get("chunks", 0), source=document.get("source", ""),
-                                version=document.get("version", 1), replaced=upload.replaced)
-        if upload.status != "unchanged" and reading_text(upload.reading):  # a scan or a photo
-            reply += "\n" + reading_text(upload.reading)
-        if upload.now_answered:  # the refused questions this document answers now
-            reply += "\n\n" + now_answered_text(upload.now_answered)
-        await self.say(user_id, reply)
+    def _incoming(self, name: str, attachments: tuple[Attachment, ...], photos: bool, **metadata: str) -> IncomingFile:
+        """What bot/channel.py needs to know of the attachments, and how to fetch them."""
 
-    async def _download(self, user_id: str, attachment: Attachment) -> bytes | None:
-        """The attachment's bytes, or None after telling the admin why not."""
-        limit_mb = MAX_FILE_BYTES // (1024 * 1024)
-        too_large = texts.FILE_TOO_LARGE.format(name=attachment.name, limit=limit_mb)
-        if attachment.size is not None and attachment.size > MAX_FILE_BYTES:
-            await self.say(user_id, too_large)
-            return None
+        async def download() -> bytes | list[bytes]:
+            data = [await self._download(attachment) for attachment in attachments]
+            return data if photos else data[0]
+
+        return IncomingFile(name, tuple(a.size for a in attachments), download, photos=photos, metadata=metadata)
+
+    async def _download(self, attachment: Attachment) -> bytes:
+        """The attachment's bytes; DownloadFailed saying why not."""
         try:
             return await self.api.download(attachment.url, MAX_FILE_BYTES)
         except FileTooLarge:
-            await self.say(user_id, too_large)
+            raise DownloadFailed(texts.FILE_TOO_LARGE.format(
+                name=attachment.name, limit=MAX_FILE_BYTES // (1024 * 1024))) from None
         except ZaloApiError as error:
-            log.error("Could not download %s for Zalo user %s: %s", attachment.url, user_id, error)
-            await self.say(user_id, texts.FILE_DOWNLOAD_FAILED.format(name=attachment.name))
-        return None
+            log.error("Could not download %s: %s", attachment.url, error)
+            raise DownloadFailed(texts.FILE_DOWNLOAD_FAILED.format(name=attachment.name)) from None

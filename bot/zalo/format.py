@@ -3,6 +3,7 @@ first, numbered sources written out, split below the message limit on paragraph 
 from __future__ import annotations
 
 from bot import texts
+from bot.admin import Upload, now_answered_text, reading_text
 from bot.dialogue import Reply
 from bot.followup import PROCEDURE_FIELDS, procedure_of
 from bot.splitting import split_paragraphs, utf16_len
@@ -64,6 +65,21 @@ def reply_text(reply: Reply) -> str:
     return answer_text(
         reply.answer, question=reply.question, rewritten=reply.rewritten, note=reply.note
     )
+
+
+def upload_text(upload: Upload) -> str:
+    """The reply to an admin's upload: added, new version or unchanged; OCR; questions answered now."""
+    template = {"unchanged": texts.FILE_UNCHANGED, "replaced": texts.FILE_REPLACED}.get(
+        upload.status, texts.FILE_ADDED)
+    document = upload.document
+    title = document.get("title") or document.get("source", "")
+    text = template.format(title=title, chunks=document.get("chunks", 0), source=document.get("source", ""),
+                           version=document.get("version", 1), replaced=upload.replaced)
+    if upload.status != "unchanged" and reading_text(upload.reading):  # a scan or a photo
+        text += "\n" + reading_text(upload.reading)
+    if upload.now_answered:  # the refused questions this document answers now
+        text += "\n\n" + now_answered_text(upload.now_answered)
+    return text
 
 
 def welcome_text() -> str:
