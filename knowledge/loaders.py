@@ -21,7 +21,7 @@ from knowledge.markup import read_markup
 from knowledge.models import Document
 from knowledge.office import OLE_MAGIC, doc_text, ods_text, odt_text, ole_kind, xlsx_text, zip_kind
 from knowledge.tables import table_lines, tables_in_text
-from vietnamese.dates import DOCUMENT_DATE
+from vietnamese.dates import DOCUMENT_DATE, as_document_date, parts_of
 from vietnamese.text import normalize
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's download limit
@@ -389,8 +389,7 @@ def guess_metadata(text: str, fallback_title: str) -> dict:
     for line in lines[:6]:
         match = DOCUMENT_DATE.search(line)
         if match:
-            day, month, year = [g for g in match.groups() if g is not None]
-            date = f"{int(day):02d}/{int(month):02d}/{year}"
+            date = as_document_date(parts_of(match))
             break
     publisher = ""
     for line in lines[:4]:
