@@ -348,7 +348,7 @@ def _html_text(data: bytes) -> tuple[str, str, dict[str, int]]:
         for tag in soup.find_all(True):
             if tag.decomposed or tag.name in ("html", "body") or tag.find("h1") is not None:
                 continue
-            names = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "")
+            names = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")  # an id is one value
             if _HTML_FURNITURE.search(names) or (tag.get("role") or "").lower() in _HTML_FURNITURE_ROLES:
                 tag.decompose()
         main = soup.body or soup

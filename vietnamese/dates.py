@@ -43,7 +43,7 @@ def _alternatives(*forms: str) -> str:
     """Forms tried in this order, their parts' groups numbered so that each form keeps its own."""
     out = []
     for n, form in enumerate(forms):
-        out.append(re.sub(r"\(\?P<([dmy])>", lambda m, n=n: f"(?P<{m.group(1)}{n}>", form))
+        out.append(re.sub(r"\(\?P<([dmy])>", f"(?P<\\g<1>{n}>", form))
     return "|".join(out)
 
 

@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from knowledge.markup import ITEM_START, is_list
 from vietnamese.dates import date_forms
 from vietnamese.text import fold, normalize
 from retrieval.answering.facts import Fact, find_fact, names_others
-from retrieval.index.lexical import ACCENT_MARK, index_tokens
+from retrieval.index.lexical import ACCENT_MARK, BM25Index, index_tokens
 from retrieval.answering.question import Question
 from retrieval.answering.scorer import logit
 from retrieval.index.snapshot import Sentence, Snapshot
@@ -168,9 +168,11 @@ class _Sighting:
         """The sentences just before and after, in the same passage: a question often paraphrases
         the sentence beside the one that holds the answer."""
         snapshot, index = self.snapshot, self.index
-        return [self.describer._tokens(snapshot, f"sentence{i}", lambda i=i: snapshot.sentences[i].text)
-                for i in (index - 1, index + 1)
+        return [self.sentence_tokens(i) for i in (index - 1, index + 1)
                 if 0 <= i < len(snapshot.sentences) and snapshot.sentences[i].passage == self.sentence.passage]
+
+    def sentence_tokens(self, i: int) -> set[str]:
+        return self.describer._tokens(self.snapshot, f"sentence{i}", lambda: self.snapshot.sentences[i].text)
 
     @cached_property
     def sums(self) -> tuple[float, float, float, float, float]:
@@ -253,12 +255,12 @@ sighted("sentence", "question_has_figures", lambda s: float(bool(s.q.numbers)))
 def _elsewhere(s: _Sighting) -> float:
     """The evidence names another place or body than one the question is about, which it lacks
     (with the document's title and the sentence before)."""
-    q, index, snapshot, passage = s.q, s.index, s.snapshot, s.passage
+    q, index, passage = s.q, s.index, s.passage
     if not q.subjects:
         return 0.0
     local = s.own | s.describer._tokens(None, f"title{passage.doc_id}", lambda: passage.document["title"])
     if index > 0:
-        local = local | s.describer._tokens(snapshot, f"sentence{index - 1}", lambda: snapshot.sentences[index - 1].text)
+        local = local | s.sentence_tokens(index - 1)
     absent = sum(not all(t in local for t in entity) for entity in q.subjects)
     return float(bool(absent) and names_others(s.text, fold(q.text)))
 
@@ -283,10 +285,20 @@ sighted("sentence", "yes_no", lambda s: float(s.q.yes_no))
 sighted("sentence", "coverage_window", lambda s: _share(s.sums[4], s.sums[0]))
 # A list asked for, and a list whose heading says what the question asks ("Cơ cấu tổ chức").
 sighted("sentence", "list_heading_match", lambda s: float(s.list_passage) * s.coverage_heading)
+
+
+def _asked(kind: str) -> Callable[[_Sighting], float | None]:
+    return lambda s: 1.0 if s.q.kind == kind else None
+
+
+def _found(kind: str) -> Callable[[_Sighting], float | None]:
+    return lambda s: s.fact_of_kind(kind)
+
+
 for _kind in KINDS:
-    sighted("sentence", f"kind_{_kind}", lambda s, kind=_kind: 1.0 if s.q.kind == kind else None)
+    sighted("sentence", f"kind_{_kind}", _asked(_kind))
 for _kind in SPECIFIC_KINDS:
-    sighted("sentence", f"fact_found_{_kind}", lambda s, kind=_kind: s.fact_of_kind(kind))
+    sighted("sentence", f"fact_found_{_kind}", _found(_kind))
 # What the reader adds to the candidates it read (the leading ones by the first ranking).
 sighted("reader", "read", lambda r: 0.0 if r.score is None else 1.0)
 sighted("reader", "reader", lambda r: r.floor if r.score is None else r.score)
@@ -330,7 +342,7 @@ class _Evidence:
         return sum(self.idf(t) for t in self.q.content if t in self.document) / self.total
 
     def unknown_share(self) -> float:
-        index = self.snapshot.sentence_index
+        index = cast(BM25Index, self.snapshot.sentence_index)  # a snapshot with sentences has its index
         return sum(self.idf(t) for t in self.q.content if t not in index) / self.total
 
     def document_share(self) -> float:
@@ -526,7 +538,7 @@ class Describer:
             indexes.update(snapshot.sentences_of(position))
         if not indexes:
             return []
-        dense_rank = {p: r for r, p in enumerate(sorted(dense, key=dense.get, reverse=True))}
+        dense_rank = {p: r for r, p in enumerate(sorted(dense, key=lambda p: dense[p], reverse=True))}
         lexical_rank = {i: r for r, i in enumerate(top_sentences)}
         best_dense = max(dense.values()) if dense else 0.0
         fused_max = float(fused[top_sentences[0]]) if top_sentences else 1.0
