@@ -18,7 +18,7 @@ from storage.zalo_outbox import Outbox
 from storage.zalo_tokens import DatabaseTokenStore, TokenStore
 from config.settings import Settings
 from storage.database import Database
-from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
+from webhook.limits import body_or_refusal
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +90,9 @@ async def zalo_webhook(request: Request) -> Response:
     signature = request.headers.get(SIGNATURE_HEADER)
     if not signature:  # checked before the body is read: a forged request costs us nothing
         return JSONResponse({"detail": "bad signature"}, status_code=401)
-    try:
-        body = await read_body(request, MAX_EVENT_BYTES)
-    except BodyTooLarge:
-        return JSONResponse({"detail": "event too large"}, status_code=413)
-    except BodyIncomplete:
-        return JSONResponse({"detail": "incomplete body"}, status_code=400)
+    body = await body_or_refusal(request, MAX_EVENT_BYTES, "event too large")
+    if isinstance(body, JSONResponse):
+        return body
     event = verified_event(body, signature, bot.settings)
     if event is None:
         return JSONResponse({"detail": "bad signature"}, status_code=401)
