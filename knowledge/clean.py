@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from vietnamese.dates import NUMERIC_DATE
 from vietnamese.text import fold, has_diacritics, normalize
 _PHOTO_CREDIT = re.compile(r"\s*\((?:Ảnh|Nguồn ảnh|Photo)\s*(?::[^()]{0,60}|minh họa[^()]{0,40})\)", re.IGNORECASE)
 _TRAILING_CREDIT = re.compile(r"\s+(?:Ảnh|Photo)\s*:\s*[^.]{1,40}$", re.IGNORECASE)
@@ -17,7 +18,7 @@ _FURNITURE_LINES = re.compile(
     r"theo doi .{0,40}|dang ky .{0,40}|lien he .{0,40}|ban muon .{0,60}|tai app .{0,40}|"
     r"tags?:.*|tu khoa:.*|facebook|zalo|twitter|print|email|top|len dau trang)\W*$"
 )
-_TIMESTAMP_LINE = re.compile(r"^\s*(?:\d{1,2}:\d{2}\s*\|?\s*)?\d{1,2}/\d{1,2}/\d{4}(?:\s+\d{1,2}:\d{2})?\s*$")
+_TIMESTAMP_LINE = re.compile(r"^\s*(?:\d{1,2}:\d{2}\s*\|?\s*)?" + NUMERIC_DATE + r"(?:\s+\d{1,2}:\d{2})?\s*$")
 # A URL slug: four or more lower-case unaccented words, as at the start of teaser links.
 _SLUG_PREFIX = re.compile(r"^((?:[a-z]+ ){3,}[a-z]+)(?=\s+[^a-z\s]|\s*$)")
 _NO_WORDS = re.compile(r"^[\W\d_]*$", re.UNICODE)

@@ -16,7 +16,7 @@ from datetime import date as Date
 from knowledge.chunking import paragraphs, sentences
 from knowledge.models import Document
 from vietnamese.abbreviations import ABBREVIATIONS
-from vietnamese.dates import DATE_PARTS
+from vietnamese.dates import DATE_PARTS, parts_of, whole_date
 from vietnamese.names import DOCUMENT_CODE, SURNAMES, capitalized_runs
 from vietnamese.text import fold
 
@@ -255,14 +255,10 @@ def parse_dates(sentence: str, document_date: Date | None) -> list[tuple[int, in
     for m in DATE_PARTS.finditer(sentence):
         if _DOCUMENT_CODE.search(sentence[max(0, m.start() - 40):m.start()]):
             continue  # "Quyết định 272-QĐ/TW ngày 21/01/2015": the document's date, not an event's
-        g = m.groupdict()
-        day = g["d"] or g["d2"]
-        month = g["m"] or g["m2"] or g["m3"] or g["m4"]
-        year = g["y"] or g["y2"] or g["y3"] or g["y4"] or g["y5"]
-        day_i, month_i = (int(day) if day else None), (int(month) if month else None)
-        if (day_i is not None and not 1 <= day_i <= 31) or (month_i is not None and not 1 <= month_i <= 12):
+        parts = parts_of(m)
+        if not parts.valid:
             continue
-        when = EventDate(day_i, month_i, int(year) if year else None)
+        when = EventDate(parts.day, parts.month, parts.year)
         if when.year is None and when.month and document_date:
             when.year, when.year_inferred = document_date.year, True
             if (when.month, when.day or 1) > (document_date.month, document_date.day):
@@ -272,11 +268,11 @@ def parse_dates(sentence: str, document_date: Date | None) -> list[tuple[int, in
 
 
 def document_date(value: str) -> Date | None:
-    match = re.search(r"(\d{1,2})/(\d{1,2})/(\d{4})", value or "")
-    if not match:
+    parts = whole_date(value or "")
+    if parts is None:
         return None
     try:
-        return Date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        return Date(parts.year or 0, parts.month or 0, parts.day or 0)
     except ValueError:
         return None
 

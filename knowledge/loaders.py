@@ -21,7 +21,7 @@ from knowledge.markup import read_markup
 from knowledge.models import Document
 from knowledge.office import OLE_MAGIC, doc_text, ods_text, odt_text, ole_kind, xlsx_text, zip_kind
 from knowledge.tables import table_lines, tables_in_text
-from vietnamese.dates import DOCUMENT_DATE
+from vietnamese.dates import DOCUMENT_DATE, as_document_date, parts_of
 from vietnamese.text import normalize
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's download limit
@@ -348,7 +348,7 @@ def _html_text(data: bytes) -> tuple[str, str, dict[str, int]]:
         for tag in soup.find_all(True):
             if tag.decomposed or tag.name in ("html", "body") or tag.find("h1") is not None:
                 continue
-            names = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "")
+            names = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")  # an id is one value
             if _HTML_FURNITURE.search(names) or (tag.get("role") or "").lower() in _HTML_FURNITURE_ROLES:
                 tag.decompose()
         main = soup.body or soup
@@ -389,8 +389,7 @@ def guess_metadata(text: str, fallback_title: str) -> dict:
     for line in lines[:6]:
         match = DOCUMENT_DATE.search(line)
         if match:
-            day, month, year = [g for g in match.groups() if g is not None]
-            date = f"{int(day):02d}/{int(month):02d}/{year}"
+            date = as_document_date(parts_of(match))
             break
     publisher = ""
     for line in lines[:4]:

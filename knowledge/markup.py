@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date as Date, datetime
 
+from vietnamese.dates import ISO_DATE, NUMERIC_DATE, as_document_date, parts_of
+
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
@@ -20,7 +22,8 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 # A list item or a legal sub-clause starts a line of its own: "- ", "1.", "a)", "đ)".
 ITEM_START = re.compile(r"^(?:[-+*•–]\s+|\d{1,3}[.)]\s+|[a-zđ]\)\s+|[IVXLC]{1,6}\.\s+)")
 _ENDS_BLOCK = re.compile(r"[.;:!?…”\"»)]\s*$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
+_ISO_DATE = re.compile(ISO_DATE)
+_LOCAL_DATE = re.compile(NUMERIC_DATE)
 
 
 def is_list(text: str) -> bool:
@@ -55,14 +58,9 @@ def _as_date(value) -> str:
     if isinstance(value, (Date, datetime)):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, str):
-        iso = _ISO_DATE.match(value.strip())
-        if iso:
-            year, month, day = iso.groups()
-            return f"{int(day):02d}/{int(month):02d}/{year}"
-        local = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", value.strip())
-        if local:
-            day, month, year = local.groups()
-            return f"{int(day):02d}/{int(month):02d}/{year}"
+        date = _ISO_DATE.match(value.strip()) or _LOCAL_DATE.fullmatch(value.strip())
+        if date:
+            return as_document_date(parts_of(date))
     return ""
 
 

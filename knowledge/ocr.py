@@ -96,15 +96,15 @@ def prepare(image, dpi: float | None = None):
     image = image.convert("L")
     if image.width * image.height > MAX_PIXELS:
         scale = (MAX_PIXELS / (image.width * image.height)) ** 0.5
-        image = image.resize((int(image.width * scale), int(image.height * scale)), Image.LANCZOS)
+        image = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.LANCZOS)
     if dpi is None:  # a photo: assume the page's width is an A4 page's 8.3 inches
         dpi = image.width / 8.3
     if dpi < TARGET_DPI * 0.8:
         scale = min(3.0, TARGET_DPI / dpi)
-        image = image.resize((int(image.width * scale), int(image.height * scale)), Image.LANCZOS)
+        image = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.LANCZOS)
     angle = skew_angle(image)
     if abs(angle) >= 0.2:
-        image = image.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=_background(image))
+        image = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=_background(image))
     return image
 
 
@@ -129,7 +129,7 @@ def skew_angle(image) -> float:
         return 0.0  # nothing dark enough to be text
 
     def sharpness(angle: float) -> float:
-        rows = np.asarray(mask.rotate(angle, resample=Image.NEAREST, expand=True), dtype=np.float32).sum(axis=1)
+        rows = np.asarray(mask.rotate(angle, resample=Image.Resampling.NEAREST, expand=True), dtype=np.float32).sum(axis=1)
         return float(np.square(np.diff(rows)).sum())
 
     best = max((a / 2 for a in range(int(-MAX_SKEW_DEGREES * 2), int(MAX_SKEW_DEGREES * 2) + 1)), key=sharpness)

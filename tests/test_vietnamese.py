@@ -69,6 +69,32 @@ def test_a_date_written_any_way_gives_the_same_canonical_forms():
     assert "1/7/2026" in search_tokens("có hiệu lực từ ngày 01 tháng 7 năm 2026")
 
 
+def test_every_form_of_a_date_is_read_into_the_same_parts():
+    """One reading of dates for every room: the answer's span, the event records' parts, a
+    document's own date, the search index's canonical forms."""
+    from vietnamese.dates import (DATE_MENTION, DATE_PARTS, DOCUMENT_DATE, DateParts, as_document_date, date_forms,
+                                  parts_of, whole_date)
+
+    assert date_forms("1-7-2026") == date_forms("01/07/2026") == ["1/7/2026", "1/7", "7/2026"]
+    assert date_forms("1-7-2026 hay 7-2026 hay 41-63") == ["1/7/2026", "1/7", "7/2026"]  # only whole dates with "-"
+    assert date_forms("năm 2020") == [] and date_forms("tháng 3/2021") == ["3/2021"]
+    expected = {
+        "ngày 12 tháng 8 năm 2018": (12, 8, 2018), "12/8/2018": (12, 8, 2018), "ngày 6-11/11/2017": (6, 11, 2017),
+        "ngày 12 tháng 8": (12, 8, None), "12/8": (12, 8, None), "tháng 3/2021": (None, 3, 2021),
+        "tháng 3 năm 2021": (None, 3, 2021), "3/2021": (None, 3, 2021), "năm 2020": (None, None, 2020),
+    }
+    for text, parts in expected.items():
+        match = DATE_PARTS.search("Hội nghị diễn ra " + text + ".")
+        assert match is not None and match.group(0) == text and parts_of(match) == DateParts(*parts), text
+    assert not parts_of(DATE_PARTS.search("ngày 32/13/2018")).valid
+    # An answer's span: a date written out whole, a span of days, a month of a year, a bare year.
+    for text in ("01 tháng 7 năm 2026", "6-11/11/2017", "tháng 3/2021", "năm 2020", "2020", "12/8/2018"):
+        assert [m.group(0) for m in DATE_MENTION.finditer("đã diễn ra " + text + " tại Hà Nội")] == [text], text
+    for line in ("Hà Nội, ngày 12 tháng 8 năm 2018", "Hà Nội, 12/8/2018", "NGÀY 12 THÁNG 8 NĂM 2018"):
+        assert as_document_date(parts_of(DOCUMENT_DATE.search(line))) == "12/08/2018", line
+    assert whole_date("cập nhật 3/4/2019 lúc 10:00") == DateParts(3, 4, 2019) and whole_date("3/4") is None
+
+
 def test_a_code_of_letters_and_digits_is_also_a_token_whole():
     assert {"nb4", "nb", "4"} <= set(search_tokens("Thông báo cấp thị thực (NB4)."))
     assert "g20" in search_tokens("Hội nghị G20")

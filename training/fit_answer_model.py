@@ -38,10 +38,10 @@ from vietnamese.text import normalize  # noqa: E402
 from retrieval.answering.answerer import Answerer, admissible  # noqa: E402
 from retrieval.answering.evaluation import judge  # noqa: E402
 from vietnamese.text import strip_diacritics  # noqa: E402
-from retrieval.answering.features import CANDIDATE_FEATURES, READER_FEATURES, Candidate  # noqa: E402
+from retrieval.answering.features import (CANDIDATE_FEATURES, CONFIDENCE_FEATURES, READER_CONFIDENCE_FEATURES,  # noqa: E402
+                                          READER_FEATURES, Candidate)
 from retrieval.answering.question import analyze, clean_question  # noqa: E402
-from retrieval.answering.scorer import (CONFIDENCE_FEATURES, READER_CONFIDENCE_FEATURES, READER_WEIGHTS, WEIGHTS,  # noqa: E402
-                              AnswerModel, Linear, Trees)
+from retrieval.answering.scorer import READER_WEIGHTS, WEIGHTS, AnswerModel, Linear, Trees  # noqa: E402
 from training.stores import DATASETS, open_store  # noqa: E402
 
 SEED = 13
@@ -346,7 +346,7 @@ def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[
     print(f"shipped: selection {learner}, confidence {confidence_learner}, thresholds {threshold:.2f} (plain text), "
           f"{structured_threshold:.2f} (under headings)")
     info = {"select": learner, "confidence": confidence_learner, "fitted_on": {"candidates": int(len(labels)), "questions": int(len(y))},
-            "features": "retrieval/answering/features.py CANDIDATE_FEATURES; retrieval/answering/scorer.py CONFIDENCE_FEATURES",
+            "features": "retrieval/answering/features.py CANDIDATE_FEATURES, CONFIDENCE_FEATURES",
             "script": "training/fit_answer_model.py"}
     return AnswerModel(select, confidence, threshold, info, structured_threshold)
 

@@ -24,7 +24,7 @@ from config.settings import Settings
 from storage.outages import REASONS, Unavailable, outage_of, summary
 from webhook.admin import include_admin
 from webhook.ask import ask_router
-from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
+from webhook.limits import body_or_refusal
 from webhook.readiness import Readiness
 from webhook.startup import Opened, Opening, WaitingDialogue
 from webhook.zalo import include_zalo, open_zalo
@@ -118,12 +118,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         telegram = request.app.state.telegram
         if telegram is None:
             return JSONResponse({"detail": "Telegram is not configured"}, status_code=503)
-        try:
-            body = await read_body(request, MAX_UPDATE_BYTES)
-        except BodyTooLarge:
-            return JSONResponse({"detail": "update too large"}, status_code=413)
-        except BodyIncomplete:
-            return JSONResponse({"detail": "incomplete body"}, status_code=400)
+        body = await body_or_refusal(request, MAX_UPDATE_BYTES, "update too large")
+        if isinstance(body, JSONResponse):
+            return body
         update = update_of(body, telegram.bot)
         if update is None:  # acknowledged: Telegram retries anything but a 2xx, forever
             return Response(status_code=200)

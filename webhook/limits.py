@@ -42,6 +42,17 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+async def body_or_refusal(request: Request, limit: int, too_large: str) -> bytes | JSONResponse:
+    """The body, or the reply that refuses it: 413 saying `too_large` over the cap, 400 when the
+    client went away before sending it all (each webhook's one way to read its body)."""
+    try:
+        return await read_body(request, limit)
+    except BodyTooLarge:
+        return JSONResponse({"detail": too_large}, status_code=413)
+    except BodyIncomplete:
+        return JSONResponse({"detail": "incomplete body"}, status_code=400)
+
+
 def capped_receive(receive: Receive, limit: int, detail: str) -> Receive:
     """`receive` that fails with 413 once more than `limit` body bytes have arrived."""
     received = 0

@@ -18,7 +18,7 @@ from storage.zalo_outbox import Outbox
 from storage.zalo_tokens import TokenStore
 from config.settings import Settings
 from storage.outages import DATABASE, Unavailable
-from webhook.limits import BodyIncomplete, BodyTooLarge, read_body
+from webhook.limits import body_or_refusal
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +99,9 @@ async def zalo_webhook(request: Request) -> Response:
         # Still waiting at start-up for the database its outbox and tokens live in: a 503 (as
         # when the outbox cannot be written later on), and Zalo delivers the event again.
         raise Unavailable(request.app.state.opening.waiting_for or DATABASE)
-    try:
-        body = await read_body(request, MAX_EVENT_BYTES)
-    except BodyTooLarge:
-        return JSONResponse({"detail": "event too large"}, status_code=413)
-    except BodyIncomplete:
-        return JSONResponse({"detail": "incomplete body"}, status_code=400)
+    body = await body_or_refusal(request, MAX_EVENT_BYTES, "event too large")
+    if isinstance(body, JSONResponse):
+        return body
     event = verified_event(body, signature, bot.settings)
     if event is None:
         return JSONResponse({"detail": "bad signature"}, status_code=401)

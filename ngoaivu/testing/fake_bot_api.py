@@ -167,7 +167,7 @@ _STRING_PARAMS = {"text", "caption", "callback_query_id", "secret_token", "url",
                   "parse_mode", "file_id", "inline_message_id"}
 
 
-def _decode(params: dict[str, str]) -> dict:
+def _decode(params: dict) -> dict:
     """python-telegram-bot sends form fields; non-strings arrive JSON-encoded."""
     decoded = {}
     for key, value in params.items():
@@ -356,7 +356,7 @@ class FakeBotApi:
                     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
                         b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body
                     )
-                    fields = {}
+                    fields: dict = {}
                     for part in message.iter_parts():
                         name = part.get_param("name", header="content-disposition")
                         fields[name] = part.get_content() if part.get_content_maintype() == "text" \

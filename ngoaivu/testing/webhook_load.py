@@ -23,7 +23,7 @@ import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Callable, ContextManager, Iterator
 
 import httpx
 
@@ -96,7 +96,7 @@ class Server:
     process: subprocess.Popen
     url: str
     data_dir: Path
-    log: object  # the server's stdout and stderr (a temporary file)
+    log: IO[bytes]  # the server's stdout and stderr (a temporary file)
 
     def log_tail(self, chars: int = 3000) -> str:
         self.log.seek(0)
@@ -264,7 +264,8 @@ def run_load(server: Server, api: FakeBotApi, rate: float, chats: int, updates: 
     # The pace replies left at: python-telegram-bot's AIORateLimiter holds a bot to Telegram's
     # 30 messages a second, whatever the rate of questions.
     reply_rate = (len(sent) - 1) / (sent[-1] - sent[0]) if len(sent) > 1 and sent[-1] > sent[0] else float("nan")
-    latencies, missing, extra = [], 0, 0
+    latencies: list[float] = []
+    missing, extra = 0, 0
     for chat in chat_ids:
         replies = sorted(call.at for call in api.calls_of("sendMessage", chat))
         starts = sent_at[chat]
@@ -342,7 +343,8 @@ def run_burst(server: Server, api: FakeBotApi, chats: int = 10, updates: int = 4
     deadline = time.monotonic() + settle_seconds
     while time.monotonic() < deadline and len(api.calls_of("sendMessage")) < chats * per_chat:
         time.sleep(0.05)
-    latencies, missing, extra, out_of_order = [], 0, 0, 0
+    latencies: list[float] = []
+    missing, extra, out_of_order = 0, 0, 0
     for chat in chat_ids:
         replies = sorted(call.at for call in api.calls_of("sendMessage", chat))
         missing += max(0, per_chat - len(replies))
@@ -375,8 +377,9 @@ def measure(chroma: bool = False, workers: int | None = None,
     """Start `ngoaivu serve` as deployed (with `chroma`: vectors in a Chroma server process;
     workers: the default unless given; `server_env`: more of its environment) and run the
     scenarios against it. Returns the server's memory after the runs and one result per scenario."""
-    with tempfile.TemporaryDirectory() as tmp, FakeBotApi() as api, \
-            (chroma_server(Path(tmp) / "chroma") if chroma else nullcontext({})) as chroma_env:
+    vectors: Callable[[str], ContextManager[dict]] = \
+        (lambda tmp: chroma_server(Path(tmp) / "chroma")) if chroma else (lambda tmp: nullcontext({}))
+    with tempfile.TemporaryDirectory() as tmp, FakeBotApi() as api, vectors(tmp) as chroma_env:
         directory = Path(tmp) / "data"
         prepare_data_dir(directory, chroma_env)
         with serve(api, directory, workers, {**chroma_env, **(server_env or {})}) as server:

@@ -16,12 +16,12 @@ from knowledge.structure import CLAUSE, location
 from vietnamese.english import looks_english
 from retrieval.answering.diacritics import DiacriticRestorer
 from retrieval.answering.facts import with_unit
-from retrieval.answering.features import SPECIFIC_KINDS, Candidate, Describer, read_candidates
+from retrieval.answering.features import Candidate, Describer, evidence, read_candidates
 from retrieval.index.knowledge_base import KnowledgeBase
 from knowledge.answers import MAX_ANSWER_CHARS, Answer, Citation
 from retrieval.answering.question import Question, analyze
 from retrieval.answering.reader import Reader
-from retrieval.answering.scorer import READER_WEIGHTS, AnswerModel, logit
+from retrieval.answering.scorer import READER_WEIGHTS, AnswerModel
 from retrieval.index.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -138,43 +138,7 @@ class Answerer:
 
     def evidence(self, q: Question, snapshot: Snapshot, ranked: list[Candidate]) -> dict[str, float]:
         """What the confidence model weighs about the best candidate and the question."""
-        top = ranked[0]
-        passage_of = lambda c: snapshot.sentences[c.index].passage  # noqa: E731
-        document_of = lambda c: snapshot.passages[passage_of(c)].doc_id  # noqa: E731
-        second = next((c.probability for c in ranked[1:] if passage_of(c) != passage_of(top)), 0.0)
-        idf = snapshot.sentence_index.idf
-        total = sum(idf(t) for t in q.content) or 1.0
-        unknown = sum(idf(t) for t in q.content if t not in snapshot.sentence_index) / total
-        leading = ranked[:5]
-        values = top.values
-        document = self.describer.document_tokens(snapshot, snapshot.sentences[top.index].passage)
-        return {
-            "top_logit": logit(top.probability), "second_logit": logit(second),
-            "margin": top.probability - second, "top_coverage": values["coverage"],
-            "top_coverage_own": values["coverage_own"], "top_bigrams_own": values["bigrams_own"],
-            "top_dense": values["dense"], "best_dense": max(c.values["dense"] for c in ranked),
-            "top_pinned": values["pinned"], "top_fact_found": values["fact_found"],
-            "top_fact_missing_specific": values["fact_missing_specific"], "unknown_share": unknown,
-            "content_words": float(len(q.content)), "english": float(q.english),
-            "top_document_share": sum(document_of(c) == document_of(top) for c in leading) / len(leading),
-            "top_elsewhere": values["elsewhere"], "kind_specific": float(q.kind in SPECIFIC_KINDS),
-            "kind_procedure": float(q.kind == "procedure"),
-            # Is the best document about what was asked? Its own words, wherever they stand in it.
-            "top_document_coverage": sum(idf(t) for t in q.content if t in document) / total,
-            "top_document_bigrams": sum(b in document for b in q.bigrams) / len(q.bigrams) if q.bigrams else 0.0,
-            "top_bigrams_context": values["bigrams_context"],
-            # Regulations (passages under headings) and news read differently: let the weights tell.
-            "top_has_heading": values["has_heading"],
-            "yes_no": float(q.yes_no),
-            "top_logit_structured": logit(top.probability) * values["has_heading"],
-            "top_document_coverage_structured": values["has_heading"] * sum(
-                idf(t) for t in q.content if t in document) / total,
-            # Does the best candidate read as an answer, and does anything read better?
-            "top_read": values.get("read", 0.0), "top_reader": values.get("reader", 0.0),
-            "best_reader": max(c.values.get("reader", 0.0) for c in ranked),
-            "top_reader_gap": values.get("reader_gap", 0.0),
-            "top_reader_structured": values.get("reader", 0.0) * values["has_heading"],
-        }
+        return evidence(self.describer, q, snapshot, ranked)
 
     def confidence(self, q: Question, snapshot: Snapshot, ranked: list[Candidate]) -> float:
         if not ranked:

@@ -4,15 +4,21 @@ Retrieval proposes sentences: the best BM25 sentences (accent-folded, with their
 added), every sentence of the best BM25 passages and of the nearest passages by e5 similarity.
 Each candidate is then described by named numbers (coverage of the question's words weighted by
 rarity, phrase matches, heading match, dense similarity and rank, figures and names the question
-pins down, a fact of the asked-for kind, …). Nothing here decides: `retrieval.answering.scorer` does, with
-weights fitted on data (`training/fit_answer_model.py`).
+pins down, a fact of the asked-for kind, …), and the best one, with the question, by the evidence
+the refusal model weighs. Nothing here decides: `retrieval.answering.scorer` does, with weights
+fitted on data (`training/fit_answer_model.py`).
+
+Every feature is one entry of a `FeatureTable`: its name beside the code that computes it, in the
+order the fitted weights record them (they are checked against these names on load, so renaming
+or reordering one means refitting). Adding a feature is adding one entry.
 """
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import cached_property
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -20,9 +26,10 @@ from knowledge.markup import ITEM_START, is_list
 from vietnamese.dates import date_forms
 from vietnamese.text import fold, normalize
 from retrieval.answering.facts import Fact, find_fact, names_others
-from retrieval.index.lexical import ACCENT_MARK, index_tokens
+from retrieval.index.lexical import ACCENT_MARK, BM25Index, index_tokens
 from retrieval.answering.question import Question
-from retrieval.index.snapshot import Snapshot
+from retrieval.answering.scorer import logit
+from retrieval.index.snapshot import Sentence, Snapshot
 
 LEXICAL_SENTENCES = 40
 LEXICAL_PASSAGES = 6
@@ -30,6 +37,7 @@ DENSE_PASSAGES = 10
 CONTEXT_WEIGHT = 0.7  # a word found in the sentence's passage (or heading) counts this much
 SPECIFIC_KINDS = ("number", "date", "person", "place", "theme")
 KINDS = ("number", "date", "person", "place", "theme", "name", "procedure", "other")
+READ_TOP = 8  # candidates the reader reads a question: its cost grows with each (measured in `ngoaivu bench`)
 _FIGURE = re.compile(r"\d+(?:[.,/-]\d+)*")
 _COMPARISON = re.compile(r"\bso với[^,.;:)]*")
 # A sentence that leans on the one before: a connective ("Theo đó", "Như vậy", "Ngoài ra") or a
@@ -37,21 +45,359 @@ _COMPARISON = re.compile(r"\bso với[^,.;:)]*")
 _ANAPHORA = re.compile(r"^(?:Theo đó|Như vậy|Do đó|Vì vậy|Vì thế|Ngoài ra|Bên cạnh đó|Tuy nhiên|Sau đó|Trước đó)\b"
                        r"|^(?:[^\s,.;:]+\s+){0,3}(?:này|đó|ấy)\b", re.IGNORECASE)
 
-# Per candidate, in this order; the fitted weights name them, so renaming one means refitting.
-CANDIDATE_FEATURES = (
-    "coverage", "coverage_own", "coverage_heading", "bigrams_own", "bigrams_context",
-    "dense", "dense_gap", "dense_reciprocal_rank", "lexical_sentence", "lexical_passage",
-    "lexical_reciprocal_rank", "pinned", "figures_in_sentence", "question_has_figures", "elsewhere",
-    "fact_found", "fact_missing_specific", "fact_copula", "fact_unit_words", "fact_owner",
-    "english", "accented", "log_length", "in_list", "document_best_coverage", "coverage_gap",
-    "anaphoric", "list_asked", "list_asked_list_passage", "has_heading", "yes_no", "coverage_window",
-    "list_heading_match",
-) + tuple(f"kind_{kind}" for kind in KINDS) + tuple(f"fact_found_{kind}" for kind in SPECIFIC_KINDS)
+
+class FeatureTable:
+    """Named features in their fitted order, each with the function that computes it from what is
+    known at one stage (`group`). A function returning None leaves the feature unstated: a vector
+    reads it as 0, and code asking for it with `values.get` finds nothing."""
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[str, str, Callable[[Any], float | None]]] = []
+
+    def add(self, group: str, name: str, compute: Callable[[Any], float | None]) -> None:
+        if any(name == known for known, _, _ in self._entries):
+            raise ValueError(f"feature {name!r} defined twice")
+        self._entries.append((name, group, compute))
+
+    def feature(self, group: str, name: str) -> Callable[[Callable[[Any], float | None]], Callable[[Any], float | None]]:
+        """Decorator form of `add`, for a feature whose computation takes more than a line."""
+        def register(compute: Callable[[Any], float | None]) -> Callable[[Any], float | None]:
+            self.add(group, name, compute)
+            return compute
+        return register
+
+    def names(self, *groups: str) -> tuple[str, ...]:
+        return tuple(name for name, group, _ in self._entries if group in groups)
+
+    def compute(self, group: str, known: Any, values: dict[str, float]) -> dict[str, float]:
+        """Set in `values` the features of `group` computed from `known`; returns `values`."""
+        for name, of, compute in self._entries:
+            if of == group:
+                value = compute(known)
+                if value is not None:
+                    values[name] = value
+        return values
 
 
+def _share(found: float, total: float) -> float:
+    return found / total if total else 0.0
+
+
+# -- what a candidate sentence is, and how it was found ------------------------------------------
+
+@dataclass
+class _Search:
+    """What retrieval found for one question, shared by its candidates."""
+
+    dense: dict[int, float]  # passage -> e5 similarity, for the nearest passages
+    dense_rank: dict[int, int]
+    best_dense: float
+    fused: np.ndarray  # per sentence: BM25 of the sentence plus half its passage's
+    fused_max: float
+    passage_scores: np.ndarray
+    passage_max: float
+    lexical_rank: dict[int, int]  # sentence -> rank among the best BM25 sentences
+
+
+@dataclass
+class _Found:
+    """One candidate as retrieval found it."""
+
+    search: _Search
+    index: int  # the sentence
+    passage: int
+
+    @property
+    def similarity(self) -> float | None:
+        return self.search.dense.get(self.passage)
+
+
+@dataclass
+class _Standing:
+    """One candidate among all the candidates of its question."""
+
+    coverage: float
+    document_best: float  # the best coverage of a candidate of its document
+    best: float  # the best coverage of any candidate
+
+
+@dataclass
+class _Reading:
+    """What the reader made of one candidate (`score` None: not among those it read)."""
+
+    first: float  # the first ranking's probability
+    score: float | None
+    rank: int | None
+    best: float
+    floor: float  # what a candidate not read gets: below the lowest score read
+
+
+class _Sighting:
+    """One candidate sentence against the question: its evidence text and the token sets of the
+    sentence, its neighbours, passage, heading and document, with the shared sums the coverage
+    features read."""
+
+    def __init__(self, describer: "Describer", q: Question, snapshot: Snapshot, index: int) -> None:
+        self.describer, self.q, self.snapshot, self.index = describer, q, snapshot, index
+        self.fact: Fact | None = None  # the fact of the asked-for kind found in the evidence
+        self.sentence: Sentence = snapshot.sentences[index]
+        self.passage = snapshot.passages[self.sentence.passage]
+        self.text = describer.evidence_text(snapshot, index)
+
+    @cached_property
+    def own(self) -> set[str]:
+        return self.describer._tokens(self.snapshot, f"evidence{self.index}", lambda: self.text)
+
+    @cached_property
+    def context(self) -> set[str]:
+        passage = self.passage
+        return self.describer._tokens(None, f"passage{passage.chunk_id}", lambda: passage.search_text)
+
+    @cached_property
+    def heading(self) -> set[str]:
+        passage = self.passage
+        return self.describer._tokens(None, f"heading{passage.chunk_id}",
+                                      lambda: passage.document["title"] + "\n" + passage.heading)
+
+    @cached_property
+    def document(self) -> set[str]:
+        return self.describer.document_tokens(self.snapshot, self.sentence.passage)
+
+    @cached_property
+    def window(self) -> list[set[str]]:
+        """The sentences just before and after, in the same passage: a question often paraphrases
+        the sentence beside the one that holds the answer."""
+        snapshot, index = self.snapshot, self.index
+        return [self.sentence_tokens(i) for i in (index - 1, index + 1)
+                if 0 <= i < len(snapshot.sentences) and snapshot.sentences[i].passage == self.sentence.passage]
+
+    def sentence_tokens(self, i: int) -> set[str]:
+        return self.describer._tokens(self.snapshot, f"sentence{i}", lambda: self.snapshot.sentences[i].text)
+
+    @cached_property
+    def sums(self) -> tuple[float, float, float, float, float]:
+        """The question's content words weighted by rarity: (total, found with the passage's at
+        CONTEXT_WEIGHT, found in the evidence, found in the heading, found in the evidence or a
+        neighbour)."""
+        idf = self.snapshot.sentence_index.idf
+        own, context, heading, window = self.own, self.context, self.heading, self.window
+        total = found = found_own = found_heading = found_window = 0.0
+        for token in self.q.content:
+            weight = idf(token)
+            total += weight
+            in_own = token in own
+            found_own += weight if in_own else 0.0
+            found_window += weight if in_own or any(token in w for w in window) else 0.0
+            found += weight if in_own else CONTEXT_WEIGHT * weight if token in context else 0.0
+            found_heading += weight if token in heading else 0.0
+        return total, found, found_own, found_heading, found_window
+
+    @cached_property
+    def coverage_heading(self) -> float:
+        total, _, _, found_heading, _ = self.sums
+        return _share(found_heading, total)
+
+    @cached_property
+    def list_passage(self) -> bool:
+        return self.q.wants_list and self.describer._is_list(self.snapshot, self.sentence.passage)
+
+    @cached_property
+    def own_figures(self) -> set[str]:
+        return self.describer._figures(self.snapshot, f"evidence{self.index}", lambda: self.text)
+
+    @cached_property
+    def context_figures(self) -> set[str]:
+        passage = self.passage
+        return self.describer._figures(None, f"passage{passage.chunk_id}", lambda: passage.search_text)
+
+    def bigrams_in(self, tokens: set[str]) -> float:
+        bigrams = self.q.bigrams
+        return sum(b in tokens for b in bigrams) / len(bigrams) if bigrams else 0.0
+
+    def fact_of_kind(self, kind: str) -> float | None:
+        return 1.0 if self.fact is not None and self.q.kind == kind else None
+
+
+CANDIDATE = FeatureTable()
+sighted = CANDIDATE.add
+
+sighted("sentence", "coverage", lambda s: _share(s.sums[1], s.sums[0]))
+sighted("sentence", "coverage_own", lambda s: _share(s.sums[2], s.sums[0]))
+sighted("sentence", "coverage_heading", lambda s: s.coverage_heading)
+sighted("sentence", "bigrams_own", lambda s: s.bigrams_in(s.own))
+sighted("sentence", "bigrams_context", lambda s: s.bigrams_in(s.context))
+sighted("search", "dense", lambda f: f.similarity if f.similarity is not None else 0.0)
+sighted("search", "dense_gap", lambda f: (f.similarity - f.search.best_dense) if f.similarity is not None else -0.2)
+sighted("search", "dense_reciprocal_rank",
+        lambda f: 1.0 / (1 + f.search.dense_rank[f.passage]) if f.passage in f.search.dense_rank else 0.0)
+sighted("search", "lexical_sentence", lambda f: float(f.search.fused[f.index]) / (f.search.fused_max or 1.0))
+sighted("search", "lexical_passage", lambda f: float(f.search.passage_scores[f.passage]) / f.search.passage_max)
+sighted("search", "lexical_reciprocal_rank",
+        lambda f: 1.0 / (1 + f.search.lexical_rank[f.index]) if f.index in f.search.lexical_rank else 0.0)
+
+
+@CANDIDATE.feature("sentence", "pinned")
+def _pinned(s: _Sighting) -> float:
+    """Every figure, name and ordinal the question pins down is stated: figures and ordinals in the
+    evidence or its passage, names anywhere in the document."""
+    q, text, passage = s.q, s.text, s.passage
+    return float(all(n in s.own_figures or n in s.context_figures for n in q.numbers) and
+                 all(all(t in s.document for t in entity) for entity in q.entities) and
+                 all(states_ordinal(text, n, anchor) or states_ordinal(passage.search_text, n, anchor)
+                     for n, anchor in q.ordinals))
+
+
+sighted("sentence", "figures_in_sentence", lambda s: float(bool(s.q.numbers) and all(n in s.own_figures for n in s.q.numbers)))
+sighted("sentence", "question_has_figures", lambda s: float(bool(s.q.numbers)))
+
+
+@CANDIDATE.feature("sentence", "elsewhere")
+def _elsewhere(s: _Sighting) -> float:
+    """The evidence names another place or body than one the question is about, which it lacks
+    (with the document's title and the sentence before)."""
+    q, index, passage = s.q, s.index, s.passage
+    if not q.subjects:
+        return 0.0
+    local = s.own | s.describer._tokens(None, f"title{passage.doc_id}", lambda: passage.document["title"])
+    if index > 0:
+        local = local | s.sentence_tokens(index - 1)
+    absent = sum(not all(t in local for t in entity) for entity in q.subjects)
+    return float(bool(absent) and names_others(s.text, fold(q.text)))
+
+
+sighted("sentence", "fact_found", lambda s: float(s.fact is not None))
+sighted("sentence", "fact_missing_specific", lambda s: float(s.fact is None and s.q.kind in SPECIFIC_KINDS))
+sighted("sentence", "fact_copula", lambda s: float(s.fact.copula) if s.fact is not None else None)
+sighted("sentence", "fact_unit_words", lambda s: float(min(s.fact.unit_words, 3)) if s.fact is not None else None)
+sighted("sentence", "fact_owner",
+        lambda s: {True: 1.0, False: -1.0, None: 0.0}[s.fact.owner] if s.fact is not None else None)
+sighted("sentence", "english", lambda s: float(s.q.english))
+sighted("sentence", "accented", lambda s: float(s.q.accented))
+sighted("sentence", "log_length", lambda s: math.log1p(len(s.text)))
+sighted("sentence", "in_list", lambda s: float(ITEM_START.match(s.sentence.text) is not None))
+sighted("documents", "document_best_coverage", lambda d: d.document_best)
+sighted("documents", "coverage_gap", lambda d: d.coverage - d.best)
+sighted("sentence", "anaphoric", lambda s: float(s.describer.previous(s.snapshot, s.index) is not None))
+sighted("sentence", "list_asked", lambda s: float(s.q.wants_list))
+sighted("sentence", "list_asked_list_passage", lambda s: float(s.list_passage))
+sighted("sentence", "has_heading", lambda s: float(bool(s.passage.heading)))
+sighted("sentence", "yes_no", lambda s: float(s.q.yes_no))
+sighted("sentence", "coverage_window", lambda s: _share(s.sums[4], s.sums[0]))
+# A list asked for, and a list whose heading says what the question asks ("Cơ cấu tổ chức").
+sighted("sentence", "list_heading_match", lambda s: float(s.list_passage) * s.coverage_heading)
+
+
+def _asked(kind: str) -> Callable[[_Sighting], float | None]:
+    return lambda s: 1.0 if s.q.kind == kind else None
+
+
+def _found(kind: str) -> Callable[[_Sighting], float | None]:
+    return lambda s: s.fact_of_kind(kind)
+
+
+for _kind in KINDS:
+    sighted("sentence", f"kind_{_kind}", _asked(_kind))
+for _kind in SPECIFIC_KINDS:
+    sighted("sentence", f"fact_found_{_kind}", _found(_kind))
 # What the reader adds to the candidates it read (the leading ones by the first ranking).
-READER_FEATURES = ("read", "reader", "reader_gap", "reader_reciprocal_rank", "prerank_logit")
-READ_TOP = 8  # candidates the reader reads a question: its cost grows with each (measured in `ngoaivu bench`)
+sighted("reader", "read", lambda r: 0.0 if r.score is None else 1.0)
+sighted("reader", "reader", lambda r: r.floor if r.score is None else r.score)
+sighted("reader", "reader_gap", lambda r: (r.floor if r.score is None else r.score) - r.best)
+sighted("reader", "reader_reciprocal_rank", lambda r: 0.0 if r.rank is None else 1.0 / (1 + r.rank))
+sighted("reader", "prerank_logit", lambda r: logit(r.first))
+
+# Per candidate, in this order (the fitted weights name them); the reader's come after.
+CANDIDATE_FEATURES = CANDIDATE.names("sentence", "search", "documents")
+READER_FEATURES = CANDIDATE.names("reader")
+
+
+# -- the evidence about the best candidate and the question, for the refusal model ---------------
+
+class _Evidence:
+    """The best candidate of a question, ranked, with what the refusal model reads about it."""
+
+    def __init__(self, describer: "Describer", q: Question, snapshot: Snapshot, ranked: list["Candidate"]) -> None:
+        self.q, self.snapshot, self.ranked = q, snapshot, ranked
+        self.top = ranked[0]
+        self.values = self.top.values
+        self.idf = snapshot.sentence_index.idf
+        self.total = sum(self.idf(t) for t in q.content) or 1.0
+        self.document = describer.document_tokens(snapshot, snapshot.sentences[self.top.index].passage)
+
+    def passage_of(self, candidate: "Candidate") -> int:
+        return self.snapshot.sentences[candidate.index].passage
+
+    def document_of(self, candidate: "Candidate") -> str:
+        return self.snapshot.passages[self.passage_of(candidate)].doc_id
+
+    @cached_property
+    def second(self) -> float:
+        """The best probability of a candidate from another passage than the top one's."""
+        top = self.passage_of(self.top)
+        return next((c.probability for c in self.ranked[1:] if self.passage_of(c) != top), 0.0)
+
+    @cached_property
+    def document_coverage(self) -> float:
+        """Is the best document about what was asked? Its own words, wherever they stand in it."""
+        return sum(self.idf(t) for t in self.q.content if t in self.document) / self.total
+
+    def unknown_share(self) -> float:
+        index = cast(BM25Index, self.snapshot.sentence_index)  # a snapshot with sentences has its index
+        return sum(self.idf(t) for t in self.q.content if t not in index) / self.total
+
+    def document_share(self) -> float:
+        leading = self.ranked[:5]
+        return sum(self.document_of(c) == self.document_of(self.top) for c in leading) / len(leading)
+
+
+CONFIDENCE = FeatureTable()
+evident = CONFIDENCE.add
+
+evident("question", "top_logit", lambda e: logit(e.top.probability))
+evident("question", "second_logit", lambda e: logit(e.second))
+evident("question", "margin", lambda e: e.top.probability - e.second)
+evident("question", "top_coverage", lambda e: e.values["coverage"])
+evident("question", "top_coverage_own", lambda e: e.values["coverage_own"])
+evident("question", "top_bigrams_own", lambda e: e.values["bigrams_own"])
+evident("question", "top_dense", lambda e: e.values["dense"])
+evident("question", "best_dense", lambda e: max(c.values["dense"] for c in e.ranked))
+evident("question", "top_pinned", lambda e: e.values["pinned"])
+evident("question", "top_fact_found", lambda e: e.values["fact_found"])
+evident("question", "top_fact_missing_specific", lambda e: e.values["fact_missing_specific"])
+evident("question", "unknown_share", lambda e: e.unknown_share())
+evident("question", "content_words", lambda e: float(len(e.q.content)))
+evident("question", "english", lambda e: float(e.q.english))
+evident("question", "top_document_share", lambda e: e.document_share())
+evident("question", "top_elsewhere", lambda e: e.values["elsewhere"])
+evident("question", "kind_specific", lambda e: float(e.q.kind in SPECIFIC_KINDS))
+evident("question", "kind_procedure", lambda e: float(e.q.kind == "procedure"))
+evident("question", "top_document_coverage", lambda e: e.document_coverage)
+evident("question", "top_document_bigrams",
+        lambda e: sum(b in e.document for b in e.q.bigrams) / len(e.q.bigrams) if e.q.bigrams else 0.0)
+evident("question", "top_bigrams_context", lambda e: e.values["bigrams_context"])
+# Regulations (passages under headings) and news read differently: let the weights tell.
+evident("question", "top_has_heading", lambda e: e.values["has_heading"])
+evident("question", "top_logit_structured", lambda e: logit(e.top.probability) * e.values["has_heading"])
+evident("question", "top_document_coverage_structured", lambda e: e.values["has_heading"] * e.document_coverage)
+evident("question", "yes_no", lambda e: float(e.q.yes_no))
+# Does the best candidate read as an answer, and does anything read better?
+evident("reader", "top_read", lambda e: e.values.get("read", 0.0))
+evident("reader", "top_reader", lambda e: e.values.get("reader", 0.0))
+evident("reader", "best_reader", lambda e: max(c.values.get("reader", 0.0) for c in e.ranked))
+evident("reader", "top_reader_gap", lambda e: e.values.get("reader_gap", 0.0))
+evident("reader", "top_reader_structured", lambda e: e.values.get("reader", 0.0) * e.values["has_heading"])
+
+# Question-level evidence for the confidence model, in this order; with the reader, its own after.
+CONFIDENCE_FEATURES = CONFIDENCE.names("question")
+READER_CONFIDENCE_FEATURES = CONFIDENCE.names("question", "reader")
+
+
+def evidence(describer: "Describer", q: Question, snapshot: Snapshot, ranked: list["Candidate"]) -> dict[str, float]:
+    """What the confidence model weighs about the best of `ranked` and the question."""
+    known = _Evidence(describer, q, snapshot, ranked)
+    values: dict[str, float] = {}
+    CONFIDENCE.compute("question", known, values)
+    return CONFIDENCE.compute("reader", known, values)
 
 
 def read_candidates(scores_of: Callable[[list[str]], np.ndarray], snapshot: Snapshot, candidates: list["Candidate"],
@@ -66,14 +412,9 @@ def read_candidates(scores_of: Callable[[list[str]], np.ndarray], snapshot: Snap
     scores = scores_of(texts)
     best, floor = float(scores.max()), float(scores.min()) - 1.0
     rank = {int(i): r for r, i in enumerate(order[np.argsort(-scores, kind="stable")])}
+    score_of = {int(i): float(score) for i, score in zip(order, scores)}
     for i, candidate in enumerate(candidates):
-        p = min(max(float(first[i]), 1e-6), 1 - 1e-6)
-        candidate.values["prerank_logit"] = math.log(p / (1 - p))
-        candidate.values.update({"read": 0.0, "reader": floor, "reader_gap": floor - best, "reader_reciprocal_rank": 0.0})
-    for i, score in zip(order, scores):
-        candidate = candidates[int(i)]
-        candidate.values.update({"read": 1.0, "reader": float(score), "reader_gap": float(score) - best,
-                                 "reader_reciprocal_rank": 1.0 / (1 + rank[int(i)])})
+        CANDIDATE.compute("reader", _Reading(float(first[i]), score_of.get(i), rank.get(i), best, floor), candidate.values)
 
 
 def figures_in(text: str) -> set[str]:
@@ -197,35 +538,27 @@ class Describer:
             indexes.update(snapshot.sentences_of(position))
         if not indexes:
             return []
-        dense_rank = {p: r for r, p in enumerate(sorted(dense, key=dense.get, reverse=True))}
+        dense_rank = {p: r for r, p in enumerate(sorted(dense, key=lambda p: dense[p], reverse=True))}
         lexical_rank = {i: r for r, i in enumerate(top_sentences)}
         best_dense = max(dense.values()) if dense else 0.0
         fused_max = float(fused[top_sentences[0]]) if top_sentences else 1.0
         passage_max = float(passage_scores.max()) or 1.0
+        search = _Search(dense, dense_rank, best_dense, fused, fused_max, passage_scores, passage_max, lexical_rank)
         out = []
         for index in sorted(indexes):
-            passage = snapshot.sentences[index].passage
-            similarity = dense.get(passage)
             candidate = Candidate(index)
-            candidate.values.update({
-                "dense": similarity if similarity is not None else 0.0,
-                "dense_gap": (similarity - best_dense) if similarity is not None else -0.2,
-                "dense_reciprocal_rank": 1.0 / (1 + dense_rank[passage]) if passage in dense_rank else 0.0,
-                "lexical_sentence": float(fused[index]) / (fused_max or 1.0),
-                "lexical_passage": float(passage_scores[passage]) / passage_max,
-                "lexical_reciprocal_rank": 1.0 / (1 + lexical_rank[index]) if index in lexical_rank else 0.0,
-            })
+            CANDIDATE.compute("search", _Found(search, index, snapshot.sentences[index].passage), candidate.values)
             self._describe(q, snapshot, candidate)
             out.append(candidate)
+        doc_of = lambda c: snapshot.passages[snapshot.sentences[c.index].passage].doc_id  # noqa: E731
         best_by_document: dict[str, float] = {}
         for candidate in out:
-            doc_id = snapshot.passages[snapshot.sentences[candidate.index].passage].doc_id
+            doc_id = doc_of(candidate)
             best_by_document[doc_id] = max(best_by_document.get(doc_id, 0.0), candidate.values["coverage"])
         best = max(best_by_document.values())
         for candidate in out:
-            doc_id = snapshot.passages[snapshot.sentences[candidate.index].passage].doc_id
-            candidate.values["document_best_coverage"] = best_by_document[doc_id]
-            candidate.values["coverage_gap"] = candidate.values["coverage"] - best
+            coverage = candidate.values["coverage"]
+            CANDIDATE.compute("documents", _Standing(coverage, best_by_document[doc_of(candidate)], best), candidate.values)
         return out
 
     def _is_list(self, snapshot: Snapshot, passage: int) -> bool:
@@ -234,81 +567,9 @@ class Describer:
         return bool(self._cached(None, key, lambda: {"yes"} if is_list(snapshot.passages[passage].text) else set()))
 
     def _describe(self, q: Question, snapshot: Snapshot, candidate: Candidate) -> None:
-        index = candidate.index
-        sentence = snapshot.sentences[index]
-        passage = snapshot.passages[sentence.passage]
-        text = self.evidence_text(snapshot, index)
-        own = self._tokens(snapshot, f"evidence{index}", lambda: text)
-        context = self._tokens(None, f"passage{passage.chunk_id}", lambda: passage.search_text)
-        heading = self._tokens(None, f"heading{passage.chunk_id}",
-                               lambda: passage.document["title"] + "\n" + passage.heading)
-        document = self.document_tokens(snapshot, sentence.passage)
-        idf = snapshot.sentence_index.idf
-        # The sentences just before and after, in the same passage: a question often paraphrases
-        # the sentence beside the one that holds the answer.
-        window = [self._tokens(snapshot, f"sentence{i}", lambda i=i: snapshot.sentences[i].text)
-                  for i in (index - 1, index + 1)
-                  if 0 <= i < len(snapshot.sentences) and snapshot.sentences[i].passage == sentence.passage]
-        total = found = found_own = found_heading = found_window = 0.0
-        for token in q.content:
-            weight = idf(token)
-            total += weight
-            in_own = token in own
-            found_own += weight if in_own else 0.0
-            found_window += weight if in_own or any(token in w for w in window) else 0.0
-            found += weight if in_own else CONTEXT_WEIGHT * weight if token in context else 0.0
-            found_heading += weight if token in heading else 0.0
-        coverage = found / total if total else 0.0
-        coverage_heading = found_heading / total if total else 0.0
-        list_passage = q.wants_list and self._is_list(snapshot, sentence.passage)
-        elsewhere = 0.0
-        if q.subjects:
-            local = own | self._tokens(None, f"title{passage.doc_id}", lambda: passage.document["title"])
-            if index > 0:
-                local = local | self._tokens(snapshot, f"sentence{index - 1}", lambda: snapshot.sentences[index - 1].text)
-            absent = sum(not all(t in local for t in entity) for entity in q.subjects)
-            elsewhere = float(bool(absent) and names_others(text, fold(q.text)))
-        own_figures = self._figures(snapshot, f"evidence{index}", lambda: text)
-        context_figures = self._figures(None, f"passage{passage.chunk_id}", lambda: passage.search_text)
-        pinned = all(n in own_figures or n in context_figures for n in q.numbers) and \
-            all(all(t in document for t in entity) for entity in q.entities) and \
-            all(states_ordinal(text, n, anchor) or states_ordinal(passage.search_text, n, anchor)
-                for n, anchor in q.ordinals)
-        values = candidate.values
-        values.update({
-            "coverage": coverage,
-            "coverage_own": found_own / total if total else 0.0,
-            "coverage_heading": coverage_heading,
-            "coverage_window": found_window / total if total else 0.0,
-            "bigrams_own": sum(b in own for b in q.bigrams) / len(q.bigrams) if q.bigrams else 0.0,
-            "bigrams_context": sum(b in context for b in q.bigrams) / len(q.bigrams) if q.bigrams else 0.0,
-            "pinned": float(pinned),
-            "figures_in_sentence": float(bool(q.numbers) and all(n in own_figures for n in q.numbers)),
-            "question_has_figures": float(bool(q.numbers)),
-            "elsewhere": elsewhere,
-            "english": float(q.english),
-            "accented": float(q.accented),
-            "log_length": math.log1p(len(text)),
-            "in_list": float(ITEM_START.match(sentence.text) is not None),
-            "anaphoric": float(self.previous(snapshot, index) is not None),
-            "list_asked": float(q.wants_list),
-            "has_heading": float(bool(passage.heading)),
-            "yes_no": float(q.yes_no),
-            "list_asked_list_passage": float(list_passage),
-            # A list asked for, and a list whose heading says what the question asks ("Cơ cấu tổ chức").
-            "list_heading_match": float(list_passage) * coverage_heading,
-            f"kind_{q.kind}": 1.0,
-        })
+        sighting = _Sighting(self, q, snapshot, candidate.index)
         if q.kind in SPECIFIC_KINDS + ("name",):
-            candidate.fact = find_fact(q.kind, text, fold(q.text), q.numbers, q.unit,
-                                       [fold(t.lstrip(ACCENT_MARK)) for t in q.content], strict_unit=not q.english,
-                                       money=q.money)
-        fact = candidate.fact
-        values["fact_found"] = float(fact is not None)
-        values["fact_missing_specific"] = float(fact is None and q.kind in SPECIFIC_KINDS)
-        if fact is not None:
-            values["fact_copula"] = float(fact.copula)
-            values["fact_unit_words"] = float(min(fact.unit_words, 3))
-            values["fact_owner"] = {True: 1.0, False: -1.0, None: 0.0}[fact.owner]
-            if q.kind in SPECIFIC_KINDS:
-                values[f"fact_found_{q.kind}"] = 1.0
+            candidate.fact = sighting.fact = find_fact(
+                q.kind, sighting.text, fold(q.text), q.numbers, q.unit, [fold(t.lstrip(ACCENT_MARK)) for t in q.content],
+                strict_unit=not q.english, money=q.money)
+        CANDIDATE.compute("sentence", sighting, candidate.values)

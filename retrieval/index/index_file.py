@@ -16,6 +16,7 @@ import os
 import random
 import threading
 from functools import lru_cache
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,7 @@ def path_in(data_dir: Path) -> Path:
 
 def save(snapshot: Snapshot, path: Path) -> None:
     """Write the snapshot's indexes; a reader sees the old file or the new one, never half."""
-    arrays = {"format": np.asarray(FORMAT), "tokenizer": _text_array(tokenizer_version()),
+    arrays: dict[str, Any] = {"format": np.asarray(FORMAT), "tokenizer": _text_array(tokenizer_version()),
               "chunk_ids": _text_array("\n".join(p.chunk_id for p in snapshot.passages)),
               "sentence_counts": np.diff(np.asarray(snapshot.first_sentence, dtype=np.int64)),
               "fingerprints": snapshot.fingerprints()}

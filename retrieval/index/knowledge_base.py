@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from langchain_core.embeddings import Embeddings
 
@@ -31,11 +31,16 @@ VECTORS_RETRY_SECONDS = 2.0
 
 
 class Place(Protocol):
-    """Where the knowledge base lives (config.settings.Settings is one)."""
+    """Where the knowledge base lives (config.settings.Settings is one; read only)."""
 
-    data_dir: Path
-    chroma_host: str  # "" = embedded Chroma under data_dir
-    chroma_port: int
+    @property
+    def data_dir(self) -> Path: ...
+
+    @property
+    def chroma_host(self) -> str: ...  # "" = embedded Chroma under data_dir
+
+    @property
+    def chroma_port(self) -> int: ...
 
 
 @dataclass
@@ -234,13 +239,13 @@ class KnowledgeBase:
             with self._updating:
                 if self._snapshot is None:
                     self._install(*self._first())
-            return self._snapshot  # read after `generation`: as new as this question
+            return cast(Snapshot, self._snapshot)  # read after `generation`: as new as this question
         if current.generation == generation:
             return current
         self._catch_up_soon()
         with self._changed:  # (a registry put back from a backup may also go back a generation)
             self._changed.wait_for(lambda: self._snapshot.generation != current.generation, timeout=FRESH_WAIT)
-            return self._snapshot
+            return cast(Snapshot, self._snapshot)  # installed snapshots are never taken back
 
     def _first(self) -> tuple[Snapshot, bool]:
         """(the snapshot, whether it was built from nothing and so is worth saving)."""

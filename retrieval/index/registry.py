@@ -162,7 +162,7 @@ class Registry:
 
     @staticmethod
     def _documents_of(db: Connection, doc_ids: list[str] | None) -> dict[str, dict]:
-        found = {}
+        found: dict[str, dict] = {}
         for batch in _batches(doc_ids):
             query = select(documents).where(documents.c.status == ACTIVE)
             if batch is not None:

@@ -7,6 +7,7 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 
@@ -169,10 +170,10 @@ class Snapshot:
         for doc_id in set(rows_of) - live:
             rows = rows_of.pop(doc_id)
             removed_passages.extend(rows)
-            for row in rows:
-                del by_chunk_id[passages[row].chunk_id]
-                removed_sentences.extend(self.sentences_of(row))
-        owners = [self.owner]
+            for removed in rows:
+                del by_chunk_id[passages[removed].chunk_id]
+                removed_sentences.extend(self.sentences_of(removed))
+        owners = [cast(np.ndarray, self.owner)]  # every snapshot is built with its owners
         for row in chunks:
             document = documents[row["doc_id"]]
             passage = Passage(row["chunk_id"], row["doc_id"], row["text"], row["start"],
@@ -202,7 +203,10 @@ class Snapshot:
         """The same generation with the passages of removed documents gone and each index in one
         segment. Numbers of passages and sentences change, so it is a new snapshot (serial)."""
         keep = sorted(row for rows in self.rows_of.values() for row in rows)
-        passages, sentences, first_sentence, rows_of = [], [], [], {}
+        passages: list[Passage] = []
+        sentences: list[Sentence] = []
+        first_sentence: list[int] = []
+        rows_of: dict[str, list[int]] = {}
         for row in keep:
             passage = self.passages[row]
             position = len(passages)
