@@ -350,3 +350,36 @@ def test_a_fault_of_our_own_at_start_up_still_stops_the_server(stack):
         postgres.start()
     assert run.returncode != 0
     assert "ngoaivu serve cannot start" in run.stderr + run.stdout, run.stderr[-2000:]
+
+
+def test_a_fault_of_our_own_met_after_waiting_out_an_outage_stops_the_server_with_a_failure(stack):
+    """PostgreSQL down at start-up is waited out; what it then holds is damaged (the analytics
+    key is not hex): the server stops, logs why, and exits non-zero (a supervisor sees a failure)."""
+    import sqlalchemy
+
+    _, postgres, api, data_dir, env = stack
+    from storage.database import Database, _postgres_url
+    from storage.pseudonyms import Pseudonyms, keys
+
+    Pseudonyms.in_database(Database(env["NGOAIVU_DATABASE_URL"]))  # the key exists (as after any earlier start)
+    engine = sqlalchemy.create_engine(_postgres_url(env["NGOAIVU_DATABASE_URL"]), poolclass=sqlalchemy.pool.NullPool)
+    where = keys.c.name == Pseudonyms.FILE_NAME
+    with engine.begin() as db:
+        original = db.scalar(sqlalchemy.select(keys.c.value).where(where))
+        db.execute(keys.update().where(where).values(value="not a hex key"))
+    postgres.stop()
+    back = False
+    try:
+        with serve(api, data_dir, workers=1, extra_env=env) as server:
+            assert _post_ask(server).status_code == 503  # waiting for PostgreSQL
+            postgres.start()
+            back = True
+            server.process.wait(timeout=OPEN_SECONDS)
+            assert server.process.returncode == 1, (server.process.returncode, server.log_tail())
+            assert "ngoaivu serve cannot start" in server.log_tail(200_000), server.log_tail()
+    finally:
+        if not back:
+            postgres.start()
+        with engine.begin() as db:
+            db.execute(keys.update().where(where).values(value=original))
+        engine.dispose()

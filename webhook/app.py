@@ -211,6 +211,7 @@ async def _open_when_possible(app: FastAPI, opening: Opening, waiting: WaitingDi
             opened = await asyncio.to_thread(opening.attempt)
         except Exception as error:  # noqa: BLE001 - logged, then the server stops
             log.critical("ngoaivu serve cannot start: %s: %s; stopping", type(error).__name__, summary(error))
+            app.state.fault = error  # `ngoaivu serve` then exits non-zero, as at start-up
             signal.raise_signal(signal.SIGTERM)  # uvicorn's graceful shutdown
             return
         if opened is None:

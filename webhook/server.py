@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 
 import uvicorn
 
@@ -35,4 +36,20 @@ def serve(settings: Settings) -> None:
         uvicorn.run("webhook.server:app_from_env", factory=True, workers=settings.workers,
                     host=settings.host, port=settings.port, log_level="info")
         return
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    app = create_app(settings)
+    _fail_on_fault(app)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+def _fail_on_fault(app) -> None:
+    """A fault of our own met while a start-up outage was waited out stops the server through
+    SIGTERM (uvicorn's graceful shutdown), which uvicorn raises again once it has shut down: then
+    exit 1, so a supervisor (systemd, compose) sees a failure, as when the fault is met at start-up.
+    An operator's SIGTERM ends the process as it always did."""
+    def on_terminate(signum, frame) -> None:
+        if getattr(app.state, "fault", None) is not None:
+            raise SystemExit(1)
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+
+    signal.signal(signal.SIGTERM, on_terminate)
