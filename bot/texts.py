@@ -104,6 +104,7 @@ UPLOAD_REJECTED = "❌ Không nạp được tệp “{name}”: {reason}"
 # A service the knowledge base needs is away (storage.outages.REASONS says which): nothing changed.
 UPLOAD_UNAVAILABLE = "{reason}: tài liệu chưa được nạp và kho tài liệu không thay đổi. Xin gửi lại sau ít phút."
 DELETE_UNAVAILABLE = "{reason}: tài liệu chưa bị xóa. Xin thử lại sau ít phút."
+SERVICE_UNAVAILABLE = "{reason}. Xin thử lại sau ít phút."  # a command (e.g. /tailieu) met the outage
 UPLOAD_FAILED = (
     "❌ Không nạp được tệp “{name}” do lỗi hệ thống. Kho tài liệu không thay đổi. Xin thử lại sau."
 )

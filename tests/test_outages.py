@@ -281,6 +281,11 @@ def test_started_with_postgresql_down_it_says_try_later_then_answers_once_it_is_
             assert len(replies) == 1 and all(part in replies[0] for part in TRY_LATER), (replies, server.log_tail())
             assert len(api.sent_texts(retried["message"]["chat"]["id"])) == 1
 
+            listing = new_chat_id()  # a command while waiting: the outage named, not a bug's apology
+            _telegram(server, message_update(listing, "/tailieu"))
+            assert api.sent_texts(listing) == ["Cơ sở dữ liệu tạm thời không truy cập được. Xin thử lại sau ít phút."], \
+                api.sent_texts(listing)
+
             asked = _post_ask(server)
             assert asked.status_code == 503 and asked.headers["retry-after"], asked.text
             assert "Cơ sở dữ liệu" in asked.json()["detail"], asked.text

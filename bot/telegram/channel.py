@@ -27,6 +27,7 @@ from bot.admin import DocumentAdmin, Upload
 from bot.channel import IncomingFile, UploadWords, document_admin, receive_file
 from bot.dialogue import Dialogue, Reply
 from storage.conversations import StoredAnswer
+from storage.outages import REASONS, outage_of, summary
 from bot.telegram.format import (
     admin_documents_html, answer_html, answer_keyboard, delete_keyboard, documents_html,
     plain_html, quote_html, quote_keyboard, sources_html, split_message, unanswered_html, upload_html,
@@ -496,16 +497,24 @@ async def _edit(query, html: str, keyboard: InlineKeyboardMarkup | None) -> None
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure with its update id and send the user a short apology."""
+    """Log the failure with its update id and send the user a short apology (naming the service
+    when one we lean on is away: an outage is not a bug)."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("Error while handling update %s", update_id, exc_info=context.error)
+    error = context.error
+    dependency = outage_of(error)
+    if dependency and error is not None:
+        log.warning("Update %s met an outage: %s", update_id, summary(error))
+        message = texts.SERVICE_UNAVAILABLE.format(reason=REASONS[dependency])
+    else:
+        log.error("Error while handling update %s", update_id, exc_info=error)
+        message = texts.APOLOGY
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
         if update.callback_query:
-            await update.callback_query.answer(texts.APOLOGY, show_alert=True)
+            await update.callback_query.answer(message, show_alert=True)
         else:
-            await context.bot.send_message(update.effective_chat.id, plain_html(texts.APOLOGY))
+            await context.bot.send_message(update.effective_chat.id, plain_html(message))
     except TelegramError:
         log.warning("Could not send the apology for update %s", update_id, exc_info=True)
 
