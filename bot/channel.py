@@ -13,13 +13,20 @@ from bot import texts
 from bot.admin import DocumentAdmin, Engine as AdminEngine, Upload
 from bot.dialogue import Dialogue, Reply
 from knowledge.loaders import MAX_FILE_BYTES, IngestError
-from storage.outages import Unavailable
+from storage.outages import REASONS, Unavailable, outage_of
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 5.0  # OCR progress shown at most this often (and at the last page)
 
 Chat = TypeVar("Chat", contravariant=True)  # whom a channel replies to: a Telegram message, a Zalo user id
+
+
+def apology(error: BaseException | None) -> str:
+    """What a user is told when handling their message failed: the service, when one we lean on is
+    away (an outage, not a bug), else a plain apology. Both say to try again in a few minutes."""
+    dependency = outage_of(error)
+    return texts.SERVICE_UNAVAILABLE.format(reason=REASONS[dependency]) if dependency else texts.APOLOGY
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ from telegram.ext import (
 
 from bot import texts
 from bot.admin import DocumentAdmin, Upload
-from bot.channel import IncomingFile, UploadWords, document_admin, receive_file
+from bot.channel import IncomingFile, UploadWords, apology, document_admin, receive_file
 from bot.dialogue import Dialogue, Reply
 from storage.conversations import StoredAnswer
-from storage.outages import REASONS, outage_of, summary
+from storage.outages import outage_of, summary
 from bot.telegram.format import (
     admin_documents_html, answer_html, answer_keyboard, delete_keyboard, documents_html,
     plain_html, quote_html, quote_keyboard, sources_html, split_message, unanswered_html, upload_html,
@@ -501,13 +501,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     when one we lean on is away: an outage is not a bug)."""
     update_id = update.update_id if isinstance(update, Update) else None
     error = context.error
-    dependency = outage_of(error)
-    if dependency and error is not None:
+    if outage_of(error) and error is not None:
         log.warning("Update %s met an outage: %s", update_id, summary(error))
-        message = texts.SERVICE_UNAVAILABLE.format(reason=REASONS[dependency])
     else:
         log.error("Error while handling update %s", update_id, exc_info=error)
-        message = texts.APOLOGY
+    message = apology(error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:

@@ -13,7 +13,7 @@ from typing import Awaitable
 
 from bot import texts
 from bot.admin import Upload
-from bot.channel import DownloadFailed, IncomingFile, UploadWords, document_admin, receive_file
+from bot.channel import DownloadFailed, IncomingFile, UploadWords, apology, document_admin, receive_file
 from bot.dialogue import Dialogue, Reply
 from bot.zalo.api import FileTooLarge, ZaloApi, ZaloApiError
 from bot.zalo.format import reply_text, split_text, upload_text, welcome_text
@@ -217,9 +217,9 @@ class ZaloBot:
         """Answer a message typed to the OA (the chat is the user: OA chats are one-to-one)."""
         try:
             reply = await dialogue.ask(CHANNEL, user_id, user_id, text)
-        except Exception:  # noqa: BLE001 - the user gets an apology, the log gets the cause
+        except Exception as error:  # noqa: BLE001 - the user gets an apology, the log gets the cause
             log.exception("Error while answering Zalo user %s", user_id)
-            await self.send_text(user_id, texts.APOLOGY)
+            await self.send_text(user_id, apology(error))
             return
         await self.send_answer(user_id, reply)
 
