@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import time
@@ -256,12 +257,25 @@ def fit_confidence(rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, le
     return fit_linear(rows, labels, Features.confidence, weights)
 
 
+def wilson_lower(successes: int, trials: int, z: float = 1.645) -> float:
+    """The one-sided 95% Wilson lower bound of a share: a threshold must refuse the target share of
+    left-out questions with that confidence, not only on average (a small pool, e.g. the passages
+    under headings, would otherwise set it by luck)."""
+    if trials == 0:
+        return 0.0
+    p = successes / trials
+    centre = p + z * z / (2 * trials)
+    spread = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
+    return (centre - spread) / (1 + z * z / trials)
+
+
 def trade_off(probabilities: np.ndarray, right: np.ndarray, out_of_scope: np.ndarray, label: str) -> tuple[float, int, int]:
     """Print answered/refused at each threshold; return the shipped threshold (the lowest, i.e. the
     most answers, that still refuses REFUSE_TARGET of the questions whose document is not in the
-    store), the in-store questions answered right there, and how many in-store questions there are."""
+    store, by the share's 95% lower bound), the in-store questions answered right there, and how
+    many in-store questions there are."""
     print(f"confidence {label}: threshold  answered-right  answered-wrong  refused  in-store-right  "
-          f"out-of-scope-refused  (cross-validated, fit split)")
+          f"out-of-scope-refused  its-95%-lower-bound  (cross-validated, fit split)")
     chosen = None
     in_store = max(int((~out_of_scope).sum()), 1)
     for threshold in np.arange(0.05, 0.91, 0.01):
@@ -269,12 +283,13 @@ def trade_off(probabilities: np.ndarray, right: np.ndarray, out_of_scope: np.nda
         good = int((answered & (right == 1)).sum())
         wrong = int((answered & (right == 0)).sum())
         refused_share = int((~answered & out_of_scope).sum()) / max(int(out_of_scope.sum()), 1)
-        first = chosen is None and refused_share >= REFUSE_TARGET
+        refused_bound = wilson_lower(int((~answered & out_of_scope).sum()), int(out_of_scope.sum()))
+        first = chosen is None and refused_bound >= REFUSE_TARGET
         if first:
             chosen = (float(threshold), good, in_store)
         if first or round(threshold * 100) % 5 == 0:  # chosen on a fine grid, printed on a coarse one
             print(f"  {threshold:.2f}  {good:6d}  {wrong:6d}  {int((~answered).sum()):6d}  {good / in_store:.3f}  "
-                  f"{refused_share:.3f}" + ("  <- lowest reaching the refusal target" if first else ""))
+                  f"{refused_share:.3f}  {refused_bound:.3f}" + ("  <- lowest reaching the refusal target" if first else ""))
     return chosen or (0.9, 0, in_store)
 
 
@@ -378,6 +393,29 @@ def measure(answerers: dict[str, Answerer], items: list[Item], label: str, left_
     return {"right": right, "total": total, "refused": refused, "failures": failures}
 
 
+def tradeoff(answerers: dict[str, Answerer], items: list[Item], label: str, thresholds: list[float]) -> None:
+    """The held-back trade-off: every question answered once with refusal off, in the store and with
+    its source left out; answering at threshold t is then exactly "confidence ≥ t" (the refusal is
+    that one comparison), so one pass gives every row. One threshold for both kinds of text."""
+    rows = {}
+    for left_out in (False, True):
+        scored = []
+        for item in items:
+            answerer = answerers[item.store]
+            text = normalize(clean_question(item.gold["question"], 1000))
+            exclude = frozenset(item.gold["sources"]) if left_out else frozenset()
+            answer = answerer.answer(text, answerer.query_vector(text), exclude).to_dict()
+            gold = {**item.gold, "answers": [] if left_out else item.gold["answers"]}
+            ok = judge(gold, {**answer, "refused": False})[0] if not answer["refused"] else False
+            scored.append((-1.0 if answer["refused"] else float(answer.get("confidence") or 0.0), ok))
+        rows[left_out] = scored
+    print(f"{label}: threshold  in-store-right  left-out-refused  ({len(items)} questions each)")
+    for t in thresholds:
+        right = sum(c >= t and ok for c, ok in rows[False]) / len(items)
+        refused = sum(c < t for c, _ in rows[True]) / len(items)
+        print(f"  {t:.2f}  {right:.3f}  {refused:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--measure", action="store_true", help="only measure the shipped weights")
@@ -389,8 +427,12 @@ def main() -> None:
     parser.add_argument("--learners", default="lr", help="selection learners to compare (cross-fitted), e.g. lr,lgbm")
     parser.add_argument("--held-limit", type=int, default=0, help="measure on at most this many held-out questions a set")
     parser.add_argument("--answers", type=Path, help="write every measured answer here (JSON lines)")
+    parser.add_argument("--tradeoff", action="store_true",
+                        help="also print the held-back news trade-off at several refusal thresholds")
     parser.add_argument("--reader", action="store_true",
                         help="fit with the reader's scores (retrieval/weights/reader.onnx): writes answer_model_reader.json")
+    parser.add_argument("--reader-file", type=Path,
+                        help="with --reader: this reader (its .json beside it) instead of retrieval/weights/reader.onnx")
     parser.add_argument("--cross-readers", type=lambda text: [Path(p) for p in text.split(",")],
                         help="with --reader: A.onnx,B.onnx, readers fitted on one fold of our documents each "
                              "(fit_reader.py --ours a / b); every fit question is read by the one not fitted on its document")
@@ -399,7 +441,7 @@ def main() -> None:
     if args.reader:
         from retrieval.answering.reader import Reader
 
-        reader = Reader()
+        reader = Reader(args.reader_file, args.reader_file.with_suffix(".json")) if args.reader_file else Reader()
         Features.with_reader(AnswerModel.load(WEIGHTS).select)
         if args.output == WEIGHTS:
             args.output = READER_WEIGHTS
@@ -458,6 +500,9 @@ def main() -> None:
         "regulations held-out": measure(answerers, [i for i in held if i.store == "regulations"], "regulations held-out"),
         "regulations held-out, no diacritics": measure(answerers, [i for i in held if i.store == "regulations"],
                                                        "regulations held-out unaccented", without_diacritics=True),
+        "regulations held-out, source left out (must refuse)": measure(
+            answerers, [i for i in held if i.store == "regulations" and i.gold["sources"]],
+            "regulations held-out leave-source-out", left_out=True),
     }
     results |= {} if "regulations2" not in names else {
         "regulations-dev2 held-out": measure(answerers, [i for i in held if i.store == "regulations2"],
@@ -466,6 +511,12 @@ def main() -> None:
             answerers, [i for i in held if i.store == "regulations2" and i.gold["sources"]],
             "regulations-dev2 held-out leave-source-out", left_out=True),
     }
+    if args.tradeoff and "news" in names:
+        shipped = model.threshold
+        # Just above 0: a question with no admissible candidate has confidence 0 and is refused, as always.
+        model.threshold, model.structured_threshold = 1e-9, 1e-9
+        tradeoff(answerers, [i for i in held if i.store == "news"], "news held-out trade-off",
+                 sorted({0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, round(shipped, 2)}))
     if args.answers:
         args.answers.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ANSWERS), encoding="utf-8")
     if args.show_failures:

@@ -6,7 +6,11 @@
 Task: given a question and candidate sentences (each with its heading path, as the engine shows
 them), score the one that answers highest. Listwise: a softmax over one answering sentence and up
 to five others, most of them from the same document (the hard case: the right document, the wrong
-part of it).
+part of it), and a "no answer" option whose score is fixed at 0. Some groups hold no answering
+sentence (`--retrieved`: what our first ranking puts ahead when the question's document is left
+out of the store, or for an out-of-scope question; for the public reading sets, the most
+word-sharing sentences of other articles): there the "no answer" option is right. So a score above
+0 reads as "this answers", not only "this answers better than the others" — what refusing needs.
 
 Data (nothing of it ships; only the fitted layers do), held out by source, never by question:
 - ../shared/datasets/reading/: seminar_train_{reg,wiki} (fit), nanibot_test_{reg,wiki} (held out),
@@ -68,7 +72,7 @@ def words(text: str) -> set[str]:
 @dataclass
 class Group:
     question: str
-    positive: str
+    positive: str | None  # None: nothing here answers (the "no answer" option is right)
     negatives: list[str]
     source: str  # the data set
     split: str  # fit / heldout
@@ -152,6 +156,43 @@ def reading_groups(rng: random.Random) -> list[Group]:
     return out
 
 
+def elsewhere_groups(rng: random.Random, share: float = 0.5) -> list[Group]:
+    """Questions of the structured reading sets with the most word-sharing sentences of *other*
+    articles: near misses that do not answer (the article is not in the store)."""
+    folder = DATASETS / "reading"
+    out: list[Group] = []
+    for name, split in (("seminar_train_reg.json", "fit"), ("seminar_train_wiki.json", "fit"),
+                        ("nanibot_test_reg.json", "heldout"), ("nanibot_test_wiki.json", "heldout")):
+        data = json.loads((folder / name).read_text(encoding="utf-8-sig"))
+        units: list[tuple[int, str]] = []
+        asked: list[tuple[int, str, str]] = []
+        for number, article in enumerate(data["data"]):
+            for paragraph in article["paragraphs"]:
+                units.extend((number, u) for u in split_sentences(paragraph["context"])[0])
+                asked.extend((number, qa["question"], (qa.get("answers") or [{"text": ""}])[0]["text"])
+                             for qa in paragraph["qas"])
+        postings: dict[str, list[int]] = {}
+        for i, (_, unit) in enumerate(units):
+            for word in words(unit):
+                postings.setdefault(word, []).append(i)
+        common = len(units) * 0.05  # words in more than 5% of sentences say nothing of the topic
+        for number, question, answer in asked:
+            if rng.random() >= share:
+                continue
+            shared: dict[int, int] = {}
+            for word in words(question):
+                hits = postings.get(word, [])
+                if len(hits) <= common:
+                    for i in hits:
+                        shared[i] = shared.get(i, 0) + 1
+            target = fold(answer)
+            best = sorted((i for i in shared if units[i][0] != number and not (target and target in fold(units[i][1]))),
+                          key=lambda i: -shared[i])[:NEGATIVES + 1]
+            if len(best) >= 2:
+                out.append(Group(question, None, [units[i][1] for i in best], f"{name}-null", split))
+    return out
+
+
 def document_units(path: Path) -> list[tuple[str, str]]:
     """(reader text, evidence sentence) of every sentence of a document, cut as the engine cuts it."""
     document = load_file(path)
@@ -214,7 +255,7 @@ def keep_ours(groups: list[Group], ours: str) -> list[Group]:
     """Our questions of the fit split: all, none, or one fold's documents (--ours)."""
     if ours == "all":
         return groups
-    return [g for g in groups if g.split != "fit" or g.source not in OURS
+    return [g for g in groups if g.split != "fit" or g.source.split("-")[0] not in OURS
             or (ours != "none" and document_fold(g.extra["document"]) == ours)]
 
 
@@ -285,21 +326,29 @@ def procedure_groups(rng: random.Random, limit: int) -> list[Group]:
 HARD = CACHE / "hard.jsonl"  # written by training/hard_negatives.py
 
 
-def retrieved_groups() -> list[Group]:
+def retrieved_groups(no_answer: bool) -> list[Group]:
     """Our questions with the negatives our own first ranking puts ahead (training/hard_negatives.py):
-    what the reader is shown when answering. Each step reads NEGATIVES of them at random."""
+    what the reader is shown when answering; and, as groups without an answer, what it puts ahead
+    when the question's document is left out (or for an out-of-scope question). Each step reads
+    NEGATIVES of them at random."""
     if not HARD.exists():
         return []
     out = []
     for line in HARD.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        out.append(Group(row["question"], row["positive"], row["negatives"], row["source"] + "-retrieved", row["split"]))
+        extra = {"document": row["document"]}
+        if row["positive"] and row["negatives"]:
+            out.append(Group(row["question"], row["positive"], row["negatives"], row["source"] + "-retrieved",
+                             row["split"], extra))
+        if no_answer and len(row.get("elsewhere", [])) >= 2:
+            out.append(Group(row["question"], None, row["elsewhere"], row["source"] + "-null", row["split"], extra))
     return out
 
 
-def build(rng: random.Random, procedures: int, retrieved: bool = False) -> list[Group]:
+def build(rng: random.Random, procedures: int, retrieved: bool = False, no_answer: bool = False) -> list[Group]:
     groups = reading_groups(rng) + gold_groups(rng) + procedure_groups(rng, procedures)
-    return groups + (retrieved_groups() if retrieved else [])
+    groups += retrieved_groups(no_answer) if retrieved else []
+    return groups + (elsewhere_groups(rng) if no_answer else [])
 
 
 def data_hash(groups: list[Group]) -> str:
@@ -311,21 +360,22 @@ def data_hash(groups: list[Group]) -> str:
 
 # -- training -------------------------------------------------------------------------------------
 def batches(encoder: Encoder, groups: list[Group], rng: random.Random | None = None, negatives: int = NEGATIVES):
-    """(first-layer inputs, mask, group size) for a list of groups, each positive first. A group
-    with more negatives gives `negatives` of them: at random when training (`rng`), else the first."""
+    """(first-layer inputs, mask, group size) for a list of groups, each positive (if any) first. A
+    group with more negatives gives `negatives` of them: at random when training (`rng`), else the
+    first (a group without an answer gives one more, as many candidates as the others)."""
     pairs, sizes = [], []
     for g in groups:
-        chosen = g.negatives
-        if len(chosen) > negatives:
-            chosen = rng.sample(chosen, negatives) if rng else chosen[:negatives]
-        texts = [g.positive, *chosen]
+        chosen, k = g.negatives, negatives + (g.positive is None)
+        if len(chosen) > k:
+            chosen = rng.sample(chosen, k) if rng else chosen[:k]
+        texts = ([g.positive] if g.positive is not None else []) + chosen
         pairs.extend(encoder.pair_ids(g.question, t, MAX_QUESTION, MAX_LENGTH) for t in texts)
         sizes.append(len(texts))
     x, mask = encoder.embed(pairs)
     return x, mask, sizes
 
 
-def evaluate(net, encoder: Encoder, groups: list[Group]) -> dict[str, float]:
+def evaluate(net, encoder: Encoder, groups: list[Group], nulls: bool = False) -> dict[str, float]:
     import torch
 
     net.eval()
@@ -339,15 +389,22 @@ def evaluate(net, encoder: Encoder, groups: list[Group]) -> dict[str, float]:
             for g, size in zip(part, sizes):
                 scores = logits[at:at + size]
                 at += size
-                hits.setdefault(g.source, []).append(int(np.argmax(scores) == 0))
+                if g.positive is None:  # right if nothing reads as an answer
+                    hits.setdefault(g.source, []).append(int(scores.max() < 0))
+                else:
+                    hits.setdefault(g.source, []).append(int(np.argmax(scores) == 0))
+                    if nulls:  # right and read as an answer (above the "no answer" option)
+                        hits.setdefault(g.source + ">0", []).append(int(np.argmax(scores) == 0 and scores[0] > 0))
     net.train()
     return {k: round(float(np.mean(v)), 3) for k, v in sorted(hits.items())} | {
-        "all": round(float(np.mean([h for v in hits.values() for h in v])), 3)}
+        "all": round(float(np.mean([h for k, v in hits.items() if not k.endswith(("-null", ">0")) for h in v])), 3)}
 
 
 def overlap_baseline(groups: list[Group]) -> dict[str, float]:
     hits: dict[str, list[int]] = {}
     for g in groups:
+        if g.positive is None:
+            continue
         q = words(g.question)
         scores = [len(q & words(t)) / (1 + 0.02 * len(words(t))) for t in [g.positive, *g.negatives[:READ_TOP - 1]]]
         hits.setdefault(g.source, []).append(int(np.argmax(scores) == 0))
@@ -389,6 +446,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=READER_ONNX, help="the ONNX file written (its .json beside it)")
     parser.add_argument("--retrieved", action="store_true",
                         help="also fit on training/hard_negatives.py's groups (our first ranking's candidates)")
+    parser.add_argument("--no-answer", action="store_true",
+                        help='a "no answer" option scored 0 in every group, and groups where it is right')
     args = parser.parse_args()
 
     import torch
@@ -399,7 +458,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     rng = random.Random(SEED)
     started = time.monotonic()
-    groups = keep_ours(build(rng, args.procedures, args.retrieved), args.ours)
+    groups = keep_ours(build(rng, args.procedures, args.retrieved, args.no_answer), args.ours)
     fit = [g for g in groups if g.split == "fit"]
     held = [g for g in groups if g.split == "heldout"]
     counts = {s: sum(g.source == s for g in fit) for s in sorted({g.source for g in groups})}
@@ -423,7 +482,7 @@ def main() -> None:
         state = saved["state"]
         print(f"resumed at step {state['step']}", flush=True)
         if args.resume:
-            print("held-out top-1 at the start:", evaluate(net, encoder, held_sample), flush=True)
+            print("held-out top-1 at the start:", evaluate(net, encoder, held_sample, args.no_answer), flush=True)
     elif args.start_from:
         saved = torch.load(CACHE / f"reader-{args.layers}-{args.start_from}.pt", weights_only=False)
         net.load_state_dict(saved["model"])
@@ -436,10 +495,11 @@ def main() -> None:
         "data_sha256": data_hash(groups), "fit_groups": counts,
         "command": "training/fit_reader.py " + " ".join(sys.argv[1:]), "frozen_layers": args.freeze,
         "ours": args.ours,  # a/b: fitted on one fold of our documents (see document_fold)
+        "no_answer": args.no_answer,  # trained with a "no answer" option at 0: a score above 0 reads as answering
         "runs": state.get("runs", []),  # the earlier runs this one resumed from, oldest first
     }
     if args.export_only:
-        info["heldout_top1"] = evaluate(net, encoder, held_sample)
+        info["heldout_top1"] = evaluate(net, encoder, held_sample, args.no_answer)
         export(net, args.layers, info, args.output, info_path)
         print("exported", info, flush=True)
         return
@@ -455,7 +515,8 @@ def main() -> None:
     train_started = time.monotonic()
     weights = {"news": 3.0, "procedures": 0.5, "regulations": 4.0, "seeds": 2.0}
     if args.retrieved:  # the serving distribution first; procedure templates are learnt already
-        weights |= {"procedures": 0.3, "news-retrieved": 3.0, "regulations-retrieved": 8.0, "seeds-retrieved": 3.0}
+        weights |= {"procedures": 0.3, "news-retrieved": 3.0, "regulations-retrieved": 8.0, "seeds-retrieved": 3.0,
+                    "news-null": 2.0, "regulations-null": 4.0, "seeds-null": 1.0}
     sample_weights = np.asarray([weights.get(g.source, 1.0) for g in fit])
     sample_weights /= sample_weights.sum()
     np_rng = np.random.default_rng(SEED + state["step"])
@@ -473,8 +534,12 @@ def main() -> None:
         x, mask, sizes = batches(encoder, part, batch_rng)
         logits = net(torch.from_numpy(x), torch.from_numpy(mask))
         loss, at = 0.0, 0
-        for size in sizes:
-            loss = loss + torch.nn.functional.cross_entropy(logits[at:at + size][None], torch.zeros(1, dtype=torch.long))
+        for g, size in zip(part, sizes):
+            scores = logits[at:at + size]
+            if args.no_answer:  # the "no answer" option first, at 0; the positive (if any) next
+                scores = torch.cat([torch.zeros(1), scores])
+            target = 0 if g.positive is None else int(args.no_answer)
+            loss = loss + torch.nn.functional.cross_entropy(scores[None], torch.tensor([target]))
             at += size
         loss = loss / len(sizes)
         optimizer.zero_grad()
@@ -497,7 +562,7 @@ def main() -> None:
     state["runs"] = state.get("runs", []) + [{"command": info["command"], "data_sha256": info["data_sha256"],
                                               "steps": state["step"], "minutes": args.minutes}]
     torch.save({"model": net.state_dict(), "optimizer": optimizer.state_dict(), "state": state}, checkpoint)
-    info["heldout_top1"] = evaluate(net, encoder, held_sample)
+    info["heldout_top1"] = evaluate(net, encoder, held_sample, args.no_answer)
     info["heldout_overlap_top1"] = overlap_baseline(held_sample)
     print("held-out top-1:", info["heldout_top1"], flush=True)
     export(net, args.layers, info, args.output, info_path)

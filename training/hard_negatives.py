@@ -7,6 +7,10 @@ measured on), the engine's candidates are ranked by the shipped first ranking (t
 model without the reader); the best-ranked candidate holding the gold answer is the positive and
 the best-ranked others are the negatives, each as the reader reads it (heading path + sentence).
 The reader then learns to tell apart exactly what it is shown when answering.
+
+`elsewhere` holds what the first ranking puts ahead when the question's own document is left out
+of the store (and, for an out-of-scope question, what it puts ahead at all): sentences that must
+not read as an answer. The reader learns from them that nothing may answer (its "no answer" option).
 """
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ KEEP = 12  # negatives kept per question (the reader reads 8 when answering)
 
 def main() -> None:
     prerank = AnswerModel.load(READER_WEIGHTS).prerank
-    items = [i for i in load_items() if i.store != "regulations2" and i.gold["answers"] and i.gold["sources"]]
+    items = [i for i in load_items() if i.store != "regulations2"]
     engines: dict[str, object] = {}
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     started, written = time.monotonic(), 0
@@ -45,30 +49,44 @@ def main() -> None:
             text = normalize(clean_question(item.gold["question"], 1000))
             q = analyze(text)
             snapshot = answerer.kb.snapshot()
-            candidates = answerer.describer.candidates(q, answerer.query_vector(text), snapshot,
-                                                       answerer.kb.dense_search, frozenset())
-            if not candidates:
-                continue
-            rows = np.asarray([c.vector(prerank.features) for c in candidates], dtype=np.float64)
-            order = np.argsort(-prerank.probabilities(rows), kind="stable")
+            vector = answerer.query_vector(text)
             answers = [_norm(a) for a in item.gold["answers"]]
-            sources = set(item.gold["sources"])
+            sources = frozenset(item.gold["sources"])
+
+            def ranked(exclude: frozenset[str]) -> list[tuple[str, str, str]]:
+                """(reader text, sentence, source) of the candidates, best first by the first ranking."""
+                candidates = answerer.describer.candidates(q, vector, snapshot, answerer.kb.dense_search, exclude)
+                if not candidates:
+                    return []
+                rows = np.asarray([c.vector(prerank.features) for c in candidates], dtype=np.float64)
+                out = []
+                for i in np.argsort(-prerank.probabilities(rows), kind="stable"):
+                    c = candidates[int(i)]
+                    passage = snapshot.passages[snapshot.sentences[c.index].passage]
+                    sentence = answerer.describer.evidence_text(snapshot, c.index)
+                    out.append((reader_text(passage.heading, sentence), sentence, passage.document["source"]))
+                return out
+
             positive, negatives = None, []
-            for i in order:
-                c = candidates[int(i)]
-                passage = snapshot.passages[snapshot.sentences[c.index].passage]
-                sentence = answerer.describer.evidence_text(snapshot, c.index)
-                read = reader_text(passage.heading, sentence)
-                if any(a in _norm(sentence) for a in answers):
-                    if positive is None and passage.document["source"] in sources:
-                        positive = read
-                    continue  # another sentence stating the answer is no negative
-                if len(negatives) < KEEP and read not in negatives:
-                    negatives.append(read)
-            if positive is None or not negatives:
+            if answers and sources:
+                for read, sentence, source in ranked(frozenset()):
+                    if any(a in _norm(sentence) for a in answers):
+                        if positive is None and source in sources:
+                            positive = read
+                        continue  # another sentence stating the answer is no negative
+                    if len(negatives) < KEEP and read not in negatives:
+                        negatives.append(read)
+            elsewhere: list[str] = []
+            for read, sentence, _ in ranked(sources):
+                if len(elsewhere) >= KEEP:
+                    break
+                if not any(a in _norm(sentence) for a in answers) and read not in elsewhere:
+                    elsewhere.append(read)
+            if (positive is None or not negatives) and not elsewhere:
                 continue
             out.write(json.dumps({"question": item.gold["question"], "positive": positive, "negatives": negatives,
-                                  "source": item.store, "split": item.split}, ensure_ascii=False) + "\n")
+                                  "elsewhere": elsewhere, "source": item.store, "split": item.split,
+                                  "document": item.group}, ensure_ascii=False) + "\n")
             written += 1
             if position % 200 == 0:
                 print(f"{position}/{len(items)} questions, {written} groups, {time.monotonic() - started:.0f} s",
