@@ -369,6 +369,15 @@ def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[
 ANSWERS: list[dict] = []  # every measured answer, for --answers (a refactor must leave them equal)
 
 
+def ask(answerer: Answerer, item: Item, question: str, left_out: bool) -> tuple[dict, dict]:
+    """The engine's answer to `question` (about `item`), its document left out of the store if
+    `left_out`, and the gold it is judged against (nothing to answer when left out)."""
+    text = normalize(clean_question(question, 1000))
+    exclude = frozenset(item.gold["sources"]) if left_out else frozenset()
+    answer = answerer.answer(text, answerer.query_vector(text), exclude).to_dict()
+    return answer, {**item.gold, "answers": [] if left_out else item.gold["answers"]}
+
+
 def measure(answerers: dict[str, Answerer], items: list[Item], label: str, left_out: bool = False,
             without_diacritics: bool = False) -> dict:
     right = total = refused = 0
@@ -376,10 +385,7 @@ def measure(answerers: dict[str, Answerer], items: list[Item], label: str, left_
     for item in items:
         answerer = answerers[item.store]
         question = strip_diacritics(item.gold["question"]) if without_diacritics else item.gold["question"]
-        text = normalize(clean_question(question, 1000))
-        exclude = frozenset(item.gold["sources"]) if left_out else frozenset()
-        answer = answerer.answer(text, answerer.query_vector(text), exclude).to_dict()
-        gold = {**item.gold, "answers": [] if left_out else item.gold["answers"]}
+        answer, gold = ask(answerer, item, question, left_out)
         ok, why = judge(gold, answer)
         ANSWERS.append({"set": label, "id": item.gold["id"], "right": ok, "refused": answer["refused"],
                         "answer": answer["answer"], "citations": [[c["source"], c["location"], c["quote"]]
@@ -401,11 +407,7 @@ def tradeoff(answerers: dict[str, Answerer], items: list[Item], label: str, thre
     for left_out in (False, True):
         scored = []
         for item in items:
-            answerer = answerers[item.store]
-            text = normalize(clean_question(item.gold["question"], 1000))
-            exclude = frozenset(item.gold["sources"]) if left_out else frozenset()
-            answer = answerer.answer(text, answerer.query_vector(text), exclude).to_dict()
-            gold = {**item.gold, "answers": [] if left_out else item.gold["answers"]}
+            answer, gold = ask(answerers[item.store], item, item.gold["question"], left_out)
             ok = judge(gold, {**answer, "refused": False})[0] if not answer["refused"] else False
             scored.append((-1.0 if answer["refused"] else float(answer.get("confidence") or 0.0), ok))
         rows[left_out] = scored

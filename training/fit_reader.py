@@ -6,8 +6,8 @@
 Task: given a question and candidate sentences (each with its heading path, as the engine shows
 them), score the one that answers highest. Listwise: a softmax over one answering sentence and up
 to five others, most of them from the same document (the hard case: the right document, the wrong
-part of it), and a "no answer" option whose score is fixed at 0. Some groups hold no answering
-sentence (`--retrieved`: what our first ranking puts ahead when the question's document is left
+part of it), and with `--no-answer` a "no answer" option whose score is fixed at 0. Some groups
+then hold no answering sentence (with `--retrieved` too: what our first ranking puts ahead when the question's document is left
 out of the store, or for an out-of-scope question; for the public reading sets, the most
 word-sharing sentences of other articles): there the "no answer" option is right. So a score above
 0 reads as "this answers", not only "this answers better than the others" — what refusing needs.
@@ -127,11 +127,15 @@ def split_sentences(context: str) -> tuple[list[str], list[tuple[int, int]]]:
     return [context[a:b] for a, b in spans], spans
 
 
+# The reading sets laid out as articles of paragraphs with their questions (SQuAD's layout).
+ARTICLE_SETS = (("seminar_train_reg.json", "fit"), ("seminar_train_wiki.json", "fit"),
+                ("nanibot_test_reg.json", "heldout"), ("nanibot_test_wiki.json", "heldout"))
+
+
 def reading_groups(rng: random.Random) -> list[Group]:
     folder = DATASETS / "reading"
     out: list[Group] = []
-    for name, split in (("seminar_train_reg.json", "fit"), ("seminar_train_wiki.json", "fit"),
-                        ("nanibot_test_reg.json", "heldout"), ("nanibot_test_wiki.json", "heldout")):
+    for name, split in ARTICLE_SETS:
         data = json.loads((folder / name).read_text(encoding="utf-8-sig"))
         for article in data["data"]:
             for paragraph in article["paragraphs"]:
@@ -161,8 +165,7 @@ def elsewhere_groups(rng: random.Random, share: float = 0.5) -> list[Group]:
     articles: near misses that do not answer (the article is not in the store)."""
     folder = DATASETS / "reading"
     out: list[Group] = []
-    for name, split in (("seminar_train_reg.json", "fit"), ("seminar_train_wiki.json", "fit"),
-                        ("nanibot_test_reg.json", "heldout"), ("nanibot_test_wiki.json", "heldout")):
+    for name, split in ARTICLE_SETS:
         data = json.loads((folder / name).read_text(encoding="utf-8-sig"))
         units: list[tuple[int, str]] = []
         asked: list[tuple[int, str, str]] = []
@@ -187,7 +190,7 @@ def elsewhere_groups(rng: random.Random, share: float = 0.5) -> list[Group]:
                         shared[i] = shared.get(i, 0) + 1
             target = fold(answer)
             best = sorted((i for i in shared if units[i][0] != number and not (target and target in fold(units[i][1]))),
-                          key=lambda i: -shared[i])[:NEGATIVES + 1]
+                          key=lambda i: (-shared[i], i))[:NEGATIVES + 1]  # ties by position: the same data every run
             if len(best) >= 2:
                 out.append(Group(question, None, [units[i][1] for i in best], f"{name}-null", split))
     return out
