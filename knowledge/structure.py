@@ -15,15 +15,31 @@ from knowledge.markup import ITEM_START
 SEPARATOR = " › "
 MAX_LABEL_CHARS = 120
 MAX_HEADING_CHARS = 200
+# An article's number: "5", "5a", or a code of the national legal compendium (Bộ pháp điển), whose
+# articles are numbered by subject, source and place: "Điều 15.6.LQ.16", "Điều 1.10.NĐ.1.1".
+ARTICLE_NUMBER = r"\d+[a-zđ]?(?:\.(?:\d+|[A-ZĐ]{1,4}))*"
+# The compendium follows each article's heading with the article it was taken from
+# ("(Điều 16 Luật số 24/2008/QH12, có hiệu lực thi hành kể từ ngày 01/07/2009)"): one compendium
+# merges a law, its decrees and circulars, so this is what the citation must name. Such a line
+# inside an article starts the next source's text (its own heading is often missing from the
+# export), cited by that source alone. Each article closes with links to related ones ("(Điều này
+# có nội dung liên quan đến Điều …)"): navigation, not content, and a list of other articles'
+# titles that would match questions about them.
+_SOURCED = (r"Điều\s+\d+[a-zđ]?\s+(?:Luật|Bộ luật|Nghị định|Nghị quyết|Thông tư(?: liên tịch)?|Quyết định|Pháp lệnh|Lệnh)"
+            r"\s+số\s+[\w/.-]+?")
+_ORIGIN = re.compile(r"^\((" + _SOURCED + r")(?:[\s,)].*)?$")
+_SOURCED_LABEL = re.compile(r"^" + _SOURCED + r"$")
+_RELATED = re.compile(r"\s*\((?:Phần|Chương|Mục|Điều) này có nội dung liên quan đến\b")
 # Ranks of the legal hierarchy; markdown headings that are none of these rank by their level.
 _STRUCTURAL = [
     (1, re.compile(r"^(?:PHẦN|Phần)\s+(?:THỨ\s+\S+|thứ\s+\S+|[IVXLC]+|\d+)\b")),
     (2, re.compile(r"^(?:CHƯƠNG|Chương)\s+(?:[IVXLC]+|\d+)\b")),
     (3, re.compile(r"^(?:MỤC|Mục)\s+(?:[IVXLC]+|\d+)\b(?![.,]\d)")),
-    (4, re.compile(r"^(?:ĐIỀU|Điều)\s+\d+[a-zđ]?\s*(?:\.|:|$)")),
+    (4, re.compile(r"^(?:ĐIỀU|Điều)\s+" + ARTICLE_NUMBER + r"\s*(?:\.|:|$)")),
 ]
 ARTICLE_RANK = 4
 MAX_LIST_CHARS = 1400  # a list longer than this is cut into passages anyway
+_ARTICLE_LABEL = re.compile(r"^\S+\s+" + ARTICLE_NUMBER)
 _BARE_LABEL = re.compile(r"^(?:PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục|ĐIỀU|Điều)\s+\S+\s*[.:]?$")
 CLAUSE = re.compile(r"^(\d{1,2})\.\s+\S")  # "1. …": a clause (khoản) of an article
 _ENDS_SENTENCE = re.compile(r"[.;!?…]\s*$")
@@ -37,13 +53,15 @@ class Block:
     lead: str = ""  # a list's lead-in line
 
 
-def _label(text: str) -> str:
+def _label(text: str, room: int = MAX_LABEL_CHARS) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= MAX_LABEL_CHARS else text[:MAX_LABEL_CHARS].rsplit(" ", 1)[0] + "…"
+    return text if len(text) <= room else text[:room].rsplit(" ", 1)[0] + "…"
 
 
 def _rank(line: str, headings: dict[str, int], stack: list[tuple[int, str]]) -> int:
     """The heading rank of a line, or 0 when it is not a heading."""
+    if _ORIGIN.match(line) and any(rank >= ARTICLE_RANK for rank, _ in stack):
+        return ARTICLE_RANK
     if len(line) > MAX_HEADING_CHARS:
         return 0
     for rank, pattern in _STRUCTURAL:
@@ -77,7 +95,9 @@ def _short_article_end(lines: list[str], spans: list[tuple[int, int]], start: in
 def blocks(text: str, headings: dict[str, int] | None = None) -> list[Block]:
     """The document cut into prose and list blocks, each with its heading path."""
     headings = headings or {}
-    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group(0).strip()]
+    spans = [(m.start(), m.start() + (related.start() if (related := _RELATED.search(m.group(0))) else len(m.group(0))))
+             for m in re.finditer(r"[^\n]+", text)]
+    spans = [(a, b) for a, b in spans if text[a:b].strip()]
     lines = [text[a:b].strip() for a, b in spans]
     stack: list[tuple[int, str]] = []
     out: list[Block] = []
@@ -97,13 +117,25 @@ def blocks(text: str, headings: dict[str, int] | None = None) -> list[Block]:
         line = lines[i]
         rank = _rank(line, headings, stack)
         if rank:
-            label = line.rstrip(":")
-            if _BARE_LABEL.match(line) and i + 1 < len(lines) and _is_title_line(lines[i + 1], headings):
-                label = f"{line.rstrip('.:')}. {lines[i + 1]}"
-                i += 1
+            origin = _ORIGIN.match(line) if rank == ARTICLE_RANK else None
+            if origin:  # the next source's text: cited as that source's article
+                label, origin = origin.group(1), None
+            else:
+                label = line.rstrip(":")
+                if _BARE_LABEL.match(line) and i + 1 < len(lines) and _is_title_line(lines[i + 1], headings):
+                    label = f"{line.rstrip('.:')}. {lines[i + 1]}"
+                    i += 1
+                if rank == ARTICLE_RANK:
+                    origin = _ORIGIN.match(lines[i + 1]) if i + 1 < len(lines) else None
+                    i += bool(origin)
             while stack and stack[-1][0] >= rank:
                 stack.pop()
-            stack.append((rank, _label(label)))
+            room = MAX_LABEL_CHARS
+            number = _ARTICLE_LABEL.match(label) if origin else None
+            if origin and number:  # the title keeps its room
+                label = f"{number.group(0)} ({origin.group(1)}){label[number.end():]}"
+                room += len(origin.group(1)) + 3
+            stack.append((rank, _label(label, room)))
             i += 1
             if rank == ARTICLE_RANK:
                 end = _short_article_end(lines, spans, i, headings, stack)
@@ -160,9 +192,10 @@ def location(heading: str, before: str = "") -> str:
     if parts and _PAGE.match(parts[-1]):
         place = location(SEPARATOR.join(parts[:-1]), before)
         return f"{place}, {parts[-1]}" if place else parts[-1]
-    article = next((p for p in reversed(parts) if _STRUCTURAL[3][1].match(p)), "")
+    article = next((p for p in reversed(parts) if _STRUCTURAL[3][1].match(p) or _SOURCED_LABEL.match(p)), "")
     if article:
-        number = re.match(r"^\S+\s+\d+[a-zđ]?", article).group(0)
+        found = re.match(r"^\S+\s+" + ARTICLE_NUMBER + r"(?:\s+\([^)]*\))?", article)
+        number = article if _SOURCED_LABEL.match(article) or not found else found.group(0)
         clause = next((p for p in parts if p.startswith("khoản ")), "")
         numbers = [m.group(1) for line in before.split("\n") if (m := CLAUSE.match(line.strip()))] if not clause else []
         clause = clause or (f"khoản {numbers[-1]}" if numbers else "")

@@ -45,3 +45,19 @@ def test_a_range_is_one_figure_and_keeps_its_unit():
     sentence = "Dù thế nào đi nữa, ngủ đủ 6-7 giờ mỗi đêm vẫn là lý tưởng nhất."
     fact = find_fact("number", sentence, "nen ngu bao nhieu gio", [], ["gio"], ["ngu"])
     assert fact is not None and with_unit(sentence, fact) == "6-7 giờ mỗi đêm"  # not "6" nor "6-7 giờ mỗi đ"
+
+
+def test_a_figure_repeated_in_words_keeps_its_unit_and_a_form_number_is_not_a_figure():
+    from retrieval.answering.facts import with_unit
+    from retrieval.answering.question import analyze
+
+    q = analyze("Sở Tư pháp phê duyệt danh sách cộng tác viên trong bao lâu?")
+    assert q.kind == "number" and q.unit == []  # "Sở" is a body here, not "số" (a count of "tư pháp")
+    sentence = "Trong thời hạn 05 (năm) ngày làm việc, Sở Tư pháp kiểm tra danh sách và theo Mẫu số 02 trả lời."
+    fact = find_fact(q.kind, sentence, q.text, q.numbers, q.unit, q.content)
+    assert fact is not None and with_unit(sentence, fact) == "05 (năm) ngày làm việc"
+    signatures = find_fact("number", "Người dịch trực tiếp ký 03 (ba) chữ ký mẫu trước mặt Trưởng phòng.",
+                           "phai ky may chu ky", [], ["chu", "ky"], ["chu", "ky"])
+    assert signatures is not None and signatures.text == "03 (ba) chữ ký"
+    assert find_fact("number", "Kết quả được in theo Mẫu số 02 ban hành kèm theo Thông tư.", "trong bao lau",
+                     [], [], ["ket", "qua"]) is None

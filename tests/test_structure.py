@@ -104,3 +104,46 @@ def test_a_short_article_of_clauses_is_one_passage_a_long_one_is_cut_by_clause()
     assert len(structure) == 1 and "1. Vụ số 1" in structure[0].text and "21. Vụ số 21" in structure[0].text
     duties = [c for c in chunks if "Điều 4. Nhiệm vụ" in c.heading]
     assert len(duties) == 4 and [location(c.heading) for c in duties] == [f"Điều 4, khoản {n}" for n in range(1, 5)]
+
+
+# An export of the national legal compendium (Bộ pháp điển): articles numbered by subject and
+# source, each followed by the article it was taken from and closed by links to related ones.
+COMPENDIUM = """# Quốc tịch Việt Nam
+
+Chương II
+
+CÓ QUỐC TỊCH VIỆT NAM
+
+Điều 15.6.LQ.16. Quốc tịch của trẻ em khi sinh ra có cha hoặc mẹ là công dân Việt Nam
+
+(Điều 16 Luật số 24/2008/QH12, có hiệu lực thi hành kể từ ngày 01/07/2009)
+
+1. Trẻ em sinh ra có mẹ là công dân Việt Nam còn cha không rõ là ai thì có quốc tịch Việt Nam.
+
+2. Trẻ em có cha hoặc mẹ là công dân Việt Nam còn người kia là công dân nước ngoài thì có quốc tịch Việt Nam, nếu có sự thỏa thuận bằng văn bản của cha mẹ.(Điều này có nội dung liên quan đến Điều 15.3.LQ.14. Nội dung đăng ký khai sinh)
+
+(Điều này có nội dung liên quan đến Điều 15.6.LQ.14. Căn cứ xác định người có quốc tịch Việt Nam; Mục 1 ĐĂNG KÝ KHAI SINH)
+
+Điều 15.6.NĐ.2.7. Một số điều kiện nhập quốc tịch Việt Nam
+
+(Điều 7 Nghị định số 16/2020/NĐ-CP Quy định chi tiết một số điều của Luật Quốc tịch ngày 03/02/2020 của Chính phủ, có hiệu lực thi hành kể từ ngày 15/03/2020 )
+
+Người xin nhập quốc tịch phải biết tiếng Việt đủ để hòa nhập vào cộng đồng Việt Nam.
+
+(Điều 9 Thông tư số 02/2020/TT-BTP, có hiệu lực thi hành kể từ ngày 08/04/2020)
+
+Chứng chỉ trình độ tiếng Việt có giá trị trong thời hạn 2 năm.
+"""
+
+
+def test_a_compendium_article_is_cited_by_its_code_and_the_article_it_was_taken_from():
+    chunks = chunk_document(load_bytes(COMPENDIUM.encode(), "quoc-tich-viet-nam.md"))
+    places = {location(c.heading): c.text for c in chunks}
+    article = places["Điều 15.6.LQ.16 (Điều 16 Luật số 24/2008/QH12)"]  # short: its two clauses kept together
+    assert "Điều 15.6.NĐ.2.7 (Điều 7 Nghị định số 16/2020/NĐ-CP)" in places
+    # A source line inside an article starts that source's text, cited as its own article.
+    assert "2 năm" in places["Điều 9 Thông tư số 02/2020/TT-BTP"]
+    text = "\n".join(c.text for c in chunks)
+    assert "nội dung liên quan" not in text and "có hiệu lực thi hành" not in text
+    assert "thỏa thuận bằng văn bản của cha mẹ." in article and article.startswith("1. Trẻ em")
+    assert not any(place.startswith("Điều 15,") or place == "Điều 15" for place in places)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from vietnamese.names import CAPITALIZED as _CAPITALIZED, DOCUMENT_CODE, LOWER, SURNAMES, capitalized_runs
 from vietnamese.dates import DATE_MENTION
+from vietnamese.numbers import SPELLED_AFTER
 from vietnamese.text import fold
 
 _UNITS = r"(?:%|tỷ USD|triệu USD|nghìn tỷ đồng|tỷ đồng|triệu đồng|USD|tỷ|triệu|nghìn|ngàn)"
@@ -78,9 +79,9 @@ class Fact:
     owner: bool | None = None  # a date right after a document number: the question's (True) or another's
 
 
-# A number that names a part of a text ("khoản 2", "Điều 5", "điểm b khoản 2 Điều này") refers;
-# it does not count anything, so it is never a figure's answer.
-_REFERENCE_BEFORE = re.compile(r"\b(?:khoản|điều|điểm|chương|mục|phần|phụ lục)\s*$", re.IGNORECASE)
+# A number that names a part of a text or a form ("khoản 2", "Điều 5", "điểm b khoản 2 Điều này",
+# "Mẫu số 02", "Nghị định số 82") refers; it does not count anything, so it is never a figure's answer.
+_REFERENCE_BEFORE = re.compile(r"\b(?:khoản|điều|điểm|chương|mục|phần|phụ lục|mẫu|số)\s*$", re.IGNORECASE)
 
 
 # A currency right after a figure ("5.000.000 đồng", "270 triệu USD", "2 tỷ đồng"): what answers a
@@ -155,7 +156,9 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             preceding = sentence[max(0, match.start() - 12):match.start()]
             if value in numbers or _is_date_like(value) or _REFERENCE_BEFORE.search(preceding):
                 continue
-            unit_words = _unit_words(sentence, match.end(), unit)
+            spelled = SPELLED_AFTER.match(sentence, match.end()) if not match.group(2) else None
+            after = spelled.end() if spelled else match.end()  # "05 (năm) ngày": the unit follows the words
+            unit_words = _unit_words(sentence, after, unit)
             if strict_unit and unit and not unit_words and not match.group(2):
                 continue  # "bao nhiêu chương?" is not answered by a number of something else
             currency = _CURRENCY.match(sentence, match.end(1)) if money else None
@@ -169,7 +172,7 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
                 score += 0.5
             if is_year and not unit_words:
                 score -= 1.5
-            end = match.end() + len(unit_words)
+            end = after + len(unit_words)
             if currency:  # the currency is the unit asked for: "5.000.000 đồng", "2 tỷ đồng"
                 end = max(end, currency.end())
                 score += 2.0

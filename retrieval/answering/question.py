@@ -171,7 +171,8 @@ def analyze(raw: str) -> Question:
 
     unit: list[str] = []
     match = re.search(r"\b(?:bao nhieu|may)\s+((?:\w+\s*){1,3})", folded) if kind == "number" else None
-    if kind == "number" and not match:  # "Số cơ quan đại diện …?": what follows "số" is counted
+    if kind == "number" and not match and not (accented and not text.lower().startswith("số")):
+        # "Số cơ quan đại diện …?": what follows "số" is counted (with accents, "Sở Tư pháp …" is a body)
         match = re.search(r"^(?:so luong|so)\s+((?:\w+\s*){1,3})", folded)
     if match:
         folded_words = match.group(1).split()
