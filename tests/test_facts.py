@@ -61,3 +61,14 @@ def test_a_figure_repeated_in_words_keeps_its_unit_and_a_form_number_is_not_a_fi
     assert signatures is not None and signatures.text == "03 (ba) chữ ký"
     assert find_fact("number", "Kết quả được in theo Mẫu số 02 ban hành kèm theo Thông tư.", "trong bao lau",
                      [], [], ["ket", "qua"]) is None
+
+
+def test_a_figure_named_before_may_is_answered_with_its_name():
+    from retrieval.answering.question import analyze
+
+    q = analyze("Viên chức loại A1 được chuyển vào bậc mấy?")
+    assert q.label == "bac"
+    sentence = "Viên chức loại A1 được chuyển vào bậc 3 của vị trí việc làm, giữ hệ số lương 2,34."
+    fact = find_fact(q.kind, sentence, q.text, q.numbers, q.unit, q.content, label=q.label)
+    assert fact is not None and fact.text == "bậc 3"
+    assert analyze("Hộ chiếu dùng được mấy năm?").label == ""  # the unit follows: "05 năm"

@@ -56,3 +56,39 @@ def test_one_citation_per_passage(regulation_engine):
         answer = regulation_engine.ask(question)
         places = [(c.doc_id, c.location, c.quote) for c in answer.citations]
         assert len(set(places)) == len(places)
+
+
+DECREE = """# Nghị định 61/2026/NĐ-CP về phương tiện, thiết bị kỹ thuật nghiệp vụ
+
+### Điều 3. Trang bị phương tiện, thiết bị kỹ thuật nghiệp vụ
+
+Phương tiện, thiết bị kỹ thuật nghiệp vụ được trang bị cho lực lượng Công an nhân dân và thanh tra chuyên ngành.
+
+### Điều 13. Yêu cầu đối với người sử dụng
+
+1. Cán bộ, công chức khi sử dụng phương tiện, thiết bị kỹ thuật nghiệp vụ phải bảo đảm các yêu cầu sau:
+a) Nắm vững chế độ quản lý phương tiện, thiết bị kỹ thuật nghiệp vụ;
+b) Được tập huấn về quy trình vận hành, thao tác sử dụng, bảo quản.
+2. Kết quả thu thập được bằng phương tiện, thiết bị kỹ thuật nghiệp vụ được lưu trữ trong thời hạn 05 (năm) năm.
+"""
+
+
+@pytest.mark.parametrize("question", ["Cán bộ sử dụng thiết bị KTNV phải đáp ứng yêu cầu gì?",
+                                      "can bo su dung thiet bi ktnv phai dap ung yeu cau gi"])
+def test_an_abbreviation_the_document_spells_out_finds_it_and_a_lead_in_brings_its_list(regulation_engine, question):
+    if not any(d["source"] == "nd-61-ktnv.md" for d in regulation_engine.documents()):
+        regulation_engine.ingest_bytes(DECREE.encode(), "nd-61-ktnv.md", actor="test")
+    # The decree never writes "KTNV": the question is searched with what its words abbreviate.
+    assert "thuat nghiep vu)" in regulation_engine.answerer.expanded(question).replace("thuật nghiệp vụ)", "thuat nghiep vu)")
+    answer = regulation_engine.ask(question)
+    assert not answer.refused, answer.answer
+    assert answer.citations[0].source == "nd-61-ktnv.md" and answer.citations[0].location.startswith("Điều 13")
+    assert "Được tập huấn về quy trình vận hành" in answer.answer  # the list, not only "… các yêu cầu sau:"
+
+
+def test_a_figure_repeated_in_words_leads_with_its_unit(regulation_engine):
+    if not any(d["source"] == "nd-61-ktnv.md" for d in regulation_engine.documents()):
+        regulation_engine.ingest_bytes(DECREE.encode(), "nd-61-ktnv.md", actor="test")
+    answer = regulation_engine.ask("Kết quả thu thập bằng thiết bị KTNV được lưu trữ trong bao lâu?")
+    assert not answer.refused, answer.answer
+    assert answer.fact == "05 (năm) năm" and answer.citations[0].location == "Điều 13, khoản 2"

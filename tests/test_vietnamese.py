@@ -113,3 +113,28 @@ def test_the_question_word_is_read_with_its_accents():
     question = analyze("Mẫu NB4 dùng để làm gì?")
     assert question.entities == [["nb4"]]
     assert analyze("the tam tru cap truoc 01/07/2026 co con dung duoc khong").numbers == ["1/7/2026"]
+
+
+def test_a_coined_abbreviation_is_spelled_out_as_the_documents_write_it():
+    from retrieval.index.initialisms import Initialisms
+    from vietnamese.abbreviations import coined_abbreviations
+
+    assert coined_abbreviations("thiết bị KTNV, vtvl, Bộ KH&CN, UBND, VN") == [
+        ("KTNV", "ktnv"), ("vtvl", "vtvl"), ("KH&CN", "khvcn")]  # UBND is ours; two letters are too few
+    texts = ["Phương tiện, thiết bị kỹ thuật nghiệp vụ được trang bị cho lực lượng Công an.",
+             "Người sử dụng thiết bị kỹ thuật nghiệp vụ phải được tập huấn. Kế hoạch tổng thể nghiệp vụ năm tới.",
+             "Kiểm định thiết bị kỹ thuật nghiệp vụ hằng năm; Bộ Khoa học và Công nghệ hướng dẫn.",
+             "GDP tăng 7%. GDP quý II. Giá dầu phải giảm; giá dịch phí; giữ danh phận."]
+    table = Initialisms(texts)
+    assert table.phrase("KTNV", "ktnv") == "kỹ thuật nghiệp vụ"
+    assert table.phrase("ktnv", "ktnv") == "kỹ thuật nghiệp vụ"
+    assert table.phrase("KH&CN", "khvcn") is None  # seen once: chance, not the documents' usage
+    assert table.phrase("GDP", "gdp") is None  # the documents use "GDP" itself as often as any phrase
+
+
+def test_an_abbreviation_that_cannot_be_checked_does_not_pin_the_name_around_it():
+    from retrieval.answering.question import analyze
+
+    assert analyze("Trong bao lâu phải gửi Bộ KH&CN?").entities == [["bo"]]
+    assert analyze("Cổng TTĐT Chính phủ còn làm nhiệm vụ cũ không?").entities[-1] == ["chinh"]
+    assert analyze("Hội nghị tại Osaka năm 2019").entities == [["osaka"]]

@@ -48,3 +48,27 @@ def procedure_words(text: str) -> list[str]:
     for token in re.findall(r"\w+", fold(text)):
         out.extend(PROCEDURE_ABBREVIATIONS.get(token, token).split())
     return out
+
+
+# An abbreviation a writer coins is the initials of the syllables it stands for: "KTNV" is "kỹ
+# thuật nghiệp vụ", "ĐVSNCL" "đơn vị sự nghiệp công lập", "KH&CN" "khoa học và công nghệ".
+# Typed in capitals, or in lower case when it has no vowel, which no Vietnamese syllable lacks
+# ("vtvl", "csdl"); two letters are too ambiguous to spell out.
+_COINED = re.compile(r"(?<![\w&])([A-ZĐ]{2,}(?:&[A-ZĐ]+)?|[b-df-hj-np-tv-xzđ]{3,})(?![\w&])")
+WORD = re.compile(r"[^\W\d_]+")
+
+
+def coined_abbreviations(text: str) -> list[tuple[str, str]]:
+    """The abbreviations a question uses that are not in our own list, each with its initials
+    (folded, "&" read as "và"): [("KTNV", "ktnv"), ("KH&CN", "khvcn")]."""
+    found = []
+    for match in _COINED.finditer(text):
+        key = fold(match.group(1)).replace("&", "v")
+        if len(key) >= 3 and fold(match.group(1)) not in FOLDED_ABBREVIATIONS:  # ours are expanded already
+            found.append((match.group(1), key))
+    return found
+
+
+def initials(words: list[str]) -> str:
+    """One letter per word: its first, folded ("kỹ thuật nghiệp vụ" -> "ktnv")."""
+    return "".join(fold(word[0]) for word in words)

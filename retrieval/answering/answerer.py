@@ -8,12 +8,15 @@ offers the nearest passages as numbered citations.
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 
 from knowledge.markup import ITEM_START, is_list
 from knowledge.structure import CLAUSE, location
+from vietnamese.abbreviations import coined_abbreviations
 from vietnamese.english import looks_english
+from vietnamese.text import fold, has_diacritics
 from retrieval.answering.diacritics import DiacriticRestorer
 from retrieval.answering.facts import with_unit
 from retrieval.answering.features import Candidate, Describer, evidence, read_candidates
@@ -76,9 +79,26 @@ class Answerer:
             self._restorer = DiacriticRestorer.load()
         return self._restorer
 
+    def expanded(self, question: str) -> str:
+        """The question with each abbreviation the held documents spell out followed by their words
+        ("thiết bị KTNV (kỹ thuật nghiệp vụ)"), without accents when it was typed without: found,
+        embedded and read as the documents put it."""
+        found = coined_abbreviations(question)
+        if not found:
+            return question
+        table = self.kb.snapshot().initialisms
+        accented = has_diacritics(question)
+        for written, key in dict(found).items():
+            phrase = table.phrase(written, key)
+            if phrase:
+                question = re.sub(r"(?<![\w&])" + re.escape(written) + r"(?![\w&])",
+                                  lambda m: f"{m.group(0)} ({phrase if accented else fold(phrase)})", question, count=1)
+        return question
+
     def query_vector(self, question: str) -> list[float]:
         """The question's dense vector. One typed without accents is embedded with its accents put
         back: e5 reads bare Vietnamese as another, rarer text (`retrieval.answering.diacritics`)."""
+        question = self.expanded(question)
         text = question if looks_english(question) else self.restorer.restore(question)
         return self.kb.embeddings.embed_query(text)
 
@@ -233,7 +253,9 @@ class Answerer:
         lead = self._lead(q, snapshot, best)
         budget = MAX_ANSWER_CHARS - len(lead) - 12
         first_passage = snapshot.sentences[best.index].passage
-        quote, whole = self._list_quote(snapshot, best, budget) if q.wants_list else (None, False)
+        # A lead-in ("… phải bảo đảm các yêu cầu sau:") says nothing by itself: what it lists answers.
+        lead_in = snapshot.sentences[best.index].text.rstrip().endswith(":")
+        quote, whole = self._list_quote(snapshot, best, budget) if q.wants_list or lead_in else (None, False)
         used = set(snapshot.sentences_of(first_passage)) if quote else self._covered(snapshot, best, extended=True)
         quote = quote or self._quote(snapshot, best, extend=True)
         first_place = (snapshot.passages[first_passage].doc_id, "*list*") if whole else self._place(snapshot, best)
@@ -312,7 +334,7 @@ class Answerer:
         return Answer(question=q.raw, answer=text, refused=True, citations=citations, confidence=confidence)
 
     def answer(self, question: str, query_vector, exclude: frozenset[str] = frozenset()) -> Answer:
-        q = analyze(question)
+        q = analyze(self.expanded(question))
         snapshot, ranked = self.rank(q, query_vector, exclude)
         if not ranked:
             return Answer(question=question, answer=REFUSAL + "\n" + REFUSAL_HINT, refused=True)

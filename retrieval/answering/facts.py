@@ -145,11 +145,16 @@ def _copula_fact(sentence: str, question_folded: str) -> Fact | None:
 
 
 def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str], unit: list[str],
-              content_words: list[str], strict_unit: bool = True, money: bool = False) -> Fact | None:
+              content_words: list[str], strict_unit: bool = True, money: bool = False, label: str = "") -> Fact | None:
     """The best candidate of the asked-for kind in the sentence, or None. `money`: only a figure in
-    a currency answers."""
+    a currency answers. `label`: the word that names the figure before it ("bậc" of "bậc mấy?")."""
     anchors = anchors_in(sentence, content_words + numbers)
     candidates: list[Fact] = []
+    if kind == "number" and label:  # "bậc 4", "loại A0": the label and what follows it
+        for match in re.finditer(r"(?<!\w)" + re.escape(label) + r"\s+(\d+|[a-z]{1,2}\d+(?:\.\d+)?)(?!\w)", fold(sentence)):
+            if match.group(1) not in numbers:
+                candidates.append(Fact(sentence[match.start():match.end()], match.start(), match.end(),
+                                       _salience(match.start(), anchors) + 2.5))
     if kind == "number":
         for match in _NUMBER.finditer(sentence):
             value = match.group(1)

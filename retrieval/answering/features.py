@@ -571,5 +571,5 @@ class Describer:
         if q.kind in SPECIFIC_KINDS + ("name",):
             candidate.fact = sighting.fact = find_fact(
                 q.kind, sighting.text, fold(q.text), q.numbers, q.unit, [fold(t.lstrip(ACCENT_MARK)) for t in q.content],
-                strict_unit=not q.english, money=q.money)
+                strict_unit=not q.english, money=q.money, label=q.label)
         CANDIDATE.compute("sentence", sighting, candidate.values)

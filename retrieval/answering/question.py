@@ -126,6 +126,7 @@ class Question:
     yes_no: bool = False  # "… có phải … không?", "… được … không?": the clause that settles it answers
     ordinals: list[tuple[str, str]] = field(default_factory=list)  # ("33", "giao") from "Ngoại giao lần thứ 33"
     money: bool = False  # a figure question about an amount of money, with no unit named after "bao nhiêu"
+    label: str = ""  # folded word before "mấy" that names the figure ("bậc mấy?" is answered "bậc 4")
 
 
 def analyze(raw: str) -> Question:
@@ -206,9 +207,21 @@ def analyze(raw: str) -> Question:
                 for m in re.finditer(r"(\w+)\s+(?:lan\s+)?thu\s+(\d+)\b", folded) if m.group(1) != "lan"]
     money = kind == "number" and not unit and not english and bool(
         _MONEY.search(lowered) if accented else _MONEY_FOLDED.search(folded))
+    # "chuyển vào bậc mấy?", "lương loại mấy?": no unit after "mấy"; the word before it names the figure.
+    label = match.group(1) if kind == "number" and not unit and not english and \
+        (match := re.search(r"\b(\w+)\s+may\b", folded)) and match.group(1) not in _FOLDED_STOPWORDS else ""
     return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
                     list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list, yes_no, ordinals,
-                    money)
+                    money, label)
+
+
+def _unexpandable(word: str) -> bool:
+    """An abbreviation we cannot expand ("KH&CN", "QLDA", "TTĐT"): the document may write it in full,
+    so it is not checked in the text, and it ends the name around it ("Bộ KH&CN", "Cổng TTĐT Chính phủ":
+    "Chính phủ" is still a name the document must hold)."""
+    letters = word.replace("&", "").replace(".", "")
+    return len(letters) >= 2 and letters.isalpha() and letters.isupper() and \
+        fold(word).strip(".") not in _FOLDED_ABBREVIATION_KEYS
 
 
 def _entities(text: str) -> list[list[str]]:
@@ -218,7 +231,7 @@ def _entities(text: str) -> list[list[str]]:
     runs: list[list[str]] = []
     current: list[str] = []
     for word in words:
-        if word[:1].isupper():
+        if word[:1].isupper() and not _unexpandable(word):
             current.append(word)
             continue
         if current:

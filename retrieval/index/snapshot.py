@@ -12,6 +12,7 @@ from typing import cast
 import numpy as np
 
 from knowledge.models import search_text
+from retrieval.index.initialisms import Initialisms
 from retrieval.index.lexical import BM25Index
 
 _serials = itertools.count(1)
@@ -78,6 +79,11 @@ class Snapshot:
     first_sentence: list[int] = field(default_factory=list)  # per passage, its first sentence index
     rows_of: dict[str, list[int]] = field(default_factory=dict)  # live document -> its passages
     serial: int = field(default_factory=lambda: next(_serials))  # differs for every snapshot built
+
+    @cached_property
+    def initialisms(self) -> Initialisms:
+        """What the live passages spell out for an abbreviation (built on first use)."""
+        return Initialisms([p.text for p in self.passages if p.chunk_id])
 
     def sentences_of(self, passage: int) -> range:
         return range(self.first_sentence[passage], self.first_sentence[passage + 1])
