@@ -152,7 +152,8 @@ def _heading_at(line: str) -> tuple[str, str] | None:
             tail = rest.lstrip(" *")
             if not tail or tail[0] in ":|" or (tail[0] in ".-–" and len(tail) > 1):
                 return key, tail.lstrip(":|.-–* ").strip()
-            if rest[:1] != " " and rest[:1].isalnum() and rest[:1].isupper():  # glued: "Lĩnh vựcThuế"
+            # glued: "Lĩnh vựcThuế", "Số quyết định5568/QĐ-BCA" (no word runs on into a capital or a digit)
+            if rest[:1] != " " and rest[:1].isalnum() and (rest[:1].isupper() or rest[:1].isdigit()):
                 return key, rest.strip()
             if key in ("ways", "dossier", "basis", "steps") and len(stripped) < len(heading) + 4:
                 return key, ""

@@ -72,3 +72,14 @@ def test_a_figure_named_before_may_is_answered_with_its_name():
     fact = find_fact(q.kind, sentence, q.text, q.numbers, q.unit, q.content, label=q.label)
     assert fact is not None and fact.text == "bậc 3"
     assert analyze("Hộ chiếu dùng được mấy năm?").label == ""  # the unit follows: "05 năm"
+
+
+def test_how_many_people_is_answered_by_a_count_of_people_not_of_years():
+    from retrieval.answering.question import analyze
+
+    q = analyze("Hiện nay có bao nhiêu người nước ngoài được cấp thẻ thường trú?")
+    assert q.unit[:1] == ["nguoi"]
+    assert find_fact(q.kind, "Định kỳ 10 năm một lần, người nước ngoài thường trú phải đổi thẻ.",
+                     q.text, q.numbers, q.unit, q.content) is None
+    fact = find_fact(q.kind, "Năm 2025 có 5.200 người nước ngoài được cấp thẻ thường trú.", q.text, q.numbers, q.unit, q.content)
+    assert fact is not None and fact.text.startswith("5.200 người")

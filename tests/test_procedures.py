@@ -76,6 +76,7 @@ def test_one_record_per_procedure_document_whatever_its_form(rendered, form):
     assert any("25/2018/QH14" in v.text for v in record.basis)
     assert any("31/2019/NĐ-CP" in v.text for v in record.basis)
     assert record.fields["agency"].text == "Thanh tra Quân đoàn"
+    assert record.fields["decision"].text == "123/QĐ-BQP"  # glued, the value starts with a digit: "Số quyết định123/QĐ-BQP"
     assert record.fields["address"].text == "Trụ sở tiếp công dân của Quân đoàn"
     assert record.fields["result"].text.startswith("Kết luận nội dung tố cáo")
     # every value keeps the line or cell it came from

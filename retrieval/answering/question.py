@@ -53,6 +53,7 @@ _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
 _YES_NO = re.compile(r"\b(?:co|duoc|phai|la)\b.*\b(?:khong|chua)\s*\W*$|\b(?:hay khong|dung khong|phai khong)\b")
 _UNIT_SYNONYMS = {"tieng": "gio"}  # "mấy tiếng" counts hours, which texts write "giờ"
 _TIME_UNITS = {"ngay", "thang", "nam", "gio", "phut", "tuan", "lan"}
+_COUNTED = _TIME_UNITS | {"nguoi"}  # function words elsewhere, what is counted after "bao nhiêu"
 _GENERIC_COUNTERS = {"diem", "noi", "van", "loai", "muc", "cai", "y", "phan"}
 # "bị phạt tiền bao nhiêu?", "phụ cấp … bao nhiêu?": an amount of money is asked, so only a figure in
 # a currency answers (not "24 giờ" or "02 bộ"). Written words with accents; without accents only
@@ -182,7 +183,7 @@ def analyze(raw: str) -> Question:
         for word, as_written in zip(folded_words, typed if len(typed) == len(folded_words) else folded_words):
             # Unaccented, "co" right after "bao nhiêu"/"số" is "cơ (quan)", never the verb "có".
             is_stop = as_written in _STOPWORDS if accented else (word in _FOLDED_STOPWORDS and word != "co")
-            is_stop = is_stop and word not in _TIME_UNITS  # "bao nhiêu ngày" counts days
+            is_stop = is_stop and word not in _COUNTED  # "bao nhiêu ngày" counts days, "bao nhiêu người" people
             if is_stop or word in ("duoc", "da"):
                 break
             word = _UNIT_SYNONYMS.get(word, word)
