@@ -274,3 +274,13 @@ def test_a_long_list_is_cut_at_the_reply_limit_with_a_count_of_the_rest(tmp_path
                                   f"thực hiện)")
     assert len(answer.records) == 40 and len(answer.citations) == len(shown)
     assert fold(answer.answer.split("\n")[0]) == "tai lieu hien co 40 thu tuc khong mat phi, le phi:"
+
+
+def test_how_is_a_question_word_and_a_card_is_a_name_word():
+    from retrieval.answering.procedures import read_question
+
+    assert "the" not in read_question("Các bước gia hạn tạm trú cho người nước ngoài thế nào?").words
+    assert "the" not in read_question("dang ky tai khoan dien tu le phi the nao",
+                                      accented="đăng ký tài khoản điện tử lệ phí thế nào").words
+    assert "the" in read_question("Cấp thẻ thường trú cần giấy tờ gì?").words  # "thẻ": a card, part of the name
+    assert "the" in read_question("Được cấp thẻ nào?").words

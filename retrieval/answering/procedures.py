@@ -176,9 +176,12 @@ def read_question(text: str, accented: str = "") -> ProcedureQuestion:
     if "address" in fields and "agency" in fields:
         fields.remove("agency")
     residue = folded
-    for a, b in sorted(spans, reverse=True):
-        if b - a <= 40:  # a cue, not a cue around the procedure's name ("nộp … ở đâu")
-            residue = residue[:a] + " " + residue[b:]
+    # "thế nào" asks how; folded it is "the nao", and "thẻ" (a card) names procedures: only the
+    # accents (typed, or put back) tell them apart.
+    asking = [m.span() for m in re.finditer(r"\bthế nào\b", lowered)
+              if not any(a < m.end() and m.start() < b for a, b in spans)] if lowered else []
+    for a, b in sorted([s for s in spans if s[1] - s[0] <= 40] + asking, reverse=True):
+        residue = residue[:a] + " " + residue[b:]  # a cue, not a cue around the procedure's name ("nộp … ở đâu")
     codes = _CODE.findall(folded)
     residue = _CODE.sub(" ", residue)
     words = _tokens(residue)  # question words a name lacks count against it unless _STOP or _FIELD_WORDS
