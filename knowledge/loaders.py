@@ -261,9 +261,14 @@ def _image_pages(images: list[bytes], on_page=None) -> Reading:
     return Reading(pages, result, len(frames))
 
 
+# What opens a block of its own: a capital, "(" (a note: "(Điều 16 Luật số …)"), a clause "1. ",
+# a point "a) " or a bullet.
+_OPENS_BLOCK = re.compile(r"^(?:\(|\d{1,2}[.)]\s|[a-zđ]\)\s|[-–•]\s)")
+
+
 def _join_wrapped_lines(page: str) -> str:
     """PDF lines wrap inside paragraphs: join a line to the next unless it ends a sentence, or it
-    is clearly shorter than the page's lines and the next starts with a capital (a heading or a
+    is clearly shorter than the page's lines and the next opens a block (a heading or a
     paragraph's last line; a wrapped line is nearly full width)."""
     lines = [line.strip() for line in page.split("\n")]
     width = max((len(line) for line in lines), default=0)
@@ -271,7 +276,7 @@ def _join_wrapped_lines(page: str) -> str:
     for line, following in zip(lines, lines[1:] + [""]):
         out.append(line)
         if (not following or not line or re.search(r"[.!?:;”\"]$", line)
-                or (len(line) < 0.85 * width and following[:1].isupper())):
+                or (len(line) < 0.85 * width and (following[:1].isupper() or _OPENS_BLOCK.match(following)))):
             out.append("\n")
         else:
             out.append(" ")

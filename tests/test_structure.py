@@ -147,3 +147,27 @@ def test_a_compendium_article_is_cited_by_its_code_and_the_article_it_was_taken_
     assert "nội dung liên quan" not in text and "có hiệu lực thi hành" not in text
     assert "thỏa thuận bằng văn bản của cha mẹ." in article and article.startswith("1. Trẻ em")
     assert not any(place.startswith("Điều 15,") or place == "Điều 15" for place in places)
+
+
+def test_a_compendium_printed_to_pdf_keeps_its_articles_and_their_sources(tmp_path):
+    from fpdf import FPDF
+
+    from knowledge.loaders import load_file
+    from training.render_procedures import FONT
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("DejaVu", "", FONT)
+    pdf.set_font("DejaVu", size=11)
+    for line in COMPENDIUM.replace("# ", "").split("\n"):
+        if line.strip():
+            pdf.multi_cell(0, 5, line.strip(), new_x="LMARGIN", new_y="NEXT")  # long lines wrap as printed
+        else:
+            pdf.ln(3)
+    path = tmp_path / "quoc-tich-viet-nam.pdf"
+    pdf.output(str(path))
+    places = {location(c.heading): c.text for c in chunk_document(load_file(path))}
+    # The short heading line is not run into the source line after it, nor that into clause 1.
+    article = places["Điều 15.6.LQ.16 (Điều 16 Luật số 24/2008/QH12)"]
+    assert article.startswith("1. Trẻ em") and "có hiệu lực thi hành" not in article
+    assert "2 năm" in places["Điều 9 Thông tư số 02/2020/TT-BTP"]
