@@ -1,14 +1,15 @@
 """What the held documents spell out for an abbreviation: "KTNV" is whatever four-word phrase with
 those initials they use most ("kỹ thuật nghiệp vụ", 126 times in a decree that also says "KTNV"
-never). Built from a snapshot's passages on first use (one letter per word: about 40 ms for
-100,000 words), so an admin's new abbreviation-heavy guidance is understood from its next question."""
+never). Built from a snapshot's passages on first use, each passage's letters kept with it (one
+letter per word: about 40 ms for 100,000 words, once), so an admin's new abbreviation-heavy
+guidance is understood from its next question."""
 from __future__ import annotations
 
 import bisect
 import re
 import threading
 from collections import Counter
-from functools import cached_property
+from typing import Callable
 
 from vietnamese.abbreviations import WORD, initials
 from vietnamese.text import fold_keeping_length
@@ -17,18 +18,26 @@ MIN_USES = 3  # a phrase seen fewer times is chance ("don vi co" for "DVC" in a 
 MIN_SHARE = 0.4  # of all phrases with those initials, so the reading is the documents' own
 
 
+def letters_of(text: str) -> str:
+    """One letter per word of a passage: what Initialisms searches (a passage keeps it, so a new
+    snapshot costs only its new passages)."""
+    return initials(WORD.findall(fold_keeping_length(text)))
+
+
 class Initialisms:
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str], letters: list[str] | None = None,
+                 literal: Callable[[str], int] | None = None) -> None:
+        """`literal`: how often the documents write an abbreviation as it is (by default counted
+        in `texts`; a snapshot asks its lexical index instead)."""
         self._texts = texts
+        self._literal = literal or self._count_written
+        letters = letters if letters is not None else [letters_of(text) for text in texts]
         self._offsets: list[int] = []
-        parts = []
         position = 0
-        for text in texts:
-            letters = initials(WORD.findall(fold_keeping_length(text)))
+        for part in letters:
             self._offsets.append(position)
-            parts.append(letters + " ")  # a space: no phrase runs from one passage into the next
-            position += len(letters) + 1
-        self._stream = "".join(parts)
+            position += len(part) + 1
+        self._stream = " ".join(letters) + " "  # a space: no phrase runs from one passage into the next
         self._found: dict[str, str | None] = {}
         self._lock = threading.Lock()
 
@@ -39,15 +48,14 @@ class Initialisms:
         with self._lock:
             if written not in self._found:
                 phrase, uses = self._spell(key)
-                literal = re.compile(r"(?<![\w&])" + re.escape(written) + r"(?![\w&])", re.IGNORECASE)
-                if phrase and len(literal.findall(self._joined)) >= uses:
+                if phrase and self._literal(written) >= uses:
                     phrase = None
                 self._found[written] = phrase
             return self._found[written]
 
-    @cached_property
-    def _joined(self) -> str:
-        return "\n".join(self._texts)
+    def _count_written(self, written: str) -> int:
+        pattern = re.compile(r"(?<![\w&])" + re.escape(written) + r"(?![\w&])", re.IGNORECASE)
+        return sum(len(pattern.findall(text)) for text in self._texts)
 
     def _spell(self, key: str) -> tuple[str | None, int]:
         folded_of: dict[int, tuple[str, list[tuple[int, int]]]] = {}

@@ -228,6 +228,10 @@ class BM25Index:
         return True
 
     # -- reading --------------------------------------------------------------------------------
+    def frequency(self, token: str) -> int:
+        """How many live rows hold the token."""
+        return self._frequency(token)
+
     def _frequency(self, token: str) -> int:
         total = 0
         for segment in self._segments:

@@ -12,7 +12,9 @@ from typing import cast
 import numpy as np
 
 from knowledge.models import search_text
-from retrieval.index.initialisms import Initialisms
+from retrieval.index.initialisms import Initialisms, letters_of
+from vietnamese.abbreviations import WORD
+from vietnamese.text import fold
 from retrieval.index.lexical import BM25Index
 
 _serials = itertools.count(1)
@@ -55,6 +57,11 @@ class Passage:
         """What it is found by (its BM25 row, its vector, the answerer's context)."""
         return search_text(self.document["title"], self.heading, self.text)
 
+    @cached_property
+    def letters(self) -> str:
+        """The first letter of each of its words, for the abbreviations the documents spell out."""
+        return letters_of(self.text)
+
 
 @dataclass
 class Sentence:
@@ -83,7 +90,11 @@ class Snapshot:
     @cached_property
     def initialisms(self) -> Initialisms:
         """What the live passages spell out for an abbreviation (built on first use)."""
-        return Initialisms([p.text for p in self.passages if p.chunk_id])
+        live = [p for i, p in enumerate(self.passages) if self.by_chunk_id.get(p.chunk_id) == i]
+        index = cast(BM25Index, self.sentence_index)
+        # "GDP", "KTNV", "KH&CN" as the lexical index holds them: a token, or a bigram of tokens.
+        literal = lambda written: index.frequency("_".join(WORD.findall(fold(written))))  # noqa: E731
+        return Initialisms([p.text for p in live], [p.letters for p in live], literal)
 
     def sentences_of(self, passage: int) -> range:
         return range(self.first_sentence[passage], self.first_sentence[passage + 1])
