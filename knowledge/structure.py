@@ -77,7 +77,8 @@ def _rank(line: str, headings: dict[str, int], stack: list[tuple[int, str]]) -> 
 def _is_title_line(line: str, headings: dict[str, int]) -> bool:
     """The line after a bare "Điều 1." or "Chương I" that names it ("Phạm vi điều chỉnh")."""
     return (0 < len(line) <= MAX_LABEL_CHARS and not ITEM_START.match(line) and line not in headings
-            and not _ENDS_SENTENCE.search(line) and not any(p.match(line) for _, p in _STRUCTURAL))
+            and not _ENDS_SENTENCE.search(line) and not any(p.match(line) for _, p in _STRUCTURAL)
+            and not _ORIGIN.match(line))  # a compendium's bare "Điều 15.6.TL.1.7." has no title: its source follows
 
 
 def _short_article_end(lines: list[str], spans: list[tuple[int, int]], start: int, headings: dict[str, int],

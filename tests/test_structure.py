@@ -133,6 +133,12 @@ Người xin nhập quốc tịch phải biết tiếng Việt đủ để hòa 
 (Điều 9 Thông tư số 02/2020/TT-BTP, có hiệu lực thi hành kể từ ngày 08/04/2020)
 
 Chứng chỉ trình độ tiếng Việt có giá trị trong thời hạn 2 năm.
+
+Điều 15.6.TL.1.7.
+
+(Điều 7 Thông tư liên tịch số 09/1998/TTLT-BGDĐT-BTP, có hiệu lực thi hành kể từ ngày 01/01/1999)
+
+Giấy chứng nhận trình độ tiếng Việt do trường đại học cấp.
 """
 
 
@@ -147,6 +153,8 @@ def test_a_compendium_article_is_cited_by_its_code_and_the_article_it_was_taken_
     assert "nội dung liên quan" not in text and "có hiệu lực thi hành" not in text
     assert "thỏa thuận bằng văn bản của cha mẹ." in article and article.startswith("1. Trẻ em")
     assert not any(place.startswith("Điều 15,") or place == "Điều 15" for place in places)
+    # A bare code has no title line: the line after it is its source.
+    assert "trường đại học" in places["Điều 15.6.TL.1.7 (Điều 7 Thông tư liên tịch số 09/1998/TTLT-BGDĐT-BTP)"]
 
 
 def test_a_compendium_printed_to_pdf_keeps_its_articles_and_their_sources(tmp_path):
