@@ -33,3 +33,14 @@ def test_words_it_does_not_know_are_kept_as_typed():
 
 def test_a_sentence_end_is_modelled():
     assert restorer().restore("quy che ban hanh ngay nao").endswith("ngày nào")
+
+
+def test_the_held_documents_spelling_is_weighed_in():
+    from retrieval.answering.diacritics import DiacriticRestorer, HeldForms
+
+    restorer = DiacriticRestorer.load()
+    assert restorer.restore("cap ho chieu mat bao lau").startswith("cấp hỗ chiều")  # the counts alone
+    passports = HeldForms(lambda form: {"hộ": 40, "chiếu": 40}.get(form, 0))  # guidance on passports
+    assert restorer.restore("cap ho chieu mat bao lau", passports).startswith("cấp hộ chiếu")
+    silent = HeldForms(lambda form: 0)  # documents that never use the word say nothing
+    assert restorer.restore("cap ho chieu mat bao lau", silent) == restorer.restore("cap ho chieu mat bao lau")

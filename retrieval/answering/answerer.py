@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 
+from typing import cast
+
 import numpy as np
 
 from knowledge.markup import ITEM_START, is_list
@@ -17,10 +19,11 @@ from knowledge.structure import CLAUSE, location
 from vietnamese.abbreviations import coined_abbreviations
 from vietnamese.english import looks_english
 from vietnamese.text import fold, has_diacritics
-from retrieval.answering.diacritics import DiacriticRestorer
+from retrieval.answering.diacritics import DiacriticRestorer, HeldForms
 from retrieval.answering.facts import with_unit
 from retrieval.answering.features import Candidate, Describer, evidence, read_candidates
 from retrieval.index.knowledge_base import KnowledgeBase
+from retrieval.index.lexical import ACCENT_MARK, BM25Index
 from knowledge.answers import MAX_ANSWER_CHARS, Answer, Citation
 from retrieval.answering.question import Question, analyze
 from retrieval.answering.reader import Reader
@@ -71,6 +74,8 @@ class Answerer:
         self._model = model
         self._reader = reader
         self._restorer: DiacriticRestorer | None = None
+        # The held documents' spelling for the restorer, and questions restored with it, per snapshot.
+        self._held: tuple[int, HeldForms, dict[str, str]] | None = None
         self.describer = Describer()
 
     @property
@@ -99,12 +104,24 @@ class Answerer:
         """The question's dense vector. One typed without accents is embedded with its accents put
         back: e5 reads bare Vietnamese as another, rarer text (`retrieval.answering.diacritics`)."""
         question = self.expanded(question)
-        text = question if looks_english(question) else self.restorer.restore(question)
-        return self.kb.embeddings.embed_query(text)
+        return self.kb.embeddings.embed_query(self.reading_text(question))
 
     def reading_text(self, question: str) -> str:
-        """The question as the reader reads it: with its accents put back, as for the vector."""
-        return question if looks_english(question) else self.restorer.restore(question)
+        """The question as the reader reads it: with its accents put back, as for the vector, the
+        held documents' own spelling weighed in ("ho chieu" is "hộ chiếu" where they say so)."""
+        if looks_english(question) or has_diacritics(question):
+            return question
+        snapshot = self.kb.snapshot()
+        if self._held is None or self._held[0] != snapshot.serial:
+            index = cast(BM25Index, snapshot.sentence_index)
+            self._held = (snapshot.serial, HeldForms(lambda form: index.frequency(ACCENT_MARK + form)), {})
+        _, held, restored = self._held
+        text = restored.get(question)
+        if text is None:
+            if len(restored) > 1024:  # a question asked again is not decoded again
+                restored.clear()
+            text = restored[question] = self.restorer.restore(question, held)
+        return text
 
     @property
     def reader(self) -> Reader | None:
