@@ -40,6 +40,7 @@ _STRUCTURAL = [
 ARTICLE_RANK = 4
 MAX_LIST_CHARS = 1400  # a list longer than this is cut into passages anyway
 _ARTICLE_LABEL = re.compile(r"^\S+\s+" + ARTICLE_NUMBER)
+_CITED_ARTICLE = re.compile(r"^\S+\s+" + ARTICLE_NUMBER + r"(?:\s+\([^)]*\))?")  # with its source, if any
 _BARE_LABEL = re.compile(r"^(?:PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục|ĐIỀU|Điều)\s+\S+\s*[.:]?$")
 CLAUSE = re.compile(r"^(\d{1,2})\.\s+\S")  # "1. …": a clause (khoản) of an article
 _ENDS_SENTENCE = re.compile(r"[.;!?…]\s*$")
@@ -195,8 +196,8 @@ def location(heading: str, before: str = "") -> str:
         return f"{place}, {parts[-1]}" if place else parts[-1]
     article = next((p for p in reversed(parts) if _STRUCTURAL[3][1].match(p) or _SOURCED_LABEL.match(p)), "")
     if article:
-        found = re.match(r"^\S+\s+" + ARTICLE_NUMBER + r"(?:\s+\([^)]*\))?", article)
-        number = article if _SOURCED_LABEL.match(article) or not found else found.group(0)
+        cited = _CITED_ARTICLE.match(article)  # always, for an article heading
+        number = article if _SOURCED_LABEL.match(article) or cited is None else cited.group(0)
         clause = next((p for p in parts if p.startswith("khoản ")), "")
         numbers = [m.group(1) for line in before.split("\n") if (m := CLAUSE.match(line.strip()))] if not clause else []
         clause = clause or (f"khoản {numbers[-1]}" if numbers else "")

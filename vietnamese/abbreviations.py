@@ -55,7 +55,6 @@ def procedure_words(text: str) -> list[str]:
 # Typed in capitals, or in lower case when it has no vowel, which no Vietnamese syllable lacks
 # ("vtvl", "csdl"); two letters are too ambiguous to spell out.
 _COINED = re.compile(r"(?<![\w&])([A-ZĐ]{2,}(?:&[A-ZĐ]+)?|[b-df-hj-np-tv-xzđ]{3,})(?![\w&])")
-WORD = re.compile(r"[^\W\d_]+")
 
 
 def coined_abbreviations(text: str) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from functools import lru_cache
 # The five tone marks as combining characters; vowel-quality marks (â, ơ, ư, ă) are kept apart.
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 VOWELS = set("aăâeêioôơuưy")
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+WORD = re.compile(r"[^\W\d_]+")  # a word: letters only (a syllable, an abbreviation)
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]")
 
 
@@ -42,7 +42,7 @@ def normalize(text: str) -> str:
     """NFC, one tone-mark placement, no control characters; line breaks kept."""
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return _WORD.sub(lambda m: _retone_syllable(m.group(0)), text)
+    return WORD.sub(lambda m: _retone_syllable(m.group(0)), text)
 
 
 class _Folding(dict):

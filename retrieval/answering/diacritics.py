@@ -20,10 +20,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from vietnamese.text import fold, has_diacritics
+from vietnamese.text import WORD, fold, has_diacritics
 
 TABLE = Path(__file__).resolve().parent.parent / "weights" / "diacritics.json.gz"
-WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 BREAK = re.compile(r"[.,;:!?()\[\]\"“”\n]")  # punctuation ends the context of the word before it
 START, END = "<s>", "</s>"  # a run's edges, counted as words so that a run's ends are modelled
 BIGRAM_WEIGHT = 0.8  # interpolation with the unigram probability (Jelinek–Mercer)
@@ -44,11 +43,14 @@ class HeldForms:
         self._bonus: dict[str, float] = {}
 
     def bonus(self, form: str, forms: list[str]) -> float:
+        """`form`'s weight among `forms`, the accented forms of one bare syllable (all of them
+        counted once, the first time any is asked)."""
         if form not in self._bonus:
             counts = {f: self.frequency(f) for f in forms}
             total = sum(counts.values())
-            self._bonus[form] = HELD_WEIGHT * math.log((counts[form] + 0.5) / (total + 0.5 * len(forms))) \
-                if total >= HELD_MIN and len(forms) > 1 else 0.0
+            for each, count in counts.items():
+                self._bonus[each] = HELD_WEIGHT * math.log((count + 0.5) / (total + 0.5 * len(forms))) \
+                    if total >= HELD_MIN and len(forms) > 1 else 0.0
         return self._bonus[form]
 
 

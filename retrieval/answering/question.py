@@ -209,8 +209,8 @@ def analyze(raw: str) -> Question:
     money = kind == "number" and not unit and not english and bool(
         _MONEY.search(lowered) if accented else _MONEY_FOLDED.search(folded))
     # "chuyển vào bậc mấy?", "lương loại mấy?": no unit after "mấy"; the word before it names the figure.
-    label = match.group(1) if kind == "number" and not unit and not english and \
-        (match := re.search(r"\b(\w+)\s+may\b", folded)) and match.group(1) not in _FOLDED_STOPWORDS else ""
+    named = re.search(r"\b(\w+)\s+may\b", folded) if kind == "number" and not unit and not english else None
+    label = named.group(1) if named and named.group(1) not in _FOLDED_STOPWORDS else ""
     return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
                     list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list, yes_no, ordinals,
                     money, label)

@@ -11,8 +11,8 @@ import threading
 from collections import Counter
 from typing import Callable
 
-from vietnamese.abbreviations import WORD, initials
-from vietnamese.text import fold_keeping_length
+from vietnamese.abbreviations import initials
+from vietnamese.text import WORD, fold_keeping_length
 
 MIN_USES = 3  # a phrase seen fewer times is chance ("don vi co" for "DVC" in a short text)
 MIN_SHARE = 0.4  # of all phrases with those initials, so the reading is the documents' own

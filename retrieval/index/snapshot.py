@@ -13,8 +13,7 @@ import numpy as np
 
 from knowledge.models import search_text
 from retrieval.index.initialisms import Initialisms, letters_of
-from vietnamese.abbreviations import WORD
-from vietnamese.text import fold
+from vietnamese.text import WORD, fold
 from retrieval.index.lexical import BM25Index
 
 _serials = itertools.count(1)
