@@ -138,3 +138,11 @@ def test_an_abbreviation_that_cannot_be_checked_does_not_pin_the_name_around_it(
     assert analyze("Trong bao lâu phải gửi Bộ KH&CN?").entities == [["bo"]]
     assert analyze("Cổng TTĐT Chính phủ còn làm nhiệm vụ cũ không?").entities[-1] == ["chinh"]
     assert analyze("Hội nghị tại Osaka năm 2019").entities == [["osaka"]]
+
+
+def test_a_date_in_figures_is_written_out_as_decrees_write_it():
+    from vietnamese.dates import written_out
+    assert written_out("26/06/2026") == "ngày 26 tháng 6 năm 2026"
+    assert written_out("ngày 5/3/2026") == "ngày 05 tháng 3 năm 2026"  # a day below 10 keeps its zero
+    assert written_out("13/2/2026") == "ngày 13 tháng 02 năm 2026"  # so do January and February
+    assert written_out("tháng 7/2026") == "tháng 7/2026" and written_out("31/13/2026") == "31/13/2026"

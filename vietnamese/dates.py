@@ -126,6 +126,21 @@ def as_document_date(parts: DateParts) -> str:
     return f"{parts.day:02d}/{parts.month:02d}/{parts.year:04d}"
 
 
+_WHOLE_FIGURES = re.compile(r"(?:ngày\s+)?" + NUMERIC_DATE, re.IGNORECASE)
+
+
+def written_out(text: str) -> str:
+    """A whole date in figures ("26/06/2026", "ngày 5/3/2026") as Vietnamese official documents
+    write it out, where a day below 10 and the months 1 and 2 keep a leading zero (Nghị định
+    30/2020/NĐ-CP): "ngày 26 tháng 6 năm 2026", "ngày 05 tháng 3 năm 2026", "ngày 13 tháng 02 năm
+    2026". Any other text comes back as it is."""
+    match = _WHOLE_FIGURES.fullmatch(text.strip())
+    if not match or not (parts := parts_of(match)).valid:
+        return text
+    day, month = f"{parts.day:02d}", f"{parts.month:02d}" if parts.month in (1, 2) else str(parts.month)
+    return f"ngày {day} tháng {month} năm {parts.year}"
+
+
 def _forms(parts: DateParts) -> list[str]:
     """One date in its canonical forms, without leading zeros: "1/7/2026", "1/7", "7/2026"."""
     day, month, year = (None if part is None else str(part) for part in parts)

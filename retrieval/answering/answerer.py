@@ -17,6 +17,7 @@ import numpy as np
 from knowledge.markup import ITEM_START, is_list
 from knowledge.structure import CLAUSE, location
 from vietnamese.abbreviations import coined_abbreviations
+from vietnamese.dates import written_out
 from vietnamese.english import looks_english
 from vietnamese.text import fold, has_diacritics
 from retrieval.answering.diacritics import DiacriticRestorer, HeldForms
@@ -248,6 +249,8 @@ class Answerer:
             return ""
         text = self.describer.evidence_text(snapshot, candidate.index)
         fact = with_unit(text, candidate.fact) if q.kind == "number" else candidate.fact.text
+        if q.kind == "date":  # "26/06/2026" read out as the text of a decree writes it; the quote keeps the figures
+            fact = written_out(fact)
         return _shorten(fact, MAX_LEAD_CHARS)
 
     def _place(self, snapshot: Snapshot, candidate: Candidate) -> tuple[str, str]:
