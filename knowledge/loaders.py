@@ -307,8 +307,11 @@ def _docx_text(data: bytes) -> tuple[str, dict[str, int]]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    from knowledge.docx_numbering import BULLET, Numbering
+
     lines: list[str] = []
     headings: dict[str, int] = {}
+    numbering = Numbering(document)
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
@@ -317,11 +320,15 @@ def _docx_text(data: bytes) -> tuple[str, dict[str, int]]:
             if not text:
                 continue
             style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
-            numbered = block.pPr is not None and block.pPr.numPr is not None  # a list without a list style
+            label = numbering.label(paragraph)  # "2.", "Điều 3.", "b)": Word draws it, the text lacks it
+            if label == BULLET or (not label and "list" in style):
+                text = "- " + text
+            elif label:
+                text = f"{label} {text}"
             level = re.match(r"^(?:heading|title)\s*(\d?)", style)
             if level:
                 headings.setdefault(text, int(level.group(1) or 1))
-            lines.append(("- " + text) if "list" in style or numbered else text)
+            lines.append(text)
         elif tag == "tbl":
             rows = []
             for row in Table(block, document).rows:

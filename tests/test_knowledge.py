@@ -127,3 +127,59 @@ def test_sentence_splitter_respects_abbreviations():
     document = Document(source="t.txt", text="Phó Chủ tịch UBND TP. Đà Nẵng đưa ra 5 kiến nghị. Ông Minh nhấn mạnh điều đó.")
     sentences = [document.text[a:b] for c in chunk_document(document) for a, b in c.sentences]
     assert sentences == ["Phó Chủ tịch UBND TP. Đà Nẵng đưa ra 5 kiến nghị.", "Ông Minh nhấn mạnh điều đó."]
+
+
+def _auto_numbered_docx() -> bytes:
+    """A guidance note typed in Word: its articles, clauses and points numbered by Word's lists
+    (numbering.xml), so "Điều 2.", "1." and "b)" are nowhere in the paragraphs' text."""
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="Điều %1."/></w:lvl>'
+        '</w:abstractNum>'))
+    numbering.insert(1, parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="91">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="lowerLetter"/><w:lvlText w:val="%2)"/></w:lvl>'
+        '</w:abstractNum>'))
+    for num_id, abstract in ((90, 90), (91, 91), (92, 91)):
+        numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{abstract}"/></w:num>'))
+
+    def numbered(text: str, num_id: int, level: int = 0, style: str | None = None) -> None:
+        paragraph = document.add_paragraph(text, style=style)
+        paragraph._p.get_or_add_pPr().insert(0, parse_xml(
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+    document.add_paragraph("Hướng dẫn đón đoàn khách nước ngoài", style="Title")
+    numbered("Phạm vi áp dụng", 90, style="Heading 2")
+    document.add_paragraph("Hướng dẫn này áp dụng cho các sở, ban, ngành của tỉnh.")
+    numbered("Hồ sơ đề nghị đón đoàn", 90, style="Heading 2")
+    numbered("Hồ sơ gồm:", 91)
+    numbered("Công văn đề nghị của cơ quan chủ trì;", 91, 1)
+    numbered("Danh sách thành viên đoàn.", 91, 1)
+    numbered("Hồ sơ gửi Sở Ngoại vụ trước 10 ngày làm việc.", 91)
+    numbered("Hiệu lực", 90, style="Heading 2")
+    numbered("Hướng dẫn có hiệu lực từ ngày ký.", 92)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_word_auto_numbering_is_read_as_the_page_shows_it():
+    from knowledge.chunking import chunk_document
+    from knowledge.structure import location
+
+    document = load_bytes(_auto_numbered_docx(), "huong-dan.docx")
+    for line in ("Điều 2. Hồ sơ đề nghị đón đoàn", "1. Hồ sơ gồm:", "a) Công văn đề nghị", "b) Danh sách thành viên",
+                 "2. Hồ sơ gửi Sở Ngoại vụ", "Điều 3. Hiệu lực", "1. Hướng dẫn có hiệu lực"):
+        assert line in document.text, line  # a new list instance counts from its start again
+    chunks = chunk_document(document)
+    deadline = next(c for c in chunks if "10 ngày làm việc" in c.text)
+    assert location(deadline.heading, deadline.text[:deadline.text.index("10 ngày")]) == "Điều 2, khoản 2"
