@@ -341,6 +341,25 @@ def _docx_text(data: bytes) -> tuple[str, dict[str, int]]:
     return "\n".join(lines), headings
 
 
+def _list_label(item) -> str:
+    """What a browser draws before a list item: "3." in an ordered list (its start and type
+    honoured; letters as legal points are written, "b)"), "-" otherwise."""
+    parent = item.parent
+    if parent is None or parent.name != "ol":
+        return "-"
+    siblings = [li for li in parent.find_all("li", recursive=False)]
+    start = str(parent.get("start") or "1")
+    position = (int(start) if start.lstrip("-").isdigit() else 1) + siblings.index(item)
+    value = str(item.get("value") or "")
+    if value.isdigit():
+        position = int(value)
+    kind = str(parent.get("type") or "1")
+    if kind in ("a", "A") and 1 <= position <= 26:
+        letter = chr(ord("a") + position - 1)
+        return f"{letter.upper() if kind == 'A' else letter})"
+    return f"{position}."
+
+
 def _html_text(data: bytes) -> tuple[str, str, dict[str, int]]:
     from bs4 import BeautifulSoup
 
@@ -378,7 +397,7 @@ def _html_text(data: bytes) -> tuple[str, str, dict[str, int]]:
         else:
             text = element.get_text(" ", strip=True)
         if element.name == "li" and text:
-            text = "- " + text
+            text = f"{_list_label(element)} {text}"
         if element.name in ("h1", "h2", "h3", "h4") and text:
             headings.setdefault(text, int(element.name[1]))
         if text:

@@ -183,3 +183,17 @@ def test_word_auto_numbering_is_read_as_the_page_shows_it():
     chunks = chunk_document(document)
     deadline = next(c for c in chunks if "10 ngày làm việc" in c.text)
     assert location(deadline.heading, deadline.text[:deadline.text.index("10 ngày")]) == "Điều 2, khoản 2"
+
+
+def test_an_html_ordered_list_keeps_the_numbers_a_browser_shows():
+    from knowledge.chunking import chunk_document
+    from knowledge.structure import location
+
+    page = """<html><body><article><h1>Quy chế đón đoàn</h1><h2>Điều 4. Hồ sơ</h2>
+    <ol><li>Hồ sơ gồm:<ol type="a"><li>Công văn đề nghị;</li><li>Danh sách đoàn.</li></ol></li>
+    <li>Hồ sơ gửi Sở Ngoại vụ trước 10 ngày làm việc.</li></ol><ul><li>Ghi chú.</li></ul></article></body></html>"""
+    document = load_bytes(page.encode(), "quy-che.html")
+    for line in ("1. Hồ sơ gồm:", "2. Hồ sơ gửi Sở Ngoại vụ", "- Ghi chú."):
+        assert line in document.text, line
+    deadline = next(c for c in chunk_document(document) if "10 ngày" in c.text)
+    assert location(deadline.heading, deadline.text[:deadline.text.index("10 ngày")]) == "Điều 4, khoản 2"
