@@ -26,6 +26,16 @@ _ISO_DATE = re.compile(ISO_DATE)
 _LOCAL_DATE = re.compile(NUMERIC_DATE)
 
 
+def roman_numeral(number: int) -> str:
+    """A list counter in lower-case roman numerals, as word processors draw them: 4 -> "iv"."""
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while number >= value:
+            out, number = out + letters, number - value
+    return out
+
+
 def is_list(text: str) -> bool:
     """A text with two or more lines that start list items or clauses ("a) …", "1. …", "- …")."""
     return sum(bool(ITEM_START.match(line.strip())) for line in text.split("\n")) >= 2
@@ -81,15 +91,22 @@ def _table_row(line: str) -> str:
     return " | ".join(cells) + ("." if cells else "")
 
 
+# A line cut right after "theo quy định tại khoản 2" or "điểm a, khoản 1,": the next line's "Điều 9.
+# Luật …" is the article referred to, not an article heading (OCR text wraps there often).
+_REFERS_ON = re.compile(r"\b(?:khoản|điểm|tại|theo|của)(?:\s+(?:\d{1,3}[a-zđ]?|[a-zđ]))?\s*,?$")
+_ARTICLE_REFERENCE = re.compile(r"^Điều\s+\d")
+
+
 def join_wrapped(lines: list[str]) -> list[str]:
     """Lines cut mid-sentence (text copied from PDFs) rejoined: a line continues the previous one
     when that one does not end a sentence or clause and this one starts in lower case and is not a
-    list item ("a) …")."""
+    list item ("a) …"), or names the article the previous one refers to."""
     out: list[str] = []
     for line in lines:
         stripped = line.strip()
         if (out and stripped and out[-1] and not _ENDS_BLOCK.search(out[-1])
-                and stripped[0].islower() and not ITEM_START.match(stripped)):
+                and ((stripped[0].islower() and not ITEM_START.match(stripped))
+                     or (_ARTICLE_REFERENCE.match(stripped) and _REFERS_ON.search(out[-1])))):
             out[-1] = out[-1].rstrip() + " " + stripped
         else:
             out.append(stripped)

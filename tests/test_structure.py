@@ -179,3 +179,15 @@ def test_a_compendium_printed_to_pdf_keeps_its_articles_and_their_sources(tmp_pa
     article = places["Điều 15.6.LQ.16 (Điều 16 Luật số 24/2008/QH12)"]
     assert article.startswith("1. Trẻ em") and "có hiệu lực thi hành" not in article
     assert "2 năm" in places["Điều 9 Thông tư số 02/2020/TT-BTP"]
+
+
+def test_a_line_wrapped_before_the_article_it_refers_to_is_not_an_article():
+    text = ("Nghị định\n\nĐiều 4. Việc từ chối tiếp công dân\n"
+            "2. Trường hợp từ chối tiếp công dân theo quy định tại khoản 1, khoản 2\n"
+            "Điều 9. Luật Tiếp công dân thì người tiếp công dân thông báo bằng văn bản.\n"
+            "Điều 5. Nhiệm vụ của Ban Tiếp công dân\nBan tiếp công dân thường xuyên.\n")
+    chunks = chunk_document(load_bytes(text.encode(), "nd-154.md"))
+    refusal = next(c for c in chunks if "thông báo bằng văn bản" in c.text)
+    assert "khoản 1, khoản 2 Điều 9. Luật Tiếp công dân" in refusal.text
+    assert location(refusal.heading) == "Điều 4, khoản 2"
+    assert location(next(c for c in chunks if "thường xuyên" in c.text).heading) == "Điều 5"
