@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from docx.oxml.ns import qn
 
+from knowledge.markup import roman_numeral
+
 BULLET = "-"  # what a bullet (or a level drawn without a number) becomes
 
 
@@ -20,15 +22,6 @@ class Level:
     start: int
     kind: str  # numFmt: decimal, lowerLetter, upperRoman, bullet, …
     pattern: str  # lvlText: "%1.", "Điều %1.", "%1.%2)"
-
-
-def _roman(number: int) -> str:
-    out = ""
-    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
-        while number >= value:
-            out, number = out + letters, number - value
-    return out
 
 
 def _letters(number: int) -> str:
@@ -41,7 +34,7 @@ def _count(number: int, kind: str) -> str:
         text = _letters(number)
         return text.upper() if kind == "upperLetter" else text
     if kind in ("lowerRoman", "upperRoman"):
-        text = _roman(number)
+        text = roman_numeral(number)
         return text.upper() if kind == "upperRoman" else text
     if kind == "decimalZero":
         return f"{number:02d}"

@@ -14,6 +14,7 @@ import tempfile
 import zipfile
 
 from knowledge.errors import IngestError
+from knowledge.markup import roman_numeral
 from knowledge.tables import clean_cell, table_lines, tables_in_text
 
 MAX_SHEET_ROWS = 20_000  # rows read from all sheets of a workbook together
@@ -191,15 +192,52 @@ def ods_text(data: bytes) -> tuple[str, dict[str, int]]:
     return _workbook(sheets)
 
 
+def _odt_list_styles(document) -> dict[str, dict[int, tuple[str, str, str, int]]]:
+    """List style name -> level -> (number format, prefix, suffix, start); no entry for a
+    bulleted level. "1", "a", "A", "i", "I" as OpenDocument names them."""
+    from odf import text as odf_text
+
+    styles: dict[str, dict[int, tuple[str, str, str, int]]] = {}
+    for container in (document.automaticstyles, document.styles):
+        for style in container.getElementsByType(odf_text.ListStyle):
+            levels = styles.setdefault(style.getAttribute("name") or "", {})
+            for level in style.getElementsByType(odf_text.ListLevelStyleNumber):
+                try:
+                    depth, start = int(level.getAttribute("level") or 1), int(level.getAttribute("startvalue") or 1)
+                except (TypeError, ValueError):
+                    continue
+                levels[depth] = (level.getAttribute("numformat") or "", level.getAttribute("numprefix") or "",
+                                 level.getAttribute("numsuffix") or "", start)
+    return styles
+
+
+def _odt_label(number: int, numbering: tuple[str, str, str, int] | None) -> str:
+    """What a word processor draws before a list item: "2.", "b)", or "-" for a bullet."""
+    if numbering is None or not numbering[0]:
+        return "-"
+    kind, prefix, suffix, _ = numbering
+    if kind in ("a", "A") and 1 <= number <= 26:
+        count = chr(ord(kind) + number - 1)
+    elif kind in ("i", "I"):
+        count = roman_numeral(number).upper() if kind == "I" else roman_numeral(number)
+    else:
+        count = str(number)
+    return f"{prefix}{count}{suffix}".strip() or "-"
+
+
+
 def odt_text(data: bytes) -> tuple[str, dict[str, int]]:
-    """Headings (with their outline level), paragraphs, list items as "- …", tables by row."""
+    """Headings (with their outline level), paragraphs, list items with the number or bullet the
+    page shows ("2. …", "b) …", "- …"), tables by row."""
     from odf import teletype
 
     document = _odf(data)
+    list_styles = _odt_list_styles(document)
     lines: list[str] = []
     headings: dict[str, int] = {}
 
-    def walk(node, in_list: bool) -> None:
+    def walk(node, lists: list[tuple[str, int]], label: str = "") -> None:
+        # lists: the enclosing lists, outermost first, as (style name, items counted so far)
         for child in node.childNodes:
             kind = getattr(child, "qname", (None, None))[1]
             if kind == "h":
@@ -214,15 +252,27 @@ def odt_text(data: bytes) -> tuple[str, dict[str, int]]:
             elif kind == "p":
                 text = clean_cell(teletype.extractText(child))
                 if text:
-                    lines.append(("- " + text) if in_list else text)
+                    lines.append(f"{label or '-'} {text}" if lists else text)
+                    label = ""  # an item's further paragraphs are bullets, as before
             elif kind == "list":
-                walk(child, True)
+                style = child.getAttribute("stylename") or (lists[-1][0] if lists else "")
+                walk(child, lists + [(style, 0)])
             elif kind == "table":
                 lines.extend(table_lines(_odf_rows(child)))
+            elif kind == "list-item" and lists:
+                style, counted = lists[-1]
+                numbering = list_styles.get(style, {}).get(len(lists))
+                try:
+                    start = int(child.getAttribute("startvalue") or 0)
+                except (TypeError, ValueError):
+                    start = 0
+                number = start or (counted + 1 if counted else (numbering[3] if numbering else 1))
+                lists[-1] = (style, number)
+                walk(child, lists, _odt_label(number, numbering))
             elif kind in ("list-item", "list-header", "section", "text"):
-                walk(child, in_list)
+                walk(child, lists)
 
-    walk(document.text, False)
+    walk(document.text, [])
     return "\n".join(lines), headings
 
 

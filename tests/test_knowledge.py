@@ -197,3 +197,50 @@ def test_an_html_ordered_list_keeps_the_numbers_a_browser_shows():
         assert line in document.text, line
     deadline = next(c for c in chunk_document(document) if "10 ngày" in c.text)
     assert location(deadline.heading, deadline.text[:deadline.text.index("10 ngày")]) == "Điều 4, khoản 2"
+
+
+def test_odt_numbered_lists_keep_their_numbers():
+    import io
+
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, List, ListItem, ListLevelStyleBullet, ListLevelStyleNumber, ListStyle, P
+
+    from knowledge.chunking import chunk_document
+    from knowledge.structure import location
+
+    document = OpenDocumentText()
+    numbered = ListStyle(name="L1")
+    numbered.addElement(ListLevelStyleNumber(level=1, numformat="1", numsuffix="."))
+    numbered.addElement(ListLevelStyleNumber(level=2, numformat="a", numsuffix=")"))
+    bullets = ListStyle(name="L2")
+    bullets.addElement(ListLevelStyleBullet(level=1, bulletchar="•"))
+    document.automaticstyles.addElement(numbered)
+    document.automaticstyles.addElement(bullets)
+    document.text.addElement(H(outlinelevel=1, text="Quy chế đón đoàn"))
+    document.text.addElement(P(text="Điều 4. Hồ sơ"))
+    clauses = List(stylename="L1")
+    first = ListItem()
+    first.addElement(P(text="Hồ sơ gồm:"))
+    points = List()
+    for text in ("Công văn đề nghị;", "Danh sách đoàn."):
+        point = ListItem()
+        point.addElement(P(text=text))
+        points.addElement(point)
+    first.addElement(points)
+    clauses.addElement(first)
+    second = ListItem()
+    second.addElement(P(text="Hồ sơ gửi Sở Ngoại vụ trước 10 ngày làm việc."))
+    clauses.addElement(second)
+    document.text.addElement(clauses)
+    notes = List(stylename="L2")
+    note = ListItem()
+    note.addElement(P(text="Ghi chú."))
+    notes.addElement(note)
+    document.text.addElement(notes)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    loaded = load_bytes(buffer.getvalue(), "quy-che.odt")
+    for line in ("1. Hồ sơ gồm:", "a) Công văn đề nghị;", "b) Danh sách đoàn.", "2. Hồ sơ gửi Sở Ngoại vụ", "- Ghi chú."):
+        assert line in loaded.text, line
+    deadline = next(c for c in chunk_document(loaded) if "10 ngày" in c.text)
+    assert location(deadline.heading, deadline.text[:deadline.text.index("10 ngày")]) == "Điều 4, khoản 2"
