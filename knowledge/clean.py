@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.structure import ARTICLE_NUMBER
 from vietnamese.dates import NUMERIC_DATE
 from vietnamese.text import fold, has_diacritics, normalize
 _PHOTO_CREDIT = re.compile(r"\s*\((?:Ảnh|Nguồn ảnh|Photo)\s*(?::[^()]{0,60}|minh họa[^()]{0,40})\)", re.IGNORECASE)
@@ -22,6 +23,15 @@ _TIMESTAMP_LINE = re.compile(r"^\s*(?:\d{1,2}:\d{2}\s*\|?\s*)?" + NUMERIC_DATE +
 # A URL slug: four or more lower-case unaccented words, as at the start of teaser links.
 _SLUG_PREFIX = re.compile(r"^((?:[a-z]+ ){3,}[a-z]+)(?=\s+[^a-z\s]|\s*$)")
 _NO_WORDS = re.compile(r"^[\W\d_]*$", re.UNICODE)
+# An article heading glued to the end of the paragraph before it, with no space ("… về chứng
+# thực.Điều 15.1.TT.2.1. Phạm vi điều chỉnh"): exports of the national legal compendium do this
+# whenever an article has no closing note. It starts a line of its own, as the page shows it.
+_GLUED_ARTICLE = re.compile(r"(?<=[.;:!?…”)])(?=(?:Điều|ĐIỀU)\s+" + ARTICLE_NUMBER + r"\.\s+(\w))")
+
+
+def _unglued(line: str) -> list[str]:
+    cuts = [m.start() for m in _GLUED_ARTICLE.finditer(line) if m.group(1)[0].isupper()]
+    return [line[a:b] for a, b in zip([0] + cuts, cuts + [len(line)])]
 
 
 def clean_text(text: str, title: str = "") -> str:
@@ -31,7 +41,7 @@ def clean_text(text: str, title: str = "") -> str:
     # Unaccented runs are only furniture in a text that is otherwise written with accents.
     accented = has_diacritics(text)
     paragraphs: list[str] = []
-    for raw in text.split("\n"):
+    for raw in (part for whole in text.split("\n") for part in _unglued(whole)):
         line = raw.strip()
         if not line or _NO_WORDS.match(line):  # empty, or only emoji / punctuation
             continue

@@ -191,3 +191,17 @@ def test_a_line_wrapped_before_the_article_it_refers_to_is_not_an_article():
     assert "khoản 1, khoản 2 Điều 9. Luật Tiếp công dân" in refusal.text
     assert location(refusal.heading) == "Điều 4, khoản 2"
     assert location(next(c for c in chunks if "thường xuyên" in c.text).heading) == "Điều 5"
+
+
+def test_an_article_glued_to_the_paragraph_before_it_starts_its_own():
+    text = ("Bộ pháp điển\n\nĐiều 15.1.NĐ.1. Phạm vi điều chỉnh\n"
+            "(Điều 1 Nghị định số 23/2015/NĐ-CP, có hiệu lực thi hành kể từ ngày 10/04/2015)\n"
+            "Nghị định này quy định về chứng thực.Điều 15.1.TT.2.1. Phạm vi điều chỉnh\n"
+            "(Điều 1 Thông tư số 01/2020/TT-BTP, có hiệu lực thi hành kể từ ngày 05/05/2020)\n"
+            "Thông tư này hướng dẫn thẩm quyền chứng thực tại các huyện đảo.\n")
+    chunks = chunk_document(load_bytes(text.encode(), "chung-thuc.md"))
+    decree = next(c for c in chunks if "quy định về chứng thực" in c.text)
+    assert "Điều 15.1.TT" not in decree.text
+    circular = next(c for c in chunks if "huyện đảo" in c.text)
+    assert location(circular.heading) == "Điều 15.1.TT.2.1 (Điều 1 Thông tư số 01/2020/TT-BTP)"
+    assert circular.heading.endswith("Phạm vi điều chỉnh")
