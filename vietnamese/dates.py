@@ -137,8 +137,8 @@ def written_out(text: str) -> str:
     match = _WHOLE_FIGURES.fullmatch(text.strip())
     if not match or not (parts := parts_of(match)).valid:
         return text
-    day, month = f"{parts.day:02d}", f"{parts.month:02d}" if parts.month in (1, 2) else str(parts.month)
-    return f"ngày {day} tháng {month} năm {parts.year}"
+    month = f"{parts.month:02d}" if parts.month in (1, 2) else str(parts.month)
+    return f"ngày {parts.day:02d} tháng {month} năm {parts.year}"
 
 
 def _forms(parts: DateParts) -> list[str]:
