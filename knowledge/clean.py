@@ -1,7 +1,8 @@
 """Remove page furniture from news text, never information.
 
 A photo caption or a related-article teaser that states a fact stays; the photographer credit,
-the share prompt, the advert and the URL-slug prefix go.
+the share prompt, the advert and the URL-slug prefix go. A line break an export lost before an
+article heading is put back (whatever the file's format, as every loader's text passes here).
 """
 from __future__ import annotations
 

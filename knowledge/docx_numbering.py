@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from docx.oxml.ns import qn
 
-from knowledge.markup import roman_numeral
+from knowledge.markup import list_counter
 
 BULLET = "-"  # what a bullet (or a level drawn without a number) becomes
 
@@ -22,23 +22,6 @@ class Level:
     start: int
     kind: str  # numFmt: decimal, lowerLetter, upperRoman, bullet, …
     pattern: str  # lvlText: "%1.", "Điều %1.", "%1.%2)"
-
-
-def _letters(number: int) -> str:
-    # Word's letter numbering: a … z, then aa … zz (the letter repeated)
-    return chr(ord("a") + (number - 1) % 26) * ((number - 1) // 26 + 1) if number > 0 else ""
-
-
-def _count(number: int, kind: str) -> str:
-    if kind in ("lowerLetter", "upperLetter"):
-        text = _letters(number)
-        return text.upper() if kind == "upperLetter" else text
-    if kind in ("lowerRoman", "upperRoman"):
-        text = roman_numeral(number)
-        return text.upper() if kind == "upperRoman" else text
-    if kind == "decimalZero":
-        return f"{number:02d}"
-    return str(number)  # decimal and the rarer formats read as figures
 
 
 def _val(element, tag: str) -> str | None:
@@ -99,14 +82,14 @@ class Numbering:
         if reference is None:
             return ""
         num_id, ilvl = reference
-        levels = self.levels.get(num_id)
-        if not levels or ilvl not in levels or num_id == "0":
-            return "" if num_id == "0" else BULLET  # numId 0 switches numbering off
-        level = levels[ilvl]
-        if level.kind in ("bullet", "none") or "%" not in level.pattern:
+        if num_id == "0":
+            return ""  # numId 0 switches numbering off
+        levels = self.levels.get(num_id, {})
+        level = levels.get(ilvl)
+        if level is None or level.kind in ("bullet", "none") or "%" not in level.pattern:
             return BULLET
         counters = self.counters.setdefault(num_id, {})
-        counters[ilvl] = counters.get(ilvl, levels[ilvl].start - 1) + 1
+        counters[ilvl] = counters.get(ilvl, level.start - 1) + 1
         for deeper in [k for k in counters if k > ilvl]:
             del counters[deeper]  # a new clause restarts its points
         label = level.pattern
@@ -114,5 +97,5 @@ class Numbering:
             if f"%{k + 1}" in label:
                 known = levels.get(k)
                 value = counters.get(k, known.start if known else 1)
-                label = label.replace(f"%{k + 1}", _count(value, known.kind if known else "decimal"))
+                label = label.replace(f"%{k + 1}", list_counter(value, known.kind if known else "decimal"))
         return label.strip()

@@ -17,7 +17,7 @@ from pathlib import Path
 from knowledge import ocr
 from knowledge.clean import clean_text
 from knowledge.errors import IngestError
-from knowledge.markup import read_markup
+from knowledge.markup import list_counter, read_markup
 from knowledge.models import Document
 from knowledge.office import OLE_MAGIC, doc_text, ods_text, odt_text, ole_kind, xlsx_text, zip_kind
 from knowledge.tables import table_lines, tables_in_text
@@ -341,23 +341,22 @@ def _docx_text(data: bytes) -> tuple[str, dict[str, int]]:
     return "\n".join(lines), headings
 
 
-def _list_label(item) -> str:
-    """What a browser draws before a list item: "3." in an ordered list (its start and type
-    honoured; letters as legal points are written, "b)"), "-" otherwise."""
+def _list_label(item, position: int) -> str:
+    """What a browser draws before a list item, the `position`th of its list counting from 0: "3."
+    in an ordered list (its start, type and value honoured; letters as legal points are written,
+    "b)"), "-" otherwise."""
     parent = item.parent
     if parent is None or parent.name != "ol":
         return "-"
-    siblings = [li for li in parent.find_all("li", recursive=False)]
     start = str(parent.get("start") or "1")
-    position = (int(start) if start.lstrip("-").isdigit() else 1) + siblings.index(item)
+    number = (int(start) if start.lstrip("-").isdigit() else 1) + position
     value = str(item.get("value") or "")
     if value.isdigit():
-        position = int(value)
+        number = int(value)
     kind = str(parent.get("type") or "1")
-    if kind in ("a", "A") and 1 <= position <= 26:
-        letter = chr(ord("a") + position - 1)
-        return f"{letter.upper() if kind == 'A' else letter})"
-    return f"{position}."
+    if kind in ("a", "A") and 1 <= number <= 26:
+        return list_counter(number, "upperLetter" if kind == "A" else "lowerLetter") + ")"
+    return f"{number}."
 
 
 def _html_text(data: bytes) -> tuple[str, str, dict[str, int]]:
@@ -388,6 +387,7 @@ def _html_text(data: bytes) -> tuple[str, str, dict[str, int]]:
         title = heading.get_text(" ", strip=True)
     blocks = []
     headings: dict[str, int] = {}
+    counted: dict[int, int] = {}  # an ordered list's items seen so far, by the list
     for element in main.find_all(["h1", "h2", "h3", "h4", "p", "li", "tr", "figcaption", "blockquote", "pre"]):
         if element.find_parent(["p", "li", "tr", "blockquote"]) is not None:
             continue
@@ -396,8 +396,11 @@ def _html_text(data: bytes) -> tuple[str, str, dict[str, int]]:
             text = text + "." if text else text
         else:
             text = element.get_text(" ", strip=True)
-        if element.name == "li" and text:
-            text = f"{_list_label(element)} {text}"
+        if element.name == "li":
+            # counted by position, not looked up: bs4 tags with the same content compare equal
+            position = counted[id(element.parent)] = counted.get(id(element.parent), -1) + 1
+            if text:
+                text = f"{_list_label(element, position)} {text}"
         if element.name in ("h1", "h2", "h3", "h4") and text:
             headings.setdefault(text, int(element.name[1]))
         if text:

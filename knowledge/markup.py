@@ -36,6 +36,21 @@ def roman_numeral(number: int) -> str:
     return out
 
 
+def list_counter(number: int, kind: str) -> str:
+    """A list item's counter as Word, OpenDocument and browsers draw it; `kind` in Word's names
+    ("decimal", "decimalZero", "lowerLetter", "upperLetter", "lowerRoman", "upperRoman"; any other
+    reads as a figure). Letters run a … z, then aa … zz."""
+    if kind in ("lowerLetter", "upperLetter"):
+        text = chr(ord("a") + (number - 1) % 26) * ((number - 1) // 26 + 1) if number > 0 else ""
+    elif kind in ("lowerRoman", "upperRoman"):
+        text = roman_numeral(number)
+    elif kind == "decimalZero":
+        return f"{number:02d}"
+    else:
+        return str(number)
+    return text.upper() if kind.startswith("upper") else text
+
+
 def is_list(text: str) -> bool:
     """A text with two or more lines that start list items or clauses ("a) …", "1. …", "- …")."""
     return sum(bool(ITEM_START.match(line.strip())) for line in text.split("\n")) >= 2

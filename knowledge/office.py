@@ -14,7 +14,7 @@ import tempfile
 import zipfile
 
 from knowledge.errors import IngestError
-from knowledge.markup import roman_numeral
+from knowledge.markup import list_counter
 from knowledge.tables import clean_cell, table_lines, tables_in_text
 
 MAX_SHEET_ROWS = 20_000  # rows read from all sheets of a workbook together
@@ -211,19 +211,17 @@ def _odt_list_styles(document) -> dict[str, dict[int, tuple[str, str, str, int]]
     return styles
 
 
+_ODT_KINDS = {"1": "decimal", "a": "lowerLetter", "A": "upperLetter", "i": "lowerRoman", "I": "upperRoman"}
+
+
 def _odt_label(number: int, numbering: tuple[str, str, str, int] | None) -> str:
     """What a word processor draws before a list item: "2.", "b)", or "-" for a bullet."""
     if numbering is None or not numbering[0]:
         return "-"
     kind, prefix, suffix, _ = numbering
-    if kind in ("a", "A") and 1 <= number <= 26:
-        count = chr(ord(kind) + number - 1)
-    elif kind in ("i", "I"):
-        count = roman_numeral(number).upper() if kind == "I" else roman_numeral(number)
-    else:
-        count = str(number)
-    return f"{prefix}{count}{suffix}".strip() or "-"
-
+    if kind in ("a", "A") and not 1 <= number <= 26:
+        kind = "1"  # past z: a figure
+    return f"{prefix}{list_counter(number, _ODT_KINDS.get(kind, 'decimal'))}{suffix}".strip() or "-"
 
 
 def odt_text(data: bytes) -> tuple[str, dict[str, int]]:

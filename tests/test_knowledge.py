@@ -197,6 +197,9 @@ def test_an_html_ordered_list_keeps_the_numbers_a_browser_shows():
         assert line in document.text, line
     deadline = next(c for c in chunk_document(document) if "10 ngày" in c.text)
     assert location(deadline.heading, deadline.text[:deadline.text.index("10 ngày")]) == "Điều 4, khoản 2"
+    # Items that read alike are still numbered by their place ("Có" twice: 1. and 3.).
+    same = load_bytes("<html><body><ol start='1'><li>Có</li><li>Không</li><li>Có</li></ol></body></html>".encode(), "x.html")
+    assert [line for line in same.text.split("\n") if line] == ["1. Có", "2. Không", "3. Có"]
 
 
 def test_odt_numbered_lists_keep_their_numbers():
