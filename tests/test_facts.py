@@ -83,3 +83,37 @@ def test_how_many_people_is_answered_by_a_count_of_people_not_of_years():
                      q.text, q.numbers, q.unit, q.content) is None
     fact = find_fact(q.kind, "Năm 2025 có 5.200 người nước ngoài được cấp thẻ thường trú.", q.text, q.numbers, q.unit, q.content)
     assert fact is not None and fact.text.startswith("5.200 người")
+
+
+def test_a_ratio_is_not_an_amount_of_money_and_tỷ_giá_is_not_a_billion():
+    from retrieval.answering.question import analyze
+
+    ratio = analyze("Tỷ lệ giải ngân vốn FDI năm 2023 là bao nhiêu?")
+    assert ratio.kind == "number" and not ratio.money  # a percentage answers, not "5 tỷ đồng"
+    assert analyze("Vốn FDI giải ngân năm 2023 là bao nhiêu?").money
+    for question in ("Tỷ giá USD hôm nay là bao nhiêu?", "ty gia usd hom nay la bao nhieu"):
+        content = analyze(question).content
+        assert not [w for w in content if w.lstrip("~") in ("tỷ", "ty")], content  # "700 tỷ USD" is no evidence
+        assert [w for w in content if w.lstrip("~") in ("giá", "gia")], content
+    billions = analyze("Dự án nào được cấp 5 tỷ đồng?").content
+    assert [w for w in billions if w.lstrip("~") == "tỷ"], billions
+
+
+def test_an_english_how_many_counts_things_so_no_sum_of_money_or_share_answers_it():
+    from retrieval.answering.question import analyze
+
+    sentence = "Xuất nhập khẩu đạt gần 700 tỷ USD, thu hút FDI tăng 14,8%, với 3.000 dự án mới."
+    q = analyze("How many new investment projects were there?")
+    assert q.count
+    fact = find_fact("number", sentence, q.text, q.numbers, q.unit, ["du", "an"], strict_unit=False, count=q.count)
+    assert fact is not None and fact.text.startswith("3.000")
+    assert not analyze("How many billion dollars did exports reach?").count
+    assert not analyze("Năm 2023 xuất nhập khẩu đạt bao nhiêu?").count
+
+
+def test_a_figures_unit_stops_at_the_verb_after_it():
+    from retrieval.answering.facts import with_unit
+
+    sentence = "Năm 2023 có trên 30 mặt hàng có kim ngạch xuất khẩu trên 1 tỷ USD."
+    fact = find_fact("number", sentence, "bao nhieu mat hang", [], ["mat", "hang"], ["mat", "hang"])
+    assert fact is not None and with_unit(sentence, fact) == "trên 30 mặt hàng"  # not "… mặt hàng có kim"

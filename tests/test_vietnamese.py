@@ -1,7 +1,7 @@
 """Vietnamese text handling: one form for the same word, folding, search tokens."""
 import unicodedata
 
-from vietnamese.english import looks_english
+from vietnamese.english import asks_count, counted_words, looks_english
 
 from vietnamese.search import search_tokens
 
@@ -57,6 +57,16 @@ def test_english_is_told_from_unaccented_vietnamese():
     assert looks_english("How many agreements did localities sign in 2020?")
     assert not looks_english("quy che 272 ban hanh ngay nao")
     assert not looks_english("Quy chế 272 ban hành ngày nào?")
+
+
+def test_an_english_count_counts_the_head_of_its_noun_phrase():
+    # English puts the counted thing last: "international agreements" counts agreements, not "quốc tế".
+    assert counted_words("international agreements did localities sign") == (["thoa", "thuan"], True)
+    assert counted_words("embassies does Thailand have") == (["dai", "su", "quan"], True)
+    assert counted_words("foreign investment projects did Vietnam attract") == (["projects"], False)
+    assert counted_words("did they sign") == ([], False)
+    assert asks_count("how many foreign investment projects did vietnam attract in 2023")
+    assert not asks_count("how many billion dollars did exports reach")  # an amount, not a count
 
 
 def test_a_date_written_any_way_gives_the_same_canonical_forms():

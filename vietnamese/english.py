@@ -33,6 +33,41 @@ ENGLISH_GLOSSARY = {
     "meeting": "gap go", "vietnam": "viet nam", "countries": "nuoc", "country": "nuoc", "world": "the gioi",
     "years": "nam", "year": "nam",
 }
+# Words that end an English noun phrase ("how many international agreements | did …"): what is
+# counted is the phrase's last word, its head ("foreign investment projects" counts projects).
+PHRASE_ENDS = {"did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "can",
+               "could", "should", "in", "of", "to", "for", "at", "on", "with", "by", "from", "that", "which",
+               "who", "there", "per", "a", "an", "the"}
+
+
+# "How many billion dollars …?" asks for an amount after all, not a count of things.
+AMOUNT_WORDS = {"dollars", "dollar", "usd", "vnd", "dong", "euros", "euro", "yen", "percent", "billion", "million",
+                "thousand", "trillion"}
+
+
+def asks_count(question: str) -> bool:
+    """An English "how many …?" that counts things (so no sum of money or percentage answers it)."""
+    match = re.search(r"\bhow many\s+((?:[a-z]+\s*){1,4})", question.lower())
+    return bool(match) and not AMOUNT_WORDS & set(match.group(1).split())
+
+
+def counted_words(phrase: str) -> tuple[list[str], bool]:
+    """What "how many …" counts, as the glossary writes it in (folded) Vietnamese, and whether the
+    glossary knew it; ([the English word], False) for a word it does not know."""
+    words: list[str] = []
+    for word in phrase.lower().split():
+        if word in PHRASE_ENDS:
+            break
+        words.append(word)
+    if not words:
+        return [], False
+    head = words[-1]
+    for form in (head, head[:-3] + "y" if head.endswith("ies") else head, head[:-1] if head.endswith("s") else head):
+        if form in ENGLISH_GLOSSARY:
+            return ENGLISH_GLOSSARY[form].split(), True
+    return [head], False
+
+
 # Words that are not Vietnamese syllables even without accents, and ones that also are ("the" =
 # thế, "do", "to" = tổ, "in" = in ấn): only the first kind can tell English on its own.
 ENGLISH_MARKERS = {"what", "how", "many", "much", "who", "whom", "why", "when", "which", "where", "is", "are",

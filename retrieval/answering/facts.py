@@ -145,9 +145,11 @@ def _copula_fact(sentence: str, question_folded: str) -> Fact | None:
 
 
 def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str], unit: list[str],
-              content_words: list[str], strict_unit: bool = True, money: bool = False, label: str = "") -> Fact | None:
+              content_words: list[str], strict_unit: bool = True, money: bool = False, label: str = "",
+              count: bool = False) -> Fact | None:
     """The best candidate of the asked-for kind in the sentence, or None. `money`: only a figure in
-    a currency answers. `label`: the word that names the figure before it ("bậc" of "bậc mấy?")."""
+    a currency answers. `label`: the word that names the figure before it ("bậc" of "bậc mấy?").
+    `count`: things are counted ("how many …?"), so neither a sum of money nor a percentage answers."""
     anchors = anchors_in(sentence, content_words + numbers)
     candidates: list[Fact] = []
     if kind == "number" and label:  # "bậc 4", "loại A0": the label and what follows it
@@ -169,6 +171,8 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             currency = _CURRENCY.match(sentence, match.end(1)) if money else None
             if money and not currency:
                 continue  # "bị phạt tiền bao nhiêu?" is not answered by "24 giờ"
+            if count and (_CURRENCY.match(sentence, match.end(1)) or sentence[match.end(1):].lstrip().startswith("%")):
+                continue  # "how many projects?" is not answered by "700 tỷ USD" or "14,8%"
             is_year = re.fullmatch(r"(19|20)\d{2}", value) is not None
             score = _salience(match.start(), anchors)
             if unit_words:
@@ -244,9 +248,10 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
     return max(candidates, key=lambda fact: fact.score)
 
 
-# Words that end the noun phrase after a figure: "10 ngày làm việc kể từ …" stops at "kể".
+# Words that end the noun phrase after a figure: "10 ngày làm việc kể từ …" stops at "kể", "30 mặt
+# hàng có kim ngạch …" at the verb "có".
 _PHRASE_END = set("""kể từ trước sau của và hoặc để cho theo đối với tại trong khi thì là được đã sẽ các những nhưng
-mà nếu do bởi về trên dưới đến tới cùng này đó kèm""".split())
+mà nếu do bởi về trên dưới đến tới cùng này đó kèm có đạt chiếm""".split())
 
 
 def with_unit(sentence: str, fact: Fact) -> str:

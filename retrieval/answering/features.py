@@ -571,5 +571,6 @@ class Describer:
         if q.kind in SPECIFIC_KINDS + ("name",):
             candidate.fact = sighting.fact = find_fact(
                 q.kind, sighting.text, fold(q.text), q.numbers, q.unit, [fold(t.lstrip(ACCENT_MARK)) for t in q.content],
-                strict_unit=not q.english, money=q.money, label=q.label)
+                strict_unit=not q.english or q.unit_translated, money=q.money, label=q.label,
+                count=q.count)
         CANDIDATE.compute("sentence", sighting, candidate.values)

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from vietnamese.abbreviations import FOLDED_ABBREVIATIONS as _FOLDED_ABBREVIATIONS
 from vietnamese.dates import date_forms
-from vietnamese.english import ENGLISH_GLOSSARY, looks_english
+from vietnamese.english import asks_count, counted_words, looks_english
 from vietnamese.names import SURNAMES
+from vietnamese.numbers import ASKS_RATIO, RATIO_COMPOUND
 from vietnamese.search import search_tokens
 from vietnamese.text import fold, has_diacritics, normalize
 from retrieval.index.lexical import ACCENT_MARK, index_tokens
@@ -128,6 +129,10 @@ class Question:
     ordinals: list[tuple[str, str]] = field(default_factory=list)  # ("33", "giao") from "Ngoại giao lần thứ 33"
     money: bool = False  # a figure question about an amount of money, with no unit named after "bao nhiêu"
     label: str = ""  # folded word before "mấy" that names the figure ("bậc mấy?" is answered "bậc 4")
+    # An English question's counted thing that the glossary put in Vietnamese ("agreements": "thỏa
+    # thuận"), so a figure must count it as a Vietnamese question's must; an unknown word cannot be checked.
+    unit_translated: bool = False
+    count: bool = False  # "how many …?" counts things: never answered by a sum of money or a percentage
 
 
 def analyze(raw: str) -> Question:
@@ -163,6 +168,8 @@ def analyze(raw: str) -> Question:
                    if "_" not in t and t not in stop and not t[0].isdigit() and t not in _FOLDED_ABBREVIATIONS]
     if english:
         content = [t for t in content if t not in _ENGLISH_STOPWORDS]
+    if RATIO_COMPOUND.search(folded):  # "tỷ giá": not the "tỷ" (billion) of a figure
+        content = [t for t in content if fold(t.removeprefix(ACCENT_MARK)) not in ("ty", "ti")]
     # Figures the evidence must state. A small bare count ("mấy tháng 1 lần", "2 bộ trở lên") is
     # phrasing, not what is asked about; an ordinal ("lần thứ 2") or a code ("05-HD") still pins.
     numbers = [n for n in dict.fromkeys(_NUMBER.findall(text))
@@ -190,10 +197,11 @@ def analyze(raw: str) -> Question:
             unit.extend(_FOLDED_ABBREVIATIONS.get(word, word).split())  # "CQĐD" counts "cơ quan đại diện"
         if unit[:1] and unit[0] in _GENERIC_COUNTERS:
             unit = []  # "mấy điểm", "bao nhiêu nội dung": any counted thing may answer
+    translated_unit = False
     if english:
-        match = re.search(r"how many\s+((?:[a-z]+\s*){1,2})", folded)
+        match = re.search(r"how many\s+((?:[a-z]+\s*){1,4})", folded)
         if match:
-            unit = [w for word in match.group(1).split() for w in ENGLISH_GLOSSARY.get(word, word).split()][:2]
+            unit, translated_unit = counted_words(match.group(1))
     entities = [] if english else _entities(text)
     # People in a question are mostly whose words are reported ("Theo Bộ trưởng Bùi Thanh Sơn");
     # places and bodies are what the figure is about.
@@ -206,14 +214,14 @@ def analyze(raw: str) -> Question:
     # after the same word ("Ngoại giao 33"), never by another 33 ("Kết luận 33").
     ordinals = [(m.group(2), _FOLDED_ABBREVIATIONS.get(m.group(1), m.group(1)).split()[-1])  # "HNNV" ends in "vụ"
                 for m in re.finditer(r"(\w+)\s+(?:lan\s+)?thu\s+(\d+)\b", folded) if m.group(1) != "lan"]
-    money = kind == "number" and not unit and not english and bool(
+    money = kind == "number" and not unit and not english and not ASKS_RATIO.search(folded) and bool(
         _MONEY.search(lowered) if accented else _MONEY_FOLDED.search(folded))
     # "chuyển vào bậc mấy?", "lương loại mấy?": no unit after "mấy"; the word before it names the figure.
     named = re.search(r"\b(\w+)\s+may\b", folded) if kind == "number" and not unit and not english else None
     label = named.group(1) if named and named.group(1) not in _FOLDED_STOPWORDS else ""
     return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
                     list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list, yes_no, ordinals,
-                    money, label)
+                    money, label, translated_unit, english and kind == "number" and asks_count(folded))
 
 
 def _unexpandable(word: str) -> bool:
