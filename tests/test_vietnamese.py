@@ -63,7 +63,9 @@ def test_an_english_count_counts_the_head_of_its_noun_phrase():
     # English puts the counted thing last: "international agreements" counts agreements, not "quốc tế".
     assert counted_words("international agreements did localities sign") == (["thoa", "thuan"], True)
     assert counted_words("embassies does Thailand have") == (["dai", "su", "quan"], True)
-    assert counted_words("foreign investment projects did Vietnam attract") == (["projects"], False)
+    assert counted_words("foreign investment projects did Vietnam attract") == (["du", "an"], True)
+    assert counted_words("people were rescued") == (["nguoi"], True)  # not "nhân dân"
+    assert counted_words("UNESCO titles did localities receive") == (["titles"], False)
     assert counted_words("did they sign") == ([], False)
     assert asks_count("how many foreign investment projects did vietnam attract in 2023")
     assert not asks_count("how many billion dollars did exports reach")  # an amount, not a count

@@ -40,6 +40,10 @@ PHRASE_ENDS = {"did", "do", "does", "were", "was", "are", "is", "have", "has", "
                "who", "there", "per", "a", "an", "the"}
 
 
+# What "how many …" counts, where the word counted is not the glossary's ("people" of "People's
+# Committee" is "nhân dân"; counted, they are "người"), and counted things of this domain.
+COUNTED = {"people": "nguoi", "person": "nguoi", "time": "lan", "times": "lan", "day": "ngay", "month": "thang",
+           "hour": "gio", "week": "tuan", "project": "du an", "delegation": "doan"}
 # "How many billion dollars …?" asks for an amount after all, not a count of things.
 AMOUNT_WORDS = {"dollars", "dollar", "usd", "vnd", "dong", "euros", "euro", "yen", "percent", "billion", "million",
                 "thousand", "trillion"}
@@ -63,8 +67,8 @@ def counted_words(phrase: str) -> tuple[list[str], bool]:
         return [], False
     head = words[-1]
     for form in (head, head[:-3] + "y" if head.endswith("ies") else head, head[:-1] if head.endswith("s") else head):
-        if form in ENGLISH_GLOSSARY:
-            return ENGLISH_GLOSSARY[form].split(), True
+        if form in COUNTED or form in ENGLISH_GLOSSARY:
+            return COUNTED.get(form, ENGLISH_GLOSSARY.get(form, "")).split(), True
     return [head], False
 
 
