@@ -389,11 +389,18 @@ def _html_text(data: bytes) -> tuple[str, str, dict[str, int]]:
     headings: dict[str, int] = {}
     counted: dict[int, int] = {}  # an ordered list's items seen so far, by the list
     for element in main.find_all(["h1", "h2", "h3", "h4", "p", "li", "tr", "figcaption", "blockquote", "pre"]):
-        if element.find_parent(["p", "li", "tr", "blockquote"]) is not None:
+        container = element.find_parent(["p", "li", "tr", "blockquote"])
+        # A list inside a list item ("1. Hồ sơ gồm:" then "a) …", "b) …") keeps its items as lines of
+        # their own, as the page shows them; anything else inside a block is part of its text.
+        if container is not None and not (element.name == "li" and container.name == "li"):
             continue
         if element.name == "tr":
             text = " | ".join(c.get_text(" ", strip=True) for c in element.find_all(["td", "th"]))
             text = text + "." if text else text
+        elif element.name == "li":
+            text = " ".join(part for part in (
+                child.get_text(" ", strip=True) if hasattr(child, "get_text") else str(child).strip()
+                for child in element.children if getattr(child, "name", None) not in ("ol", "ul")) if part)
         else:
             text = element.get_text(" ", strip=True)
         if element.name == "li":
