@@ -398,9 +398,9 @@ def _html_text(data: bytes) -> tuple[str, str, dict[str, int]]:
             text = " | ".join(c.get_text(" ", strip=True) for c in element.find_all(["td", "th"]))
             text = text + "." if text else text
         elif element.name == "li":
-            text = " ".join(part for part in (
-                child.get_text(" ", strip=True) if hasattr(child, "get_text") else str(child).strip()
-                for child in element.children if getattr(child, "name", None) not in ("ol", "ul")) if part)
+            # its own text: a nested list's items are blocks of their own (a string's name is None)
+            text = " ".join(part for part in (child.get_text(" ", strip=True) for child in element.children
+                                              if getattr(child, "name", None) not in ("ol", "ul")) if part)
         else:
             text = element.get_text(" ", strip=True)
         if element.name == "li":

@@ -1,7 +1,7 @@
 """Vietnamese text handling: one form for the same word, folding, search tokens."""
 import unicodedata
 
-from vietnamese.english import asks_count, counted_words, looks_english
+from vietnamese.english import how_many, looks_english
 
 from vietnamese.search import search_tokens
 
@@ -61,14 +61,14 @@ def test_english_is_told_from_unaccented_vietnamese():
 
 def test_an_english_count_counts_the_head_of_its_noun_phrase():
     # English puts the counted thing last: "international agreements" counts agreements, not "quốc tế".
-    assert counted_words("international agreements did localities sign") == (["thoa", "thuan"], True)
-    assert counted_words("embassies does Thailand have") == (["dai", "su", "quan"], True)
-    assert counted_words("foreign investment projects did Vietnam attract") == (["du", "an"], True)
-    assert counted_words("people were rescued") == (["nguoi"], True)  # not "nhân dân"
-    assert counted_words("UNESCO titles did localities receive") == (["titles"], False)
-    assert counted_words("did they sign") == ([], False)
-    assert asks_count("how many foreign investment projects did vietnam attract in 2023")
-    assert not asks_count("how many billion dollars did exports reach")  # an amount, not a count
+    assert how_many("How many international agreements did localities sign?")[:2] == (["thoa", "thuan"], True)
+    assert how_many("How many embassies does Thailand have?")[:2] == (["dai", "su", "quan"], True)
+    assert how_many("how many foreign investment projects did vietnam attract in 2023") == (["du", "an"], True, True)
+    assert how_many("How many people were rescued?")[:2] == (["nguoi"], True)  # not "nhân dân"
+    assert how_many("How many UNESCO titles did localities receive?")[:2] == (["titles"], False)
+    assert how_many("How many did they sign?")[:2] == ([], False)
+    assert not how_many("how many billion dollars did exports reach").counts_things  # an amount, not a count
+    assert how_many("What is the theme?") is None
 
 
 def test_a_date_written_any_way_gives_the_same_canonical_forms():

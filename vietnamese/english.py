@@ -2,7 +2,9 @@
 words of this domain that lexical search can meet in Vietnamese text."""
 from __future__ import annotations
 
+import itertools
 import re
+from typing import NamedTuple
 
 from vietnamese.text import has_diacritics
 
@@ -44,32 +46,35 @@ PHRASE_ENDS = {"did", "do", "does", "were", "was", "are", "is", "have", "has", "
 # Committee" is "nhân dân"; counted, they are "người"), and counted things of this domain.
 COUNTED = {"people": "nguoi", "person": "nguoi", "time": "lan", "times": "lan", "day": "ngay", "month": "thang",
            "hour": "gio", "week": "tuan", "project": "du an", "delegation": "doan"}
+_COUNTED_WORDS = ENGLISH_GLOSSARY | COUNTED
 # "How many billion dollars …?" asks for an amount after all, not a count of things.
 AMOUNT_WORDS = {"dollars", "dollar", "usd", "vnd", "dong", "euros", "euro", "yen", "percent", "billion", "million",
                 "thousand", "trillion"}
 
 
-def asks_count(question: str) -> bool:
-    """An English "how many …?" that counts things (so no sum of money or percentage answers it)."""
+class HowMany(NamedTuple):
+    unit: list[str]  # what is counted, in folded Vietnamese, or [the English word] the glossary lacks
+    translated: bool  # the glossary knew it, so a figure must count it
+    counts_things: bool  # no sum of money or percentage answers it
+
+
+def how_many(question: str) -> HowMany | None:
+    """What an English "how many …?" counts: the head of its noun phrase, the last word before a
+    verb or preposition ("international agreements | did …" counts agreements); None without "how many"."""
     match = re.search(r"\bhow many\s+((?:[a-z]+\s*){1,4})", question.lower())
-    return bool(match) and not AMOUNT_WORDS & set(match.group(1).split())
-
-
-def counted_words(phrase: str) -> tuple[list[str], bool]:
-    """What "how many …" counts, as the glossary writes it in (folded) Vietnamese, and whether the
-    glossary knew it; ([the English word], False) for a word it does not know."""
-    words: list[str] = []
-    for word in phrase.lower().split():
-        if word in PHRASE_ENDS:
-            break
-        words.append(word)
+    if not match:
+        return None
+    phrase = match.group(1).split()
+    counts_things = not AMOUNT_WORDS & set(phrase)
+    words = list(itertools.takewhile(lambda word: word not in PHRASE_ENDS, phrase))
     if not words:
-        return [], False
+        return HowMany([], False, counts_things)
     head = words[-1]
-    for form in (head, head[:-3] + "y" if head.endswith("ies") else head, head[:-1] if head.endswith("s") else head):
-        if form in COUNTED or form in ENGLISH_GLOSSARY:
-            return COUNTED.get(form, ENGLISH_GLOSSARY.get(form, "")).split(), True
-    return [head], False
+    singular = head[:-3] + "y" if head.endswith("ies") else head[:-1] if head.endswith("s") else head
+    for form in (head, singular):
+        if form in _COUNTED_WORDS:
+            return HowMany(_COUNTED_WORDS[form].split(), True, counts_things)
+    return HowMany([head], False, counts_things)
 
 
 # Words that are not Vietnamese syllables even without accents, and ones that also are ("the" =

@@ -88,6 +88,7 @@ _REFERENCE_BEFORE = re.compile(r"\b(?:khoản|điều|điểm|chương|mục|ph�
 # question about an amount of money.
 _CURRENCY = re.compile(r"\s*(?:(?:nghìn|ngàn|triệu|tỷ|tỉ)\s+)*(?:đồng(?!\s+chí)|VNĐ|VND|USD|đô la|đô-la|euro|EUR|yên|"
                        r"bảng Anh|nhân dân tệ|won|rúp)(?!\w)", re.IGNORECASE)
+_PERCENT = re.compile(r"\s*%")
 
 
 def _is_date_like(value: str) -> bool:
@@ -168,10 +169,10 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             unit_words = _unit_words(sentence, after, unit)
             if strict_unit and unit and not unit_words and not match.group(2):
                 continue  # "bao nhiêu chương?" is not answered by a number of something else
-            currency = _CURRENCY.match(sentence, match.end(1)) if money else None
+            currency = _CURRENCY.match(sentence, match.end(1)) if money or count else None
             if money and not currency:
                 continue  # "bị phạt tiền bao nhiêu?" is not answered by "24 giờ"
-            if count and (_CURRENCY.match(sentence, match.end(1)) or sentence[match.end(1):].lstrip().startswith("%")):
+            if count and (currency or _PERCENT.match(sentence, match.end(1))):
                 continue  # "how many projects?" is not answered by "700 tỷ USD" or "14,8%"
             is_year = re.fullmatch(r"(19|20)\d{2}", value) is not None
             score = _salience(match.start(), anchors)

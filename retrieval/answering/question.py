@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from vietnamese.abbreviations import FOLDED_ABBREVIATIONS as _FOLDED_ABBREVIATIONS
 from vietnamese.dates import date_forms
-from vietnamese.english import asks_count, counted_words, looks_english
+from vietnamese.english import how_many, looks_english
 from vietnamese.names import SURNAMES
 from vietnamese.numbers import ASKS_RATIO, RATIO_COMPOUND
 from vietnamese.search import search_tokens
@@ -197,11 +197,9 @@ def analyze(raw: str) -> Question:
             unit.extend(_FOLDED_ABBREVIATIONS.get(word, word).split())  # "CQĐD" counts "cơ quan đại diện"
         if unit[:1] and unit[0] in _GENERIC_COUNTERS:
             unit = []  # "mấy điểm", "bao nhiêu nội dung": any counted thing may answer
-    translated_unit = False
-    if english:
-        match = re.search(r"how many\s+((?:[a-z]+\s*){1,4})", folded)
-        if match:
-            unit, translated_unit = counted_words(match.group(1))
+    counted = how_many(folded) if english else None
+    if counted:
+        unit = counted.unit
     entities = [] if english else _entities(text)
     # People in a question are mostly whose words are reported ("Theo Bộ trưởng Bùi Thanh Sơn");
     # places and bodies are what the figure is about.
@@ -221,7 +219,8 @@ def analyze(raw: str) -> Question:
     label = named.group(1) if named and named.group(1) not in _FOLDED_STOPWORDS else ""
     return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
                     list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list, yes_no, ordinals,
-                    money, label, translated_unit, english and kind == "number" and asks_count(folded))
+                    money, label, bool(counted and counted.translated),
+                    bool(counted and counted.counts_things and kind == "number"))
 
 
 def _unexpandable(word: str) -> bool:
