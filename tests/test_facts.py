@@ -117,3 +117,44 @@ def test_a_figures_unit_stops_at_the_verb_after_it():
     sentence = "Năm 2023 có trên 30 mặt hàng có kim ngạch xuất khẩu trên 1 tỷ USD."
     fact = find_fact("number", sentence, "bao nhieu mat hang", [], ["mat", "hang"], ["mat", "hang"])
     assert fact is not None and with_unit(sentence, fact) == "trên 30 mặt hàng"  # not "… mặt hàng có kim"
+
+
+def test_a_count_of_countries_is_answered_in_either_word_for_country():
+    sentence = "Các tỉnh đã hỗ trợ cho gần 50 địa phương của 21 nước trên thế giới hàng triệu khẩu trang."
+    fact = find_fact("number", sentence, "ho tro dia phuong cua bao nhieu quoc gia", [], ["quoc", "gia"], ["ho", "tro"])
+    assert fact is not None and fact.text == "21 nước"
+    fact = find_fact("number", "Hợp tác với 12 quốc gia đối tác.", "bao nhieu nuoc doi tac", [], ["nuoc", "doi", "tac"],
+                     ["hop", "tac"])
+    assert fact is not None and fact.text == "12 quốc gia đối tác"
+    # another counted thing still does not answer
+    assert find_fact("number", "Có 30 tỉnh tham gia.", "bao nhieu quoc gia", [], ["quoc", "gia"], ["tham"]) is None
+
+
+def test_how_much_money_asks_for_a_sum_not_a_count_of_tien():
+    from retrieval.answering.question import analyze
+
+    for question in ("Các tỉnh vận động được bao nhiêu tiền tài trợ?", "cac tinh van dong duoc bao nhieu tien"):
+        q = analyze(question)
+        assert q.unit == [] and q.money, question
+    assert analyze("Mỗi người được phụ cấp bao nhiêu tiền một tháng?").money
+
+
+def test_an_ordinal_without_thu_and_an_english_ordinal_are_ordinals():
+    from retrieval.answering.question import analyze
+
+    assert analyze("Hội nghị Ngoại vụ lần 18 có bao nhiêu đại biểu?").ordinals == [("18", "vu")]
+    assert analyze("Who opened the 18th National Conference on External Affairs?").ordinals == [("18", "")]
+    assert analyze("Thái Lan 2019 có bao nhiêu dự án?").ordinals == []  # "Lan" of a name, and a year
+    assert analyze("Hội nghị Ngoại giao lần thứ 33 diễn ra khi nào?").ordinals == [("33", "giao")]
+
+
+def test_the_ordinal_a_report_is_about_is_the_first_it_states():
+    from retrieval.answering.features import first_ordinal, states_ordinal
+
+    lead = ("Sáng 18/12, Hội nghị Ngoại vụ toàn quốc lần thứ 21 khai mạc. Từ Hội nghị Ngoại vụ toàn quốc "
+            "lần thứ 20 đến nay, tình hình đã thay đổi.")
+    assert first_ordinal(lead, "vu") == "21"  # the later "lần thứ 20" looks back
+    assert first_ordinal("(Trực tuyến) Hội nghị Ngoại vụ 19: Phiên thảo luận\nNội dung", "vu") == "19"
+    assert first_ordinal("Không có số thứ tự nào.", "") is None
+    # an English ordinal has no word of ours before it: only "thứ 18" states it
+    assert states_ordinal("lần thứ 18", "18", "") and not states_ordinal("Ngoại vụ 18", "18", "")

@@ -101,3 +101,32 @@ def test_startup_repairs_disagreement_between_registry_and_chroma(fresh_data_dir
     kb.vectors.add_texts(["mảnh mồ côi"], metadatas=[{"doc_id": "ghost"}], ids=["ghost:0"])
     reopened = AnswerEngine.open(settings)
     assert sorted(reopened.kb.vectors.get(include=[])["ids"]) == ids
+
+
+def test_the_vector_search_explores_widely_also_in_a_collection_made_before(tmp_path):
+    """Chroma's default search (ef 100) missed true nearest passages; ours explores SEARCH_EF. A
+    collection made with the default (as every store before this setting) gets it when opened."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from retrieval.index.vectors import SEARCH_EF, collection_name, open_vectors
+
+    embeddings = E5Embeddings()
+    client = chromadb.PersistentClient(path=str(tmp_path / "chroma"),
+                                       settings=ChromaSettings(anonymized_telemetry=False))
+    old = client.create_collection(collection_name(embeddings), metadata={"hnsw:space": "cosine"},
+                                   embedding_function=None)
+    assert old.configuration_json["hnsw"]["ef_search"] < SEARCH_EF
+    store = open_vectors(embeddings, tmp_path)
+    hnsw = store._collection.configuration_json["hnsw"]
+    assert hnsw["ef_search"] == SEARCH_EF and hnsw["space"] == "cosine"
+    store.add_texts(["Hội nghị Ngoại vụ toàn quốc", "Thủ tục cấp thẻ ABTC"], ids=["a:0", "b:0"])
+    found = store.similarity_search_by_vector_with_relevance_scores(embeddings.embed_query("thẻ ABTC"), k=1)
+    assert found[0][0].id == "b:0" and found[0][1] < 0.5  # a cosine distance, not l2
+
+
+def test_a_new_collection_is_made_for_cosine_and_wide_search(tmp_path):
+    from retrieval.index.vectors import SEARCH_EF, open_vectors
+
+    hnsw = open_vectors(E5Embeddings(), tmp_path)._collection.configuration_json["hnsw"]
+    assert hnsw["space"] == "cosine" and hnsw["ef_search"] == SEARCH_EF

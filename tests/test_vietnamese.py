@@ -158,3 +158,28 @@ def test_a_date_in_figures_is_written_out_as_decrees_write_it():
     assert written_out("ngày 5/3/2026") == "ngày 05 tháng 3 năm 2026"  # a day below 10 keeps its zero
     assert written_out("13/2/2026") == "ngày 13 tháng 02 năm 2026"  # so do January and February
     assert written_out("tháng 7/2026") == "tháng 7/2026" and written_out("31/13/2026") == "31/13/2026"
+
+
+def test_roman_numerals_stand_for_their_figures():
+    from vietnamese.numbers import roman_values
+
+    assert roman_values("Đại hội Đảng XII; Chương IV, Phụ lục II; khóa XIII; Mục IX.") == ["12", "4", "2", "13", "9"]
+    assert roman_values("V.I. Lenin, lớp V, LIVE, IIII, Điều 5") == []  # an initial, one letter, words
+
+
+def test_a_counted_thing_may_be_written_in_other_words():
+    from vietnamese.numbers import counted_forms
+
+    assert counted_forms(["quoc", "gia"]) == [["quoc", "gia"], ["nuoc"]]
+    assert counted_forms(["quoc", "gia", "doi", "tac"]) == [["quoc", "gia", "doi", "tac"], ["nuoc", "doi", "tac"]]
+    assert counted_forms(["tieng"]) == [["tieng"], ["gio"]]
+    assert counted_forms(["dai", "su", "quan"]) == [["dai", "su", "quan"]]
+
+
+def test_english_words_of_the_domain_meet_the_vietnamese_text_in_search():
+    tokens = search_tokens("Which markets did Hanoi's exports reach?", english=True)
+    assert {"thi", "truong", "ha", "noi", "xuat", "khau"} <= set(tokens)
+    # a word with two readings here is left as it is ("president": chủ tịch nước or tổng thống)
+    assert "president" in search_tokens("Who is the President of France?", english=True)
+    # what "how many" counts is still read only from the glossary of counted things
+    assert how_many("How many visits did leaders make?")[:2] == (["visits"], False)

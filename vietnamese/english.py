@@ -35,6 +35,51 @@ ENGLISH_GLOSSARY = {
     "meeting": "gap go", "vietnam": "viet nam", "countries": "nuoc", "country": "nuoc", "world": "the gioi",
     "years": "nam", "year": "nam",
 }
+# More English words of politics, administration, the economy and places, for search only: a
+# question's words then meet the documents' Vietnamese ones and count in its coverage. Only words
+# with one reading here: not "president" (chủ tịch nước, tổng thống), "capital" (vốn, thủ đô),
+# "central" (trung ương, trung tâm), "official" (cán bộ, chính thức), "application" (hồ sơ, ứng dụng). Kept out of
+# what "how many …" counts (`how_many` reads the glossary above): a count is checked word by word
+# after the figure, and Vietnamese puts a classifier there ("45 chuyến thăm", "300 đoàn phóng viên").
+SEARCH_GLOSSARY = ENGLISH_GLOSSARY | {
+    # politics and government
+    "party": "dang", "congress": "dai hoi", "politburo": "bo chinh tri",
+    "secretary": "bi thu", "government": "chinh phu", "prime": "thu tuong", "premier": "thu tuong",
+    "vice": "pho", "chair": "chu tich", "chaired": "chu tri", "leader": "lanh dao",
+    "leaders": "lanh dao", "leadership": "lanh dao", "policy": "chinh sach", "policies": "chinh sach",
+    "strategy": "chien luoc", "plan": "ke hoach", "plans": "ke hoach", "project": "du an", "projects": "du an",
+    "law": "luat", "decree": "nghi dinh", "circular": "thong tu", "directive": "chi thi",
+    "agency": "co quan", "agencies": "co quan", "authority": "co quan", "authorities": "co quan",
+    "responsibility": "trach nhiem", "responsible": "trach nhiem", "officials": "can bo",
+    "staff": "can bo", "session": "phien", "speech": "phat bieu", "opening": "khai mac", "closing": "be mac",
+    "forum": "dien dan", "seminar": "hoi thao", "workshop": "hoi thao", "event": "su kien", "events": "su kien",
+    "visit": "tham", "visits": "tham", "visited": "tham", "delegations": "doan", "delegation": "doan",
+    "press": "bao chi", "reporter": "phong vien", "reporters": "phong vien", "journalists": "phong vien",
+    "border": "bien gioi", "borders": "bien gioi", "territory": "lanh tho", "territories": "lanh tho",
+    "sea": "bien", "island": "dao", "islands": "dao", "citizens": "cong dan", "citizen": "cong dan",
+    "overseas": "nuoc ngoai", "abroad": "nuoc ngoai", "foreigners": "nguoi nuoc ngoai",
+    # economy and society
+    "investor": "nha dau tu", "investors": "nha dau tu", "growth": "tang truong",
+    "market": "thi truong", "markets": "thi truong", "goods": "hang hoa", "products": "san pham",
+    "agricultural": "nong san", "business": "doanh nghiep", "businesses": "doanh nghiep",
+    "enterprises": "doanh nghiep", "companies": "doanh nghiep", "labour": "lao dong", "labor": "lao dong",
+    "technology": "cong nghe", "tourism": "du lich", "tourists": "khach du lich",
+    "education": "giao duc", "health": "y te", "medical": "y te", "pandemic": "dich", "epidemic": "dich",
+    "masks": "khau trang", "equipment": "thiet bi", "supplies": "vat tu", "humanitarian": "nhan dao",
+    "heritage": "di san", "titles": "danh hieu", "memorandum": "ban ghi nho",
+    "twinned": "ket nghia", "sister": "ket nghia", "promotion": "xuc tien", "promote": "xuc tien",
+    "passport": "ho chieu", "passports": "ho chieu", "visa": "thi thuc", "visas": "thi thuc",
+    "procedure": "thu tuc", "procedures": "thu tuc", "dossier": "ho so",
+    "fee": "le phi", "fees": "le phi", "deadline": "thoi han", "working": "lam viec", "gate": "cua khau",
+    # places, as English writes them
+    "hanoi": "ha noi", "danang": "da nang", "haiphong": "hai phong", "saigon": "tphcm", "hcmc": "tphcm",
+    "vietnamese": "viet nam", "japan": "nhat ban", "japanese": "nhat ban", "korea": "han quoc",
+    "korean": "han quoc", "china": "trung quoc", "chinese": "trung quoc", "india": "an do",
+    "cambodia": "campuchia", "thailand": "thai lan", "europe": "chau au", "european": "chau au",
+    "asia": "chau a", "africa": "chau phi",
+    # Not the countries of one syllable ("Pháp", "Anh", "Mỹ", "Lào", "Đức", "Nga"): folded, the
+    # syllable is also another word ("pháp luật", "anh", "lao động"), found everywhere.
+}
 # Words that end an English noun phrase ("how many international agreements | did …"): what is
 # counted is the phrase's last word, its head ("foreign investment projects" counts projects).
 PHRASE_ENDS = {"did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "can",

@@ -18,3 +18,39 @@ RATIO_COMPOUND = re.compile(r"(?<![\d.,])(?<![\d.,]\s)\b(?:ty|ti) (?:gia|le|tron
 # A question asking for a ratio or a share is answered by a percentage, not an amount of money
 # ("tỷ lệ giải ngân vốn", "bao nhiêu phần trăm ngân sách"). Folded text.
 ASKS_RATIO = re.compile(r"\b(?:ty le|ti le|ty trong|ti trong|phan tram)\b|%")
+
+# What a figure counts, said in other words: "mấy tiếng" counts hours, which texts write "giờ";
+# "bao nhiêu quốc gia" is answered by "21 nước" as well as "21 quốc gia". Folded words.
+_COUNTED_AS: dict[tuple[str, ...], list[tuple[str, ...]]] = {
+    ("tieng",): [("gio",)], ("quoc", "gia"): [("nuoc",)], ("nuoc",): [("quoc", "gia")]}
+
+
+def counted_forms(unit: list[str]) -> list[list[str]]:
+    """The ways a text may write the counted thing `unit` (folded words) right after a figure: the
+    unit itself first, then with its leading words said another way ("nước đối tác" for "quốc gia
+    đối tác")."""
+    forms = [list(unit)]
+    for head, others in _COUNTED_AS.items():
+        if tuple(unit[:len(head)]) == head:
+            forms += [[*other, *unit[len(head):]] for other in others]
+    return forms
+
+
+# A Roman numeral names a congress, a chapter or an appendix ("Đại hội Đảng XII", "Chương IV",
+# "Phụ lục II") where a question may write the figure ("Đại hội 12"). Upper case, two letters at
+# least (a lone "V" or "X" is more often an initial or a mark), letters up to L.
+ROMAN = re.compile(r"(?<![\w.])(?=[IVXL]{2,}\b)(?:XL|L?X{0,3})(?:IX|IV|V?I{0,3})(?!\w)(?!\.\w)")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+
+def roman_values(text: str) -> list[str]:
+    """The figures the Roman numerals of a text stand for ("XII" → "12"), as digit strings."""
+    values = []
+    for match in ROMAN.finditer(text):
+        letters = match.group(0)
+        if not letters:
+            continue
+        total = sum(-_ROMAN_VALUES[a] if _ROMAN_VALUES[a] < _ROMAN_VALUES[b] else _ROMAN_VALUES[a]
+                    for a, b in zip(letters, letters[1:])) + _ROMAN_VALUES[letters[-1]]
+        values.append(str(total))
+    return values

@@ -6,7 +6,7 @@ import re
 
 from vietnamese.abbreviations import ABBREVIATIONS, FOLDED_ABBREVIATIONS
 from vietnamese.dates import date_forms_of
-from vietnamese.english import ENGLISH_GLOSSARY
+from vietnamese.english import SEARCH_GLOSSARY
 from vietnamese.text import fold_uncached, normalize
 
 # Written forms of Ho Chi Minh City that tokenization would otherwise break apart.
@@ -61,7 +61,7 @@ def _tokens_of(base: str, folded: str, accented: bool, english: bool) -> list[st
     """The tokens of `base` (normalized, lower case), given its folded form."""
     tokens = _TOKEN.findall(base if accented else folded)
     if english:
-        tokens = [w for t in tokens for w in ENGLISH_GLOSSARY.get(t, t).split()]
+        tokens = [w for t in tokens for w in SEARCH_GLOSSARY.get(t, t).split()]
     tokens = _expand(tokens, accented)
     bigrams = [f"{a}_{b}" for a, b in zip(tokens, tokens[1:]) if not a[0].isdigit() and not b[0].isdigit()]
     codes = [code for code in _CODE.findall(base if accented else folded) if not code.isdigit()]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from vietnamese.names import CAPITALIZED as _CAPITALIZED, DOCUMENT_CODE, LOWER, SURNAMES, capitalized_runs
 from vietnamese.dates import DATE_MENTION
-from vietnamese.numbers import SPELLED_AFTER
+from vietnamese.numbers import SPELLED_AFTER, counted_forms
 from vietnamese.text import fold
 
 _UNITS = r"(?:%|tỷ USD|triệu USD|nghìn tỷ đồng|tỷ đồng|triệu đồng|USD|tỷ|triệu|nghìn|ngàn)"
@@ -120,13 +120,16 @@ def _unit_words(sentence: str, end: int, unit: list[str]) -> str:
     punctuation mark ends them ("41/63 tỉnh, thành" counts "tỉnh"): the fact is cut from the
     sentence by their length, so they must be contiguous."""
     rest = sentence[end:end + 80]
-    taken = ""
-    for expected in unit:
-        word = re.match(r"\s+([^\s,.;:()]+)", rest[len(taken):])
-        if word is None or fold(word.group(1)) != expected:
-            break
-        taken += word.group(0)
-    return taken
+    best = ""
+    for form in counted_forms(unit):  # "21 nước" counts what "bao nhiêu quốc gia" asks
+        taken = ""
+        for expected in form:
+            word = re.match(r"\s+([^\s,.;:()]+)", rest[len(taken):])
+            if word is None or fold(word.group(1)) != expected:
+                break
+            taken += word.group(0)
+        best = max(best, taken, key=len)
+    return best
 
 
 def _copula_fact(sentence: str, question_folded: str) -> Fact | None:

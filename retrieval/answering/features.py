@@ -24,6 +24,7 @@ import numpy as np
 
 from knowledge.markup import ITEM_START, is_list
 from vietnamese.dates import date_forms
+from vietnamese.numbers import roman_values
 from vietnamese.text import fold, normalize
 from retrieval.answering.facts import Fact, find_fact, names_others
 from retrieval.index.lexical import ACCENT_MARK, BM25Index, index_tokens
@@ -238,12 +239,16 @@ sighted("search", "lexical_reciprocal_rank",
 
 @CANDIDATE.feature("sentence", "pinned")
 def _pinned(s: _Sighting) -> float:
-    """Every figure, name and ordinal the question pins down is stated: figures and ordinals in the
-    evidence or its passage, names anywhere in the document."""
+    """Every figure, name and ordinal the question pins down is stated: figures in the evidence or
+    its passage, names anywhere in the document, ordinals in the evidence, its passage, or as the
+    event the whole document is about (a news report names "lần thứ 18" in its lead, then tells
+    of it paragraph after paragraph)."""
     q, text, passage = s.q, s.text, s.passage
-    return float(all(n in s.own_figures or n in s.context_figures for n in q.numbers) and
+    ordinal_numbers = {n for n, _ in q.ordinals}
+    return float(all(n in s.own_figures or n in s.context_figures for n in q.numbers if n not in ordinal_numbers) and
                  all(all(t in s.document for t in entity) for entity in q.entities) and
                  all(states_ordinal(text, n, anchor) or states_ordinal(passage.search_text, n, anchor)
+                     or s.describer.document_ordinal(s.snapshot, s.sentence.passage, anchor) == n
                      for n, anchor in q.ordinals))
 
 
@@ -433,14 +438,30 @@ def figures_in(text: str) -> set[str]:
         if "." in figure and figure.replace(".", "").isdigit():
             figures.add(figure.replace(".", ""))
     figures.update(date_forms(text))  # "ngày 01 tháng 7 năm 2026" states "1/7/2026"
+    figures.update(roman_values(text))  # "Đại hội Đảng XII" states 12
     return figures
+
+
+def _ordinal_pattern(number: str, anchor: str) -> str:
+    """"thứ 33", or the number right after the question's word before it ("Ngoại vụ 19"); an
+    English ordinal has no such word ("the 19th conference": `anchor` "")."""
+    anchored = rf"|\b{re.escape(anchor)}\s+{number}(?![\d/-])" if anchor else ""
+    return rf"\bthu\s+{number}(?!\d){anchored}"
 
 
 def states_ordinal(text: str, number: str, anchor: str) -> bool:
     """Whether a text states the ordinal `number` ("lần thứ 33" in the question): as "thứ 33", or
     right after the word the question puts before it ("Hội nghị Ngoại vụ 19" for "Ngoại vụ lần thứ
     19"); "Kết luận 33" or "33-KL/TW" does not."""
-    return re.search(rf"\bthu\s+{number}(?!\d)|\b{re.escape(anchor)}\s+{number}(?![\d/-])", fold(text)) is not None
+    return re.search(_ordinal_pattern(number, anchor), fold(text)) is not None
+
+
+def first_ordinal(text: str, anchor: str) -> str | None:
+    """The first ordinal a text states, in either form `states_ordinal` reads: in a report's
+    title or lead, the event it is about ("Hội nghị Ngoại vụ 19: …", "… lần thứ 21 khai mạc");
+    a later "từ lần thứ 20 đến nay" looks back and is not it."""
+    match = re.search(_ordinal_pattern(r"(\d+)", anchor), fold(text))
+    return next((g for g in match.groups() if g), None) if match else None
 
 
 def top_indexes(scores: np.ndarray, k: int) -> np.ndarray:
@@ -473,7 +494,7 @@ class Describer:
     def __init__(self) -> None:
         self._cache: dict[tuple[int, str], set[str]] = {}
 
-    def _cached(self, snapshot: Snapshot | None, key: str, build: Callable[[], set[str]]) -> set[str]:
+    def _cached(self, snapshot: Snapshot | None, key: str, build: Callable[[], Any]) -> Any:
         """`snapshot` None: `key` names a chunk or document by its id, the same in every snapshot."""
         cache_key = (snapshot.serial if snapshot is not None else 0, key)
         value = self._cache.get(cache_key)
@@ -488,6 +509,12 @@ class Describer:
 
     def _figures(self, snapshot: Snapshot | None, key: str, text_of: Callable[[], str]) -> set[str]:
         return self._cached(snapshot, "figures:" + key, lambda: figures_in(text_of()))
+
+    def document_ordinal(self, snapshot: Snapshot, passage_index: int, anchor: str) -> str:
+        """The ordinal of the event the passage's document is about (`first_ordinal`), "" for none."""
+        document = snapshot.passages[passage_index].document
+        return self._cached(None, f"ordinal:{snapshot.passages[passage_index].doc_id}:{anchor}",
+                            lambda: first_ordinal(document["title"] + "\n" + document["text"], anchor) or "")
 
     def document_tokens(self, snapshot: Snapshot, passage_index: int) -> set[str]:
         passage = snapshot.passages[passage_index]

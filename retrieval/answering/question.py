@@ -52,7 +52,6 @@ _KINDS = [(name, re.compile(pattern), re.compile(fold(pattern))) for name, patte
 _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
 _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
 _YES_NO = re.compile(r"\b(?:co|duoc|phai|la)\b.*\b(?:khong|chua)\s*\W*$|\b(?:hay khong|dung khong|phai khong)\b")
-_UNIT_SYNONYMS = {"tieng": "gio"}  # "mấy tiếng" counts hours, which texts write "giờ"
 _TIME_UNITS = {"ngay", "thang", "nam", "gio", "phut", "tuan", "lan"}
 _COUNTED = _TIME_UNITS | {"nguoi"}  # function words elsewhere, what is counted after "bao nhiêu"
 _GENERIC_COUNTERS = {"diem", "noi", "van", "loai", "muc", "cai", "y", "phan"}
@@ -138,7 +137,9 @@ class Question:
 def analyze(raw: str) -> Question:
     text = normalize(raw).strip()
     english = looks_english(text)
-    if english:
+    english_ordinals = []
+    if english:  # "the 18th conference": an ordinal no word of ours anchors (the text writes "lần thứ 18")
+        english_ordinals = [(m.group(1), "") for m in _ORDINAL.finditer(text)]
         text = _ORDINAL.sub(r"\1", text)
     accented = has_diacritics(text)
     folded = fold(text)
@@ -193,10 +194,11 @@ def analyze(raw: str) -> Question:
             is_stop = is_stop and word not in _COUNTED  # "bao nhiêu ngày" counts days, "bao nhiêu người" people
             if is_stop or word in ("duoc", "da"):
                 break
-            word = _UNIT_SYNONYMS.get(word, word)
             unit.extend(_FOLDED_ABBREVIATIONS.get(word, word).split())  # "CQĐD" counts "cơ quan đại diện"
         if unit[:1] and unit[0] in _GENERIC_COUNTERS:
             unit = []  # "mấy điểm", "bao nhiêu nội dung": any counted thing may answer
+        if unit == ["tien"] or (accented and unit[:1] == ["tien"] and typed[:1] == ["tiền"]):
+            unit = []  # "bao nhiêu tiền": a sum of money is asked (`money`), not a count of "tiền"
     counted = how_many(folded) if english else None
     if counted:
         unit = counted.unit
@@ -208,10 +210,11 @@ def analyze(raw: str) -> Question:
     subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)]
     yes_no = bool(_YES_NO.search(folded)) and kind in ("other", "name", "procedure")
     wants_list = kind == "procedure" or (kind in ("name", "other") and bool(_ASKS_FOR_LIST.search(folded)))
-    # An ordinal ("Hội nghị Ngoại giao lần thứ 33") is stated only as an ordinal ("thứ 33") or right
-    # after the same word ("Ngoại giao 33"), never by another 33 ("Kết luận 33").
+    # An ordinal ("Hội nghị Ngoại giao lần thứ 33", "Ngoại vụ lần 18") is stated only as an ordinal
+    # ("thứ 33") or right after the same word ("Ngoại giao 33"), never by another 33 ("Kết luận 33").
     ordinals = [(m.group(2), _FOLDED_ABBREVIATIONS.get(m.group(1), m.group(1)).split()[-1])  # "HNNV" ends in "vụ"
-                for m in re.finditer(r"(\w+)\s+(?:lan\s+)?thu\s+(\d+)\b", folded) if m.group(1) != "lan"]
+                for m in re.finditer(r"(\w+)\s+(?:lan\s+thu|thu|lan)\s+(\d{1,3})\b", folded)  # not "Thái Lan 2019"
+                if m.group(1) not in ("lan", "may")] + english_ordinals
     money = kind == "number" and not unit and not english and not ASKS_RATIO.search(folded) and bool(
         _MONEY.search(lowered) if accented else _MONEY_FOLDED.search(folded))
     # "chuyển vào bậc mấy?", "lương loại mấy?": no unit after "mấy"; the word before it names the figure.

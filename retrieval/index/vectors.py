@@ -36,10 +36,29 @@ def chroma_client(data_dir: Path, host: str = "", port: int = 8000, timeout: flo
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+# How many neighbours Chroma's HNSW search explores. At its default (100) a search missed true
+# nearest passages (recall@10 0.978 on a store of 1,327 regulation passages, and a question could
+# get other passages in another process); at 1,000 it found the exact ten on every question
+# tried, in the same 3 ms. Our stores hold thousands of passages, not millions.
+SEARCH_EF = 1000
+
+
 def open_vectors(embeddings: Embeddings, data_dir: Path, host: str = "", port: int = 8000, timeout: float = 10.0):
     """The collection of our embeddings (a LangChain `Chroma` vector store)."""
     from langchain_chroma import Chroma
 
     # Our own embedding function, always: Chroma must never fall back to downloading its default.
-    return Chroma(collection_name=collection_name(embeddings), embedding_function=embeddings,
-                  client=chroma_client(data_dir, host, port, timeout), collection_metadata={"hnsw:space": "cosine"})
+    # The index settings as a configuration, not metadata: Chroma takes one or the other.
+    store = Chroma(collection_name=collection_name(embeddings), embedding_function=embeddings,
+                   client=chroma_client(data_dir, host, port, timeout),
+                   collection_configuration={"hnsw": {"space": "cosine", "ef_search": SEARCH_EF}})
+    search_widely(store._collection)
+    return store
+
+
+def search_widely(collection) -> None:
+    """A collection made before SEARCH_EF (or by another setting) is given it. Chroma reads it when
+    it next loads the index, so a running process keeps the old one until it restarts."""
+    hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+    if hnsw and hnsw.get("ef_search", SEARCH_EF) < SEARCH_EF:
+        collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
