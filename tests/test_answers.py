@@ -150,3 +150,11 @@ def test_a_count_of_countries_and_a_congress_in_roman_numerals_are_found(engine)
     assert not answer.refused and answer.fact == "21 nước", answer.answer
     answer = engine.ask("Đại hội 12 của Đảng đề ra đường lối gì cho ngành ngoại giao?")
     assert not answer.refused and "Đại hội Đảng XII" in answer.answer, answer.answer
+
+
+def test_a_date_in_the_sentence_before_about_another_province_is_not_the_answer(engine):
+    """ "… Quảng Nam với Nagasaki (ký MOU tháng 6/2017). Ngoài ra, … như tỉnh Cà Mau với tỉnh Nagasaki":
+    Cà Mau has not signed; Quảng Nam's date answers only for Quảng Nam."""
+    assert engine.ask("Tỉnh Cà Mau ký MOU với Nagasaki vào thời gian nào?").refused
+    answer = engine.ask("Tỉnh Quảng Nam ký MOU với Nagasaki vào thời gian nào?")
+    assert not answer.refused and "6/2017" in answer.fact, answer.answer

@@ -158,3 +158,14 @@ def test_the_ordinal_a_report_is_about_is_the_first_it_states():
     assert first_ordinal("Không có số thứ tự nào.", "") is None
     # an English ordinal has no word of ours before it: only "thứ 18" states it
     assert states_ordinal("lần thứ 18", "18", "") and not states_ordinal("Ngoại vụ 18", "18", "")
+
+
+def test_a_question_pins_the_figures_a_text_must_state_not_its_baseline_nor_a_month_alone():
+    from retrieval.answering.question import analyze
+
+    assert analyze("Năm 2020 số thỏa thuận tăng bao nhiêu phần trăm so với năm 2019?").numbers == ["2020"]
+    assert analyze("Ngày 18 tháng 12 năm 2023 khai mạc hội nghị gì?").numbers == ["18/12/2023"]
+    assert analyze("ngay 21 thang 8 co su kien gi").numbers == ["21/8"]
+    assert analyze("Hội nghị lần 21 hồi tháng 12 có chủ đề gì?").numbers == ["21"]
+    assert analyze("Tháng 6/2017 ký MOU với tỉnh nào?").numbers == ["6/2017"]
+    assert analyze("Quy chế 272 có bao nhiêu chương?").numbers == ["272"]

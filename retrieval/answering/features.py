@@ -24,7 +24,7 @@ import numpy as np
 
 from knowledge.markup import ITEM_START, is_list
 from vietnamese.dates import date_forms
-from vietnamese.numbers import roman_values
+from vietnamese.numbers import COMPARISON, roman_values
 from vietnamese.text import fold, normalize
 from retrieval.answering.facts import Fact, find_fact, names_others
 from retrieval.index.lexical import ACCENT_MARK, BM25Index, index_tokens
@@ -40,7 +40,6 @@ SPECIFIC_KINDS = ("number", "date", "person", "place", "theme")
 KINDS = ("number", "date", "person", "place", "theme", "name", "procedure", "other")
 READ_TOP = 8  # candidates the reader reads a question: its cost grows with each (measured in `ngoaivu bench`)
 _FIGURE = re.compile(r"\d+(?:[.,/-]\d+)*")
-_COMPARISON = re.compile(r"\bso với[^,.;:)]*")
 # A sentence that leans on the one before: a connective ("Theo đó", "Như vậy", "Ngoài ra") or a
 # demonstrative among its first words ("Cách làm này", "Bệnh này", "Con số đó").
 _ANAPHORA = re.compile(r"^(?:Theo đó|Như vậy|Do đó|Vì vậy|Vì thế|Ngoài ra|Bên cạnh đó|Tuy nhiên|Sau đó|Trước đó)\b"
@@ -427,7 +426,7 @@ def figures_in(text: str) -> set[str]:
     year of dates ("12/8/2018" states "12/8" and "2018", "6/2020" states "2020"; neither states
     "12"). A baseline after "so với" is not what the text is about."""
     figures: set[str] = set()
-    for match in _FIGURE.finditer(_COMPARISON.sub(" ", normalize(text))):
+    for match in _FIGURE.finditer(COMPARISON.sub(" ", normalize(text))):
         figure = match.group(0)
         figures.add(figure)
         parts = figure.split("/")
@@ -600,4 +599,18 @@ class Describer:
                 q.kind, sighting.text, fold(q.text), q.numbers, q.unit, [fold(t.lstrip(ACCENT_MARK)) for t in q.content],
                 strict_unit=not q.english or q.unit_translated, money=q.money, label=q.label,
                 count=q.count)
+            if sighting.fact is not None and self._fact_about_another(q, snapshot, candidate.index, sighting.fact):
+                candidate.fact = sighting.fact = None
         CANDIDATE.compute("sentence", sighting, candidate.values)
+
+    def _fact_about_another(self, q: Question, snapshot: Snapshot, index: int, fact: Fact) -> bool:
+        """A fact found in the sentence before, which the candidate leans on ("Đến nay có thêm Quảng
+        Nam với Nagasaki (ký MOU tháng 6/2017). Ngoài ra, … như tỉnh Cà Mau với tỉnh Nagasaki"), is
+        about another subject when the candidate names one of the question's places or bodies and
+        that sentence does not: "Cà Mau ký MOU năm nào?" is not answered by Quảng Nam's date."""
+        before = self.previous(snapshot, index)
+        if before is None or fact.start >= len(before.text) or not q.subjects:
+            return False
+        own = self._tokens(snapshot, f"sentence{index}", lambda: snapshot.sentences[index].text)
+        earlier = self._tokens(snapshot, f"sentence{index - 1}", lambda: before.text)
+        return any(all(t in own for t in entity) and not all(t in earlier for t in entity) for entity in q.subjects)

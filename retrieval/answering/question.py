@@ -9,7 +9,7 @@ from vietnamese.abbreviations import FOLDED_ABBREVIATIONS as _FOLDED_ABBREVIATIO
 from vietnamese.dates import date_forms
 from vietnamese.english import how_many, looks_english
 from vietnamese.names import SURNAMES
-from vietnamese.numbers import ASKS_RATIO, RATIO_COMPOUND
+from vietnamese.numbers import ASKS_RATIO, COMPARISON, RATIO_COMPOUND
 from vietnamese.search import search_tokens
 from vietnamese.text import fold, has_diacritics, normalize
 from retrieval.index.lexical import ACCENT_MARK, index_tokens
@@ -173,7 +173,7 @@ def analyze(raw: str) -> Question:
         content = [t for t in content if fold(t.removeprefix(ACCENT_MARK)) not in ("ty", "ti")]
     # Figures the evidence must state. A small bare count ("mấy tháng 1 lần", "2 bộ trở lên") is
     # phrasing, not what is asked about; an ordinal ("lần thứ 2") or a code ("05-HD") still pins.
-    numbers = [n for n in dict.fromkeys(_NUMBER.findall(text))
+    numbers = [n for n in dict.fromkeys(_NUMBER.findall(_pinned_text(folded)))
                if not (len(n) == 1 and not re.search(r"\b(?:thứ|thu|số|so)\s+" + n + r"\b|\b" + n + r"[-/]", text))]
     # A date is pinned in its canonical form ("01/07/2026" as "1/7/2026"), as texts are read.
     numbers = list(dict.fromkeys((date_forms(n) or [n])[0] if "/" in n else n for n in numbers))
@@ -224,6 +224,21 @@ def analyze(raw: str) -> Question:
                     list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list, yes_no, ordinals,
                     money, label, bool(counted and counted.translated),
                     bool(counted and counted.counts_things and kind == "number"))
+
+
+# "ngày 18 tháng 12 (năm 2023)" written out; "tháng 12" alone (not "tháng 6/2017"). Folded.
+_WRITTEN_DATE = re.compile(r"\bngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?\b")
+_MONTH = re.compile(r"\bthang\s+\d{1,2}\b(?![/.-]\d)")
+
+
+def _pinned_text(folded: str) -> str:
+    """The question with only the figures a text must state: not the baseline it compares with
+    ("so với năm 2019"), a date written out as one date ("ngày 18 tháng 12" is "18/12", which a
+    text states however it writes it), and not a month alone ("hồi tháng 12": a month of one digit
+    never counted as a figure, nor does one of two)."""
+    text = COMPARISON.sub(" ", folded)
+    text = _WRITTEN_DATE.sub(lambda m: " " + "/".join(g for g in m.groups() if g) + " ", text)
+    return _MONTH.sub(" ", text)
 
 
 def _unexpandable(word: str) -> bool:
