@@ -38,9 +38,10 @@ ENGLISH_GLOSSARY = {
 # More English words of politics, administration, the economy and places, for search only: a
 # question's words then meet the documents' Vietnamese ones and count in its coverage. Only words
 # with one reading here: not "president" (chủ tịch nước, tổng thống), "capital" (vốn, thủ đô),
-# "central" (trung ương, trung tâm), "official" (cán bộ, chính thức), "application" (hồ sơ, ứng dụng). Kept out of
-# what "how many …" counts (`how_many` reads the glossary above): a count is checked word by word
-# after the figure, and Vietnamese puts a classifier there ("45 chuyến thăm", "300 đoàn phóng viên").
+# "central" (trung ương, trung tâm), "official" (cán bộ, chính thức), "application" (hồ sơ, ứng
+# dụng). Kept out of what "how many …" counts (`how_many` reads the glossary above): a count is
+# checked word by word after the figure, and Vietnamese puts a classifier there ("45 chuyến thăm",
+# "300 đoàn phóng viên").
 SEARCH_GLOSSARY = ENGLISH_GLOSSARY | {
     # politics and government
     "party": "dang", "congress": "dai hoi", "politburo": "bo chinh tri",

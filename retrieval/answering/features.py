@@ -491,7 +491,7 @@ class Describer:
     make every document be tokenized again."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[int, str], set[str]] = {}
+        self._cache: dict[tuple[int, str], Any] = {}  # token and figure sets, a document's ordinal
 
     def _cached(self, snapshot: Snapshot | None, key: str, build: Callable[[], Any]) -> Any:
         """`snapshot` None: `key` names a chunk or document by its id, the same in every snapshot."""

@@ -232,10 +232,10 @@ _MONTH = re.compile(r"\bthang\s+\d{1,2}\b(?![/.-]\d)")
 
 
 def _pinned_text(folded: str) -> str:
-    """The question with only the figures a text must state: not the baseline it compares with
-    ("so với năm 2019"), a date written out as one date ("ngày 18 tháng 12" is "18/12", which a
-    text states however it writes it), and not a month alone ("hồi tháng 12": a month of one digit
-    never counted as a figure, nor does one of two)."""
+    """The folded question keeping only the figures a text must state: not the baseline it compares
+    with ("so với năm 2019"); a date written out as one date ("ngày 18 tháng 12" becomes "18/12",
+    which a text states however it writes it); not a month alone ("hồi tháng 12": a month of one
+    digit was never a pinned figure, and now one of two digits is not either)."""
     text = COMPARISON.sub(" ", folded)
     text = _WRITTEN_DATE.sub(lambda m: " " + "/".join(g for g in m.groups() if g) + " ", text)
     return _MONTH.sub(" ", text)
