@@ -169,3 +169,13 @@ def test_a_question_pins_the_figures_a_text_must_state_not_its_baseline_nor_a_mo
     assert analyze("Hội nghị lần 21 hồi tháng 12 có chủ đề gì?").numbers == ["21"]
     assert analyze("Tháng 6/2017 ký MOU với tỉnh nào?").numbers == ["6/2017"]
     assert analyze("Quy chế 272 có bao nhiêu chương?").numbers == ["272"]
+
+
+def test_a_value_in_an_enumeration_belongs_to_the_clause_that_names_what_was_asked():
+    sentence = ("Có 2 cặp địa phương đã ký kết Bản ghi nhớ (MOU) về hợp tác hữu nghị, đó là thành phố Hà Nội với "
+                "tỉnh Fukuoka (02/2018), thành phố Hải Phòng với thành phố Kitakyushu (4/2009).")
+    words = ["hai", "phong", "ky", "ban", "ghi", "nho", "kitakyushu"]
+    fact = find_fact("date", sentence, "hai phong ky mou voi kitakyushu thang nao", [], [], words)
+    assert fact is not None and fact.text == "4/2009"
+    fact = find_fact("date", sentence, "ha noi ky mou voi fukuoka khi nao", [], [], ["ha", "noi", "ky", "fukuoka"])
+    assert fact is not None and fact.text == "02/2018"
