@@ -158,3 +158,13 @@ def test_a_date_in_the_sentence_before_about_another_province_is_not_the_answer(
     assert engine.ask("Tỉnh Cà Mau ký MOU với Nagasaki vào thời gian nào?").refused
     answer = engine.ask("Tỉnh Quảng Nam ký MOU với Nagasaki vào thời gian nào?")
     assert not answer.refused and "6/2017" in answer.fact, answer.answer
+
+
+def test_a_figure_is_not_taken_from_a_sentence_about_another_pair_of_places(engine):
+    """"… thành phố Hải Phòng với thành phố Kitakyushu (4/2009). Đến nay, đã có thêm cặp quan hệ tỉnh Quảng
+    Nam với tỉnh Nagasaki (ký MOU tháng 6/2017)": the second sentence does not lean on the first, so it is
+    about other places; a speaker's title ("Phó Thủ tướng") is not a place the figure is about."""
+    answer = engine.ask("Hải Phòng ký MOU với Kitakyushu vào tháng nào?")
+    assert not answer.refused and answer.fact == "4/2009", answer.answer
+    answer = engine.ask("Phó Thủ tướng Phạm Bình Minh nói bao nhiêu tỉnh thành có chương trình hành động về hội nhập?")
+    assert not answer.refused and answer.fact.startswith("41/63"), answer.answer

@@ -179,3 +179,10 @@ def test_a_value_in_an_enumeration_belongs_to_the_clause_that_names_what_was_ask
     assert fact is not None and fact.text == "4/2009"
     fact = find_fact("date", sentence, "ha noi ky mou voi fukuoka khi nao", [], [], ["ha", "noi", "ky", "fukuoka"])
     assert fact is not None and fact.text == "02/2018"
+
+
+def test_a_persons_title_is_not_what_a_figure_is_about():
+    from retrieval.answering.question import analyze
+
+    assert analyze("Phó Thủ tướng Phạm Bình Minh nói bao nhiêu tỉnh có chương trình hành động?").subjects == []
+    assert analyze("Theo Thứ trưởng Bùi Thanh Sơn, Hải Phòng ký bao nhiêu thỏa thuận?").subjects == [["hai_phong"]]

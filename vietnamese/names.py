@@ -13,6 +13,12 @@ CAPITALIZED = r"[" + UPPER + r"][" + LOWER + r"]+"  # one capitalized word
 SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Đoàn "
             "Lâm Mai Tô Hà Cao Lương Thái Tạ Châu Quách Đào Trịnh Lưu Kiều Tống Vương Khúc Triệu La").split()
 
+# The titles a person is named by ("Phó Thủ tướng Phạm Bình Minh", "Thứ trưởng Bùi Thanh Sơn"):
+# whose words are reported, not what a figure is about. Folded.
+PERSON_TITLES = ("pho thu tuong", "thu tuong", "bo truong", "thu truong", "pho chu tich", "chu tich",
+                 "tong bi thu", "bi thu", "dai su", "tong lanh su", "lanh su", "cuc truong", "pho cuc truong",
+                 "vu truong", "giam doc", "pho giam doc", "truong ban", "pho truong ban", "chu nhiem")
+
 # A legal document's number: "272-QĐ/TW", "33/2018/NĐ-CP" (a pattern to build on: who uses it says
 # what may follow).
 DOCUMENT_CODE = r"\b\d+(?:/\d{4})?[-/][A-ZĐ][A-ZĐa-z]*(?:[-/][A-ZĐ]+)*"

@@ -263,7 +263,7 @@ def _elsewhere(s: _Sighting) -> float:
     if not q.subjects:
         return 0.0
     local = s.own | s.describer._tokens(None, f"title{passage.doc_id}", lambda: passage.document["title"])
-    if index > 0:
+    if s.describer.previous(s.snapshot, index) is not None:  # the sentence before, when this one leans on it
         local = local | s.sentence_tokens(index - 1)
     absent = sum(not all(t in local for t in entity) for entity in q.subjects)
     return float(bool(absent) and names_others(s.text, fold(q.text)))

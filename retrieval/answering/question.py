@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from vietnamese.abbreviations import FOLDED_ABBREVIATIONS as _FOLDED_ABBREVIATIONS
 from vietnamese.dates import date_forms
 from vietnamese.english import how_many, looks_english
-from vietnamese.names import SURNAMES
+from vietnamese.names import PERSON_TITLES, SURNAMES
 from vietnamese.numbers import ASKS_RATIO, COMPARISON, RATIO_COMPOUND
 from vietnamese.search import search_tokens
 from vietnamese.text import fold, has_diacritics, normalize
@@ -207,7 +207,8 @@ def analyze(raw: str) -> Question:
     # places and bodies are what the figure is about.
     # A person's name is a family name and two or three more syllables ("Bùi Thanh Sơn"); two
     # syllables are more often a place ("Hà Nội", "Cao Bằng").
-    subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)]
+    subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)
+                and not _is_title(e) and not (len(e) == 1 and e[0] in _capitalized_starts(text))]
     yes_no = bool(_YES_NO.search(folded)) and kind in ("other", "name", "procedure")
     wants_list = kind == "procedure" or (kind in ("name", "other") and bool(_ASKS_FOR_LIST.search(folded)))
     # An ordinal ("Hội nghị Ngoại giao lần thứ 33", "Ngoại vụ lần 18") is stated only as an ordinal
@@ -239,6 +240,22 @@ def _pinned_text(folded: str) -> str:
     text = COMPARISON.sub(" ", folded)
     text = _WRITTEN_DATE.sub(lambda m: " " + "/".join(g for g in m.groups() if g) + " ", text)
     return _MONTH.sub(" ", text)
+
+
+def _capitalized_starts(text: str) -> set[str]:
+    """Folded Vietnamese syllables written with a capital alone before lower-case words: the start
+    of a body's or a title's name ("Hội nghị", "Nghị quyết", "Thủ tướng"), not a place of one
+    syllable."""
+    words = re.findall(r"\w+", text)
+    return {fold(word).lower() for i, (word, after) in enumerate(zip(words, words[1:]))
+            if word[:1].isupper() and has_diacritics(word) and after[:1].islower()
+            and (i <= 1 or not words[i - 1][:1].isupper())}  # the question's first word is capitalized anyway
+
+
+def _is_title(entity: list[str]) -> bool:
+    """A name that is only (the capitalized start of) a person's title: "Phó Thủ" of "Phó Thủ tướng"."""
+    words = entity[0].split("_") + [token.split("_")[-1] for token in entity[1:]]
+    return any(title.split()[:len(words)] == words for title in PERSON_TITLES)
 
 
 def _unexpandable(word: str) -> bool:
