@@ -130,3 +130,29 @@ def test_a_new_collection_is_made_for_cosine_and_wide_search(tmp_path):
 
     hnsw = open_vectors(E5Embeddings(), tmp_path)._collection.configuration_json["hnsw"]
     assert hnsw["space"] == "cosine" and hnsw["ef_search"] == SEARCH_EF
+
+
+def test_a_store_whose_database_is_busy_still_opens_and_is_widened_when_it_frees(caplog):
+    """`modify` meeting another process's write lock ("database is locked", as Chroma reports it) is
+    tried again; if the lock stays, the store opens as it is, with a warning."""
+    from retrieval.index.vectors import SEARCH_EF, search_widely
+
+    class BusyCollection:
+        """A collection made with Chroma's default search, its database held for `busy` calls."""
+
+        def __init__(self, busy: int) -> None:
+            self.busy, self.calls, self.configuration_json = busy, 0, {"hnsw": {"ef_search": 100}}
+
+        def modify(self, configuration):
+            self.calls += 1
+            if self.calls <= self.busy:
+                raise RuntimeError("Database error: error returned from database: (code: 5) database is locked")
+            self.configuration_json = {"hnsw": {**self.configuration_json["hnsw"], **configuration["hnsw"]}}
+
+    freed = BusyCollection(busy=1)
+    search_widely(freed, attempts=3)
+    assert freed.configuration_json["hnsw"]["ef_search"] == SEARCH_EF and freed.calls == 2
+    held = BusyCollection(busy=5)
+    search_widely(held, attempts=2)
+    assert held.calls == 2 and held.configuration_json["hnsw"]["ef_search"] == 100
+    assert "could not widen the vector search" in caplog.text

@@ -2,10 +2,14 @@
 server shared by every process), always embedded by our own function."""
 from __future__ import annotations
 
+import logging
 import re
+import time
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
 
 
 def collection_name(embeddings: Embeddings) -> str:
@@ -56,9 +60,22 @@ def open_vectors(embeddings: Embeddings, data_dir: Path, host: str = "", port: i
     return store
 
 
-def search_widely(collection) -> None:
+def search_widely(collection, attempts: int = 3) -> None:
     """A collection made before SEARCH_EF (or by another setting) is given it. Chroma reads it when
-    it next loads the index, so a running process keeps the old one until it restarts."""
+    it next loads the index, so a running process keeps the old one until it restarts. Another
+    process writing to the store may hold its database a moment ("database is locked"): tried again,
+    and if it still cannot be changed the store opens as it is (searching as before) and the next
+    start tries again — never a reason not to answer."""
     hnsw = (collection.configuration_json or {}).get("hnsw") or {}
-    if hnsw and hnsw.get("ef_search", SEARCH_EF) < SEARCH_EF:
-        collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+    if not hnsw or hnsw.get("ef_search", SEARCH_EF) >= SEARCH_EF:
+        return
+    for attempt in range(1, attempts + 1):
+        try:
+            collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+            return
+        except Exception as error:  # Chroma's errors differ by client kind and version
+            if attempt == attempts:
+                log.warning("could not widen the vector search to ef_search %d (%s); it stays at %s until "
+                            "the next start", SEARCH_EF, error, hnsw.get("ef_search"))
+                return
+            time.sleep(0.5 * attempt)
