@@ -2,6 +2,7 @@
 a quoted name. Candidates the question itself already states are never the answer."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -101,18 +102,20 @@ _CLAUSE_BREAK = re.compile(r";|,(?=\s)")
 CLAUSE_WEIGHT = 0.5  # each question word in the same clause as a value, on top of its nearness
 
 
-def _salience(position: int, anchors: dict[str, list[int]], sentence: str = "") -> float:
+def _clause_breaks(sentence: str) -> list[int]:
+    """Where the sentence's clauses end (each break one character), its length last."""
+    return [m.start() for m in _CLAUSE_BREAK.finditer(sentence)] + [len(sentence)]
+
+
+def _salience(position: int, anchors: dict[str, list[int]], breaks: list[int]) -> float:
     """How densely the question's words surround a position: each word counts once, by its
     nearest occurrence, so a candidate among many of the question's words wins; a word in the
-    value's own clause counts more. In "Hà Nội với tỉnh Fukuoka (02/2018), thành phố Hải Phòng
-    với thành phố Kitakyushu (4/2009)" a date belongs to the pair before it, not to the words of the
-    sentence's opening ("ký kết Bản ghi nhớ") however near."""
+    value's own clause (between two `_clause_breaks`) counts more. In "Hà Nội với tỉnh Fukuoka
+    (02/2018), thành phố Hải Phòng với thành phố Kitakyushu (4/2009)" a date belongs to the pair
+    before it, not to the words of the sentence's opening ("ký kết Bản ghi nhớ") however near."""
     near = sum(1.0 / (1.0 + min(abs(position - p) for p in places) / 50.0) for places in anchors.values())
-    if not sentence:
-        return near
-    start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, position)), default=0)
-    following = _CLAUSE_BREAK.search(sentence, position)
-    end = following.start() if following else len(sentence)
+    start = max((b + 1 for b in breaks if b < position), default=0)
+    end = next(b for b in breaks if b >= position)
     return near + CLAUSE_WEIGHT * sum(any(start <= p < end for p in places) for places in anchors.values())
 
 
@@ -168,13 +171,14 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
     """The best candidate of the asked-for kind in the sentence, or None. `money`: only a figure in
     a currency answers. `label`: the word that names the figure before it ("bậc" of "bậc mấy?").
     `count`: things are counted ("how many …?"), so neither a sum of money nor a percentage answers."""
-    anchors = anchors_in(sentence, content_words + numbers)
+    anchors, breaks = anchors_in(sentence, content_words + numbers), _clause_breaks(sentence)
+    salience = functools.partial(_salience, anchors=anchors, breaks=breaks)  # of a position in this sentence
     candidates: list[Fact] = []
     if kind == "number" and label:  # "bậc 4", "loại A0": the label and what follows it
         for match in re.finditer(r"(?<!\w)" + re.escape(label) + r"\s+(\d+|[a-z]{1,2}\d+(?:\.\d+)?)(?!\w)", fold(sentence)):
             if match.group(1) not in numbers:
                 candidates.append(Fact(sentence[match.start():match.end()], match.start(), match.end(),
-                                       _salience(match.start(), anchors, sentence) + 2.5))
+                                       salience(match.start()) + 2.5))
     if kind == "number":
         for match in _NUMBER.finditer(sentence):
             value = match.group(1)
@@ -192,7 +196,7 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             if count and (currency or _PERCENT.match(sentence, match.end(1))):
                 continue  # "how many projects?" is not answered by "700 tỷ USD" or "14,8%"
             is_year = re.fullmatch(r"(19|20)\d{2}", value) is not None
-            score = _salience(match.start(), anchors, sentence)
+            score = salience(match.start())
             if unit_words:
                 score += 2.0
             elif match.group(2):
@@ -212,7 +216,7 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             if value in numbers or (len(digits) == 1 and digits[0] in numbers) or \
                     (len(digits) == 3 and "/".join(str(int(d)) for d in digits) in numbers):  # the question's own date
                 continue
-            score = _salience(match.start(), anchors, sentence) + 0.3 * len(digits)
+            score = salience(match.start()) + 0.3 * len(digits)
             owner = _owning_document(sentence, match.start(), numbers)
             score += {True: 1.0, False: -1.0, None: 0.0}[owner]
             candidates.append(Fact(value, match.start(), match.end(), score, owner=owner))
@@ -220,25 +224,25 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
         for match in _PERSON.finditer(sentence):
             if fold(match.group(0)) in question_folded or _PLACE_BEFORE.search(sentence[:match.start()]):
                 continue  # "tại Hà Nội" is a place, though Hà is also a family name
-            candidates.append(Fact(match.group(0), match.start(), match.end(), _salience(match.start(), anchors, sentence)))
+            candidates.append(Fact(match.group(0), match.start(), match.end(), salience(match.start())))
         if not candidates:  # "do ai tổ chức?": the answer may be a body, not a person
             for match in _ORGANIZATION.finditer(sentence):
                 if fold(match.group(0)) not in question_folded:
                     candidates.append(Fact(match.group(0), match.start(), match.end(),
-                                           _salience(match.start(), anchors, sentence) - 0.5))
+                                           salience(match.start()) - 0.5))
     elif kind == "place":
         for match in _PLACE.finditer(sentence):
             place = match.group(1)
             if fold(place) in question_folded:
                 continue
-            candidates.append(Fact(place, match.start(1), match.end(1), _salience(match.start(), anchors, sentence)))
+            candidates.append(Fact(place, match.start(1), match.end(1), salience(match.start())))
     elif kind == "theme":
         for match in _QUOTED.finditer(sentence):
             if fold(match.group(1)) in question_folded:
                 continue
             announced = re.search(r"chủ đề|khẩu hiệu|phương châm", sentence[max(0, match.start() - 40):match.start()])
             candidates.append(Fact(match.group(1).strip(), match.start(1), match.end(1),
-                                   _salience(match.start(), anchors, sentence) + (2.0 if announced else 0.0)))
+                                   salience(match.start()) + (2.0 if announced else 0.0)))
     elif kind == "name":
         if _ASKS_FOR_DOCUMENT.search(question_folded):
             for match in _DOCUMENT_CODE.finditer(sentence):
@@ -246,18 +250,18 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
                 names_asked = any(re.match(re.escape(n) + r"(?!\d)", match.group(0)) for n in numbers)
                 if fold(match.group(0)) not in question_folded and not names_asked:
                     candidates.append(Fact(match.group(0), match.start(), match.end(),
-                                           1.0 + _salience(match.start(), anchors, sentence)))
+                                           1.0 + salience(match.start())))
         for match in _QUOTED.finditer(sentence):
             if fold(match.group(1)) in question_folded:
                 continue
             candidates.append(Fact(match.group(1).strip(), match.start(1), match.end(1),
-                                   _salience(match.start(), anchors, sentence)))
+                                   salience(match.start())))
         if _ASKS_FOR_NAMED.search(question_folded):
             for start, end in _capitalized_runs(sentence):
                 name = sentence[start:end]
                 if fold(name) in question_folded or fold(name).split()[0] in _GENERIC_CAPITALS:
                     continue
-                candidates.append(Fact(name, start, end, _salience(start, anchors, sentence) - 0.5))
+                candidates.append(Fact(name, start, end, salience(start) - 0.5))
         copula = _copula_fact(sentence, question_folded)
         if copula:
             candidates.append(copula)

@@ -599,18 +599,17 @@ class Describer:
                 q.kind, sighting.text, fold(q.text), q.numbers, q.unit, [fold(t.lstrip(ACCENT_MARK)) for t in q.content],
                 strict_unit=not q.english or q.unit_translated, money=q.money, label=q.label,
                 count=q.count)
-            if sighting.fact is not None and self._fact_about_another(q, snapshot, candidate.index, sighting.fact):
+            if sighting.fact is not None and self._fact_about_another(sighting, sighting.fact):
                 candidate.fact = sighting.fact = None
         CANDIDATE.compute("sentence", sighting, candidate.values)
 
-    def _fact_about_another(self, q: Question, snapshot: Snapshot, index: int, fact: Fact) -> bool:
+    def _fact_about_another(self, s: _Sighting, fact: Fact) -> bool:
         """A fact found in the sentence before, which the candidate leans on ("Đến nay có thêm Quảng
         Nam với Nagasaki (ký MOU tháng 6/2017). Ngoài ra, … như tỉnh Cà Mau với tỉnh Nagasaki"), is
         about another subject when the candidate names one of the question's places or bodies and
         that sentence does not: "Cà Mau ký MOU năm nào?" is not answered by Quảng Nam's date."""
-        before = self.previous(snapshot, index)
-        if before is None or fact.start >= len(before.text) or not q.subjects:
+        before = self.previous(s.snapshot, s.index)
+        if before is None or fact.start >= len(before.text) or not s.q.subjects:
             return False
-        own = self._tokens(snapshot, f"sentence{index}", lambda: snapshot.sentences[index].text)
-        earlier = self._tokens(snapshot, f"sentence{index - 1}", lambda: before.text)
-        return any(all(t in own for t in entity) and not all(t in earlier for t in entity) for entity in q.subjects)
+        own, earlier = s.sentence_tokens(s.index), s.sentence_tokens(s.index - 1)  # `before` is the one before
+        return any(all(t in own for t in entity) and not all(t in earlier for t in entity) for entity in s.q.subjects)

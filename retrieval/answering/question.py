@@ -207,8 +207,9 @@ def analyze(raw: str) -> Question:
     # places and bodies are what the figure is about.
     # A person's name is a family name and two or three more syllables ("Bùi Thanh Sơn"); two
     # syllables are more often a place ("Hà Nội", "Cao Bằng").
+    name_starts = _capitalized_starts(text)
     subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)
-                and not _is_title(e) and not (len(e) == 1 and e[0] in _capitalized_starts(text))]
+                and not _is_title(e) and not (len(e) == 1 and e[0] in name_starts)]
     yes_no = bool(_YES_NO.search(folded)) and kind in ("other", "name", "procedure")
     wants_list = kind == "procedure" or (kind in ("name", "other") and bool(_ASKS_FOR_LIST.search(folded)))
     # An ordinal ("Hội nghị Ngoại giao lần thứ 33", "Ngoại vụ lần 18") is stated only as an ordinal
