@@ -145,6 +145,12 @@ def test_the_event_a_report_is_about_pins_every_paragraph_of_it(engine):
                       "Nghị quyết 22?").refused
 
 
+def test_a_name_after_an_abbreviation_and_a_conference_numbered_as_its_title_writes_it(engine):
+    # The article writes "Phó Chủ tịch UBND TP. Đà Nẵng" and is titled "Hội nghị Ngoại vụ 19: …".
+    answer = engine.ask("Phó Chủ tịch UBND Đà Nẵng nào trình bày tham luận ở Hội nghị Ngoại vụ 19?")
+    assert not answer.refused and "Hồ Kỳ Minh" in answer.answer
+
+
 def test_a_count_of_countries_and_a_congress_in_roman_numerals_are_found(engine):
     answer = engine.ask("Nhân dịp dịch Covid-19, gần 30 tỉnh thành đã hỗ trợ địa phương của bao nhiêu quốc gia?")
     assert not answer.refused and answer.fact == "21 nước", answer.answer

@@ -146,6 +146,13 @@ def test_an_ordinal_without_thu_and_an_english_ordinal_are_ordinals():
     assert analyze("Who opened the 18th National Conference on External Affairs?").ordinals == [("18", "")]
     assert analyze("Thái Lan 2019 có bao nhiêu dự án?").ordinals == []  # "Lan" of a name, and a year
     assert analyze("Hội nghị Ngoại giao lần thứ 33 diễn ra khi nào?").ordinals == [("33", "giao")]
+    # The number right after an event's name is its ordinal, as the report's title writes it; a date,
+    # a year or a document's number is not.
+    assert analyze("Ai phát biểu ở Hội nghị Ngoại vụ 19?").ordinals == [("19", "vu")]
+    assert analyze("hoi nghi ngoai vu 19 to chuc ngay nao").ordinals == [("19", "vu")]
+    assert analyze("Hội nghị ngày 12/8 có bao nhiêu đại biểu?").ordinals == []
+    assert analyze("Hội nghị năm 2018 có bao nhiêu đại biểu?").ordinals == []
+    assert analyze("Nghị quyết 22 ban hành khi nào?").ordinals == []
 
 
 def test_the_ordinal_a_report_is_about_is_the_first_it_states():
@@ -164,6 +171,7 @@ def test_a_question_pins_the_figures_a_text_must_state_not_its_baseline_nor_a_mo
     from retrieval.answering.question import analyze
 
     assert analyze("Năm 2020 số thỏa thuận tăng bao nhiêu phần trăm so với năm 2019?").numbers == ["2020"]
+    assert analyze("By what percentage did agreements signed in 2020 rise compared with 2019?").numbers == ["2020"]
     assert analyze("Ngày 18 tháng 12 năm 2023 khai mạc hội nghị gì?").numbers == ["18/12/2023"]
     assert analyze("ngay 21 thang 8 co su kien gi").numbers == ["21/8"]
     assert analyze("Hội nghị lần 21 hồi tháng 12 có chủ đề gì?").numbers == ["21"]

@@ -152,6 +152,17 @@ def test_an_abbreviation_that_cannot_be_checked_does_not_pin_the_name_around_it(
     assert analyze("Hội nghị tại Osaka năm 2019").entities == [["osaka"]]
 
 
+
+def test_a_name_is_not_run_into_the_words_around_it():
+    from retrieval.answering.question import analyze
+
+    # The question's first word, capitalized anyway, is no part of the name after it.
+    assert analyze("Ngoài Lý Sơn Sa Huỳnh, công viên nào được công nhận?").entities == [["ly_son", "son_sa", "sa_huynh"]]
+    assert analyze("Hà Nội có bao nhiêu đối tác?").entities == [["ha_noi"]]
+    # An abbreviation we spell out is a name of its own: documents write "UBND TP. Đà Nẵng" too.
+    assert analyze("Ai là Chủ tịch UBND Đà Nẵng?").entities[-2:] == [["uy_ban", "ban_nhan", "nhan_dan"], ["da_nang"]]
+
+
 def test_a_date_in_figures_is_written_out_as_decrees_write_it():
     from vietnamese.dates import written_out
     assert written_out("26/06/2026") == "ngày 26 tháng 6 năm 2026"

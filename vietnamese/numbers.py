@@ -19,9 +19,9 @@ RATIO_COMPOUND = re.compile(r"(?<![\d.,])(?<![\d.,]\s)\b(?:ty|ti) (?:gia|le|tron
 # ("tỷ lệ giải ngân vốn", "bao nhiêu phần trăm ngân sách"). Folded text.
 ASKS_RATIO = re.compile(r"\b(?:ty le|ti le|ty trong|ti trong|phan tram)\b|%")
 
-# A baseline a figure is compared with ("tăng 20% so với năm 2019"): not what the text states, and
-# not a figure a question pins down when it repeats it. Accented or folded text.
-COMPARISON = re.compile(r"\bso v(?:ới|oi)\b[^,.;:)?]*", re.IGNORECASE)
+# A baseline a figure is compared with ("tăng 20% so với năm 2019", "compared with 2019"): not what
+# the text states, and not a figure a question pins down when it repeats it. Accented or folded text.
+COMPARISON = re.compile(r"\b(?:so v(?:ới|oi)|compared (?:with|to))\b[^,.;:)?]*", re.IGNORECASE)
 
 # What a figure counts, said in other words: "mấy tiếng" counts hours, which texts write "giờ";
 # "bao nhiêu quốc gia" is answered by "21 nước" as well as "21 quốc gia". Folded words.

@@ -26,6 +26,9 @@ phần trăm số liệu nêu thông tin tài liệu cho biết
 # "Nhật", "số"/"Sở", "để"/"đề"): such folds stay content words, their low rarity keeps them light.
 _AMBIGUOUS_FOLDS = set("ha noi hoi tai dang de nhat so qua cung gan den hien".split())
 _FOLDED_STOPWORDS = {fold(w) for w in _STOPWORDS} - _AMBIGUOUS_FOLDS
+# Words that open a question before the name it is about ("Ngoài Lý Sơn Sa Huỳnh, …", "Sau Hội nghị
+# …"): capitalized as its first word, never part of that name.
+_LEADING_WORDS = set("ngoài sau trước giữa bên cùng riêng đối nhờ kể tính dựa trừ".split())
 _ENGLISH_STOPWORDS = set("""
 the a an what how many much who whom when where which is are was were did do does of in on at to for
 with by from and or has have had be been that this it its their there as about according please tell me
@@ -217,6 +220,10 @@ def analyze(raw: str) -> Question:
     ordinals = [(m.group(2), _FOLDED_ABBREVIATIONS.get(m.group(1), m.group(1)).split()[-1])  # "HNNV" ends in "vụ"
                 for m in re.finditer(r"(\w+)\s+(?:lan\s+thu|thu|lan)\s+(\d{1,3})\b", folded)  # not "Thái Lan 2019"
                 if m.group(1) not in ("lan", "may")] + english_ordinals
+    # "Hội nghị Ngoại vụ 19", "Đại hội XII" aside: a number right after an event's name is its ordinal
+    # (the text states it as "lần thứ 19" or as "Ngoại vụ 19"), not a figure of the answer.
+    ordinals += [(m.group(2), m.group(1)) for m in _EVENT_NUMBER.finditer(folded)
+                 if m.group(1) not in _EVENT_NUMBER_NOT and (m.group(2), m.group(1)) not in ordinals]
     money = kind == "number" and not unit and not english and not ASKS_RATIO.search(folded) and bool(
         _MONEY.search(lowered) if accented else _MONEY_FOLDED.search(folded))
     # "chuyển vào bậc mấy?", "lương loại mấy?": no unit after "mấy"; the word before it names the figure.
@@ -231,6 +238,12 @@ def analyze(raw: str) -> Question:
 # "ngày 18 tháng 12 (năm 2023)" written out; "tháng 12" alone (not "tháng 6/2017"). Folded.
 _WRITTEN_DATE = re.compile(r"\bngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?\b")
 _MONTH = re.compile(r"\bthang\s+\d{1,2}\b(?![/.-]\d)")
+
+
+# "hội nghị ngoại vụ 19", "đại hội đảng 13": the number right after an event's name (folded). Not a
+# date ("hội nghị ngày 12/8"), a time or a count ("hội nghị năm 2018", "hội nghị lần 19" is read above).
+_EVENT_NUMBER = re.compile(r"\b(?:hoi nghi|dai hoi)\s+(?:\w+\s+){0,3}?(\w+)\s+(\d{1,3})\b(?![/.,:-]?\d)")
+_EVENT_NUMBER_NOT = set("ngay thang nam luc gio tuan lan thu so khoa".split())
 
 
 def _pinned_text(folded: str) -> str:
@@ -259,6 +272,13 @@ def _is_title(entity: list[str]) -> bool:
     return any(title.split()[:len(words)] == words for title in PERSON_TITLES)
 
 
+def _abbreviation(word: str) -> bool:
+    """An abbreviation we expand ("UBND", "HĐND")."""
+    letters = word.replace("&", "").replace(".", "")
+    return len(letters) >= 2 and letters.isalpha() and letters.isupper() and \
+        fold(word).strip(".") in _FOLDED_ABBREVIATION_KEYS
+
+
 def _unexpandable(word: str) -> bool:
     """An abbreviation we cannot expand ("KH&CN", "QLDA", "TTĐT"): the document may write it in full,
     so it is not checked in the text, and it ends the name around it ("Bộ KH&CN", "Cổng TTĐT Chính phủ":
@@ -276,7 +296,12 @@ def _entities(text: str) -> list[list[str]]:
     current: list[str] = []
     for word in words:
         if word[:1].isupper() and not _unexpandable(word):
-            current.append(word)
+            if _abbreviation(word):
+                # A name of its own: "UBND Đà Nẵng" is written "UBND TP. Đà Nẵng" too.
+                runs.extend([current, [word]] if current else [[word]])
+                current = []
+            else:
+                current.append(word)
             continue
         if current:
             runs.append(current)
@@ -285,7 +310,7 @@ def _entities(text: str) -> list[list[str]]:
         runs.append(current)
     found = []
     for run in runs:
-        if words and run[0] is words[0] and (len(run) == 1 or run[0].lower() in _STOPWORDS | {"theo", "trong"}):
+        if words and run[0] is words[0] and (len(run) == 1 or run[0].lower() in _STOPWORDS | _LEADING_WORDS):
             run = run[1:]  # a question's first word is capitalized anyway
             if not run:
                 continue
