@@ -166,6 +166,13 @@ def test_a_date_in_the_sentence_before_about_another_province_is_not_the_answer(
     assert not answer.refused and "6/2017" in answer.fact, answer.answer
 
 
+def test_a_province_in_a_question_typed_without_accents_is_checked_like_a_capitalized_one(engine):
+    # The articles give the localities' total for 2020, never Nghệ An's own.
+    assert engine.ask("tinh nghe an ky bao nhieu thoa thuan quoc te nam 2020").refused
+    answer = engine.ask("hai phong ky mou voi kitakyushu vao thang nao")
+    assert not answer.refused and answer.fact == "4/2009", answer.answer
+
+
 def test_a_figure_is_not_taken_from_a_sentence_about_another_pair_of_places(engine):
     """"… thành phố Hải Phòng với thành phố Kitakyushu (4/2009). Đến nay, đã có thêm cặp quan hệ tỉnh Quảng
     Nam với tỉnh Nagasaki (ký MOU tháng 6/2017)": the second sentence does not lean on the first, so it is

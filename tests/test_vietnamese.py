@@ -69,6 +69,20 @@ def test_an_english_count_counts_the_head_of_its_noun_phrase():
     assert how_many("How many did they sign?")[:2] == ([], False)
     assert not how_many("how many billion dollars did exports reach").counts_things  # an amount, not a count
     assert how_many("What is the theme?") is None
+    # The noun phrase ends at a preposition or a verb in the past, wherever it stands.
+    assert how_many("How many representative missions around the world are there?")[:2] == (["co", "quan", "dai", "dien"], True)
+    assert how_many("How many delegations visited Vietnam during 2019?")[:2] == (["doan"], True)
+
+
+def test_a_province_typed_without_accents_or_capitals_is_a_name():
+    from retrieval.answering.question import analyze
+
+    question = analyze("tinh quang ninh ky bao nhieu thoa thuan nam 2020")
+    assert question.entities == [["quang_ninh"]] and question.subjects == [["quang_ninh"]]
+    assert analyze("ba ria vung tau co bao nhieu du an").entities == [["ba_ria", "ria_vung", "vung_tau"]]
+    assert analyze("Ha Noi co bao nhieu doi tac").entities == [["ha_noi"]]  # once, though also capitalized
+    assert analyze("quan he hoa binh voi cac nuoc").entities == []  # "hòa bình" is peace
+    assert analyze("tinh quang ninh ky bao nhieu thoa thuan").tokens[:2] == ["tinh", "quang"]
 
 
 def test_a_date_written_any_way_gives_the_same_canonical_forms():

@@ -81,11 +81,13 @@ SEARCH_GLOSSARY = ENGLISH_GLOSSARY | {
     # Not the countries of one syllable ("Pháp", "Anh", "Mỹ", "Lào", "Đức", "Nga"): folded, the
     # syllable is also another word ("pháp luật", "anh", "lao động"), found everywhere.
 }
-# Words that end an English noun phrase ("how many international agreements | did …"): what is
+# Words that end an English noun phrase ("how many international agreements | did …", "how many
+# missions | around the world"): what is
 # counted is the phrase's last word, its head ("foreign investment projects" counts projects).
 PHRASE_ENDS = {"did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "can",
                "could", "should", "in", "of", "to", "for", "at", "on", "with", "by", "from", "that", "which",
-               "who", "there", "per", "a", "an", "the"}
+               "who", "there", "per", "a", "an", "the", "around", "across", "over", "under", "between", "among",
+               "during", "within", "throughout", "abroad", "worldwide", "as", "than", "since", "so"}
 
 
 # What "how many …" counts, where the word counted is not the glossary's ("people" of "People's
@@ -112,7 +114,9 @@ def how_many(question: str) -> HowMany | None:
         return None
     phrase = match.group(1).split()
     counts_things = not AMOUNT_WORDS & set(phrase)
-    words = list(itertools.takewhile(lambda word: word not in PHRASE_ENDS, phrase))
+    # A verb in the past ends it too ("how many delegations | visited …").
+    words = list(itertools.takewhile(lambda word: word not in PHRASE_ENDS and not (len(word) > 4 and word.endswith("ed")),
+                                     phrase))
     if not words:
         return HowMany([], False, counts_things)
     head = words[-1]

@@ -37,3 +37,14 @@ def capitalized_runs(text: str, word: re.Pattern, gap: re.Pattern, skip_first: b
         else:
             runs.append([match])
     return runs
+
+# Provinces and centrally governed cities, as a question typed without accents (and without
+# capitals) names them: the place a figure is about, which a document must name. Not "Hòa Bình" and
+# "Thái Bình" (the words "hòa bình" and "thái bình" mean peace), nor Hồ Chí Minh (also the person).
+PROVINCES = ("Hà Nội, Hải Phòng, Đà Nẵng, Cần Thơ, Huế, Thừa Thiên Huế, An Giang, Bà Rịa - Vũng Tàu, Bắc Giang, "
+             "Bắc Kạn, Bạc Liêu, Bắc Ninh, Bến Tre, Bình Định, Bình Dương, Bình Phước, Bình Thuận, Cà Mau, Cao Bằng, "
+             "Đắk Lắk, Đắk Nông, Điện Biên, Đồng Nai, Đồng Tháp, Gia Lai, Hà Giang, Hà Nam, Hà Tĩnh, Hải Dương, "
+             "Hậu Giang, Hưng Yên, Khánh Hòa, Kiên Giang, Kon Tum, Lai Châu, Lâm Đồng, Lạng Sơn, Lào Cai, Long An, "
+             "Nam Định, Nghệ An, Ninh Bình, Ninh Thuận, Phú Thọ, Phú Yên, Quảng Bình, Quảng Nam, Quảng Ngãi, "
+             "Quảng Ninh, Quảng Trị, Sóc Trăng, Sơn La, Tây Ninh, Thái Nguyên, Thanh Hóa, Tiền Giang, Trà Vinh, "
+             "Tuyên Quang, Vĩnh Long, Vĩnh Phúc, Yên Bái").split(", ")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from vietnamese.abbreviations import FOLDED_ABBREVIATIONS as _FOLDED_ABBREVIATIONS
 from vietnamese.dates import date_forms
 from vietnamese.english import how_many, looks_english
-from vietnamese.names import PERSON_TITLES, SURNAMES
+from vietnamese.names import PERSON_TITLES, PROVINCES, SURNAMES
 from vietnamese.numbers import ASKS_RATIO, COMPARISON, RATIO_COMPOUND
 from vietnamese.search import search_tokens
 from vietnamese.text import fold, has_diacritics, normalize
@@ -54,6 +54,10 @@ _KIND_PATTERNS = [
 _KINDS = [(name, re.compile(pattern), re.compile(fold(pattern))) for name, pattern in _KIND_PATTERNS]
 _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
 _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
+# A province named in a question typed without accents: its folded words as one pattern.
+_FOLDED_PROVINCES = re.compile(r"\b(?:" + "|".join(
+    sorted({re.escape(" ".join(fold(p).lower().replace("-", " ").split())) for p in PROVINCES}, key=len, reverse=True))
+    + r")\b")
 _YES_NO = re.compile(r"\b(?:co|duoc|phai|la)\b.*\b(?:khong|chua)\s*\W*$|\b(?:hay khong|dung khong|phai khong)\b")
 _TIME_UNITS = {"ngay", "thang", "nam", "gio", "phut", "tuan", "lan"}
 _COUNTED = _TIME_UNITS | {"nguoi"}  # function words elsewhere, what is counted after "bao nhiêu"
@@ -206,6 +210,13 @@ def analyze(raw: str) -> Question:
     if counted:
         unit = counted.unit
     entities = [] if english else _entities(text)
+    if not accented and not english:
+        # Without accents a question is mostly typed without capitals too: its provinces are found by name.
+        known = {tuple(e) for e in entities}
+        for match in _FOLDED_PROVINCES.finditer(folded.lower()):
+            province = [t for t in search_tokens(match.group(0)) if "_" in t]
+            if province and tuple(province) not in known:
+                entities.append(province)
     # People in a question are mostly whose words are reported ("Theo Bộ trưởng Bùi Thanh Sơn");
     # places and bodies are what the figure is about.
     # A person's name is a family name and two or three more syllables ("Bùi Thanh Sơn"); two
