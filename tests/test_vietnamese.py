@@ -72,6 +72,8 @@ def test_an_english_count_counts_the_head_of_its_noun_phrase():
     # The noun phrase ends at a preposition or a verb in the past, wherever it stands.
     assert how_many("How many representative missions around the world are there?")[:2] == (["co", "quan", "dai", "dien"], True)
     assert how_many("How many delegations visited Vietnam during 2019?")[:2] == (["doan"], True)
+    # Things counted under two names may be counted under either: the first, loosely.
+    assert how_many("How many provinces and cities had a programme?")[:2] == (["tinh"], False)
 
 
 def test_a_province_typed_without_accents_or_capitals_is_a_name():
@@ -173,6 +175,7 @@ def test_a_name_is_not_run_into_the_words_around_it():
     # The question's first word, capitalized anyway, is no part of the name after it.
     assert analyze("Ngoài Lý Sơn Sa Huỳnh, công viên nào được công nhận?").entities == [["ly_son", "son_sa", "sa_huynh"]]
     assert analyze("Hà Nội có bao nhiêu đối tác?").entities == [["ha_noi"]]
+    assert analyze("Anh Minh đánh giá các sở ngoại vụ thế nào?").entities == [["minh"]]  # "Anh": how he is addressed
     # An abbreviation we spell out is a name of its own: documents write "UBND TP. Đà Nẵng" too.
     assert analyze("Ai là Chủ tịch UBND Đà Nẵng?").entities[-2:] == [["uy_ban", "ban_nhan", "nhan_dan"], ["da_nang"]]
 

@@ -82,12 +82,12 @@ SEARCH_GLOSSARY = ENGLISH_GLOSSARY | {
     # syllable is also another word ("pháp luật", "anh", "lao động"), found everywhere.
 }
 # Words that end an English noun phrase ("how many international agreements | did …", "how many
-# missions | around the world"): what is
+# missions | around the world"; "how many provinces | and cities" counts the first, loosely): what is
 # counted is the phrase's last word, its head ("foreign investment projects" counts projects).
 PHRASE_ENDS = {"did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "can",
                "could", "should", "in", "of", "to", "for", "at", "on", "with", "by", "from", "that", "which",
                "who", "there", "per", "a", "an", "the", "around", "across", "over", "under", "between", "among",
-               "during", "within", "throughout", "abroad", "worldwide", "as", "than", "since", "so"}
+               "during", "within", "throughout", "abroad", "worldwide", "as", "than", "since", "so", "and", "or"}
 
 
 # What "how many …" counts, where the word counted is not the glossary's ("people" of "People's
@@ -121,9 +121,12 @@ def how_many(question: str) -> HowMany | None:
         return HowMany([], False, counts_things)
     head = words[-1]
     singular = head[:-3] + "y" if head.endswith("ies") else head[:-1] if head.endswith("s") else head
+    # "countries and territories": the text may count them under either name ("187 khu vực, quốc gia
+    # và vùng lãnh thổ"), so the first is no strict unit.
+    coordinated = phrase[len(words):len(words) + 1] in (["and"], ["or"])
     for form in (head, singular):
         if form in _COUNTED_WORDS:
-            return HowMany(_COUNTED_WORDS[form].split(), True, counts_things)
+            return HowMany(_COUNTED_WORDS[form].split(), not coordinated, counts_things)
     return HowMany([head], False, counts_things)
 
 

@@ -27,8 +27,8 @@ phần trăm số liệu nêu thông tin tài liệu cho biết
 _AMBIGUOUS_FOLDS = set("ha noi hoi tai dang de nhat so qua cung gan den hien".split())
 _FOLDED_STOPWORDS = {fold(w) for w in _STOPWORDS} - _AMBIGUOUS_FOLDS
 # Words that open a question before the name it is about ("Ngoài Lý Sơn Sa Huỳnh, …", "Sau Hội nghị
-# …"): capitalized as its first word, never part of that name.
-_LEADING_WORDS = set("ngoài sau trước giữa bên cùng riêng đối nhờ kể tính dựa trừ".split())
+# …", "Anh Chung nói …": a form of address): capitalized as its first word, never part of that name.
+_LEADING_WORDS = set("ngoài sau trước giữa bên cùng riêng đối nhờ kể tính dựa trừ anh chị ông bà em cô chú bác".split())
 _ENGLISH_STOPWORDS = set("""
 the a an what how many much who whom when where which is are was were did do does of in on at to for
 with by from and or has have had be been that this it its their there as about according please tell me
