@@ -173,6 +173,13 @@ def test_a_province_in_a_question_typed_without_accents_is_checked_like_a_capita
     assert not answer.refused and answer.fact == "4/2009", answer.answer
 
 
+def test_the_year_of_the_article_a_question_cites_is_stated_by_the_article(engine):
+    # The article of 3/1/2020 gives the aid its localities raised, without a year beside the figure.
+    answer = engine.ask("Theo bài viết đăng đầu năm 2020 của Thứ trưởng Bùi Thanh Sơn, viện trợ phi chính phủ nước ngoài "
+                        "mà các địa phương vận động được là bao nhiêu tiền?")
+    assert not answer.refused and "270 triệu USD" in answer.answer, answer.answer
+
+
 def test_a_figure_is_not_taken_from_a_sentence_about_another_pair_of_places(engine):
     """"… thành phố Hải Phòng với thành phố Kitakyushu (4/2009). Đến nay, đã có thêm cặp quan hệ tỉnh Quảng
     Nam với tỉnh Nagasaki (ký MOU tháng 6/2017)": the second sentence does not lean on the first, so it is

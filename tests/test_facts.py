@@ -172,6 +172,11 @@ def test_a_question_pins_the_figures_a_text_must_state_not_its_baseline_nor_a_mo
 
     assert analyze("Năm 2020 số thỏa thuận tăng bao nhiêu phần trăm so với năm 2019?").numbers == ["2020"]
     assert analyze("By what percentage did agreements signed in 2020 rise compared with 2019?").numbers == ["2020"]
+    # The year of the article a question cites dates the document, which must state it, not the figure.
+    question = analyze("Theo bài viết đầu năm 2020 của Thứ trưởng Sơn, các tỉnh vận động được bao nhiêu tiền viện trợ?")
+    assert question.numbers == [] and ["2020"] in question.entities
+    assert analyze("According to Son's article of January 2020, how many agreements were signed?").entities == [["2020"]]
+    assert analyze("Bài học kinh nghiệm năm 2020 là gì?").numbers == ["2020"]  # a lesson, not an article
     assert analyze("Ngày 18 tháng 12 năm 2023 khai mạc hội nghị gì?").numbers == ["18/12/2023"]
     assert analyze("ngay 21 thang 8 co su kien gi").numbers == ["21/8"]
     assert analyze("Hội nghị lần 21 hồi tháng 12 có chủ đề gì?").numbers == ["21"]

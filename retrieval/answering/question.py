@@ -184,6 +184,10 @@ def analyze(raw: str) -> Question:
                if not (len(n) == 1 and not re.search(r"\b(?:thứ|thu|số|so)\s+" + n + r"\b|\b" + n + r"[-/]", text))]
     # A date is pinned in its canonical form ("01/07/2026" as "1/7/2026"), as texts are read.
     numbers = list(dict.fromkeys((date_forms(n) or [n])[0] if "/" in n else n for n in numbers))
+    # The year of the article the question cites ("theo bài viết đầu năm 2020 của …", "Son's article of
+    # January 2020") dates the document, not the figure asked: the document must state it somewhere.
+    dated = {m.group(1) or m.group(2) for m in _ARTICLE_YEAR.finditer(folded.lower())}
+    numbers = [n for n in numbers if n not in dated]
     bigrams = [t for t in folded_tokens if "_" in t and not all(p in _FOLDED_STOPWORDS for p in t.split("_"))]
 
     unit: list[str] = []
@@ -224,6 +228,7 @@ def analyze(raw: str) -> Question:
     name_starts = _capitalized_starts(text)
     subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)
                 and not _is_title(e) and not (len(e) == 1 and e[0] in name_starts)]
+    entities += [[year] for year in sorted(dated)]  # after the subjects: a year is no place
     yes_no = bool(_YES_NO.search(folded)) and kind in ("other", "name", "procedure")
     wants_list = kind == "procedure" or (kind in ("name", "other") and bool(_ASKS_FOR_LIST.search(folded)))
     # An ordinal ("Hội nghị Ngoại giao lần thứ 33", "Ngoại vụ lần 18") is stated only as an ordinal
@@ -255,6 +260,12 @@ _MONTH = re.compile(r"\bthang\s+\d{1,2}\b(?![/.-]\d)")
 # date ("hội nghị ngày 12/8"), a time or a count ("hội nghị năm 2018", "hội nghị lần 19" is read above).
 _EVENT_NUMBER = re.compile(r"\b(?:hoi nghi|dai hoi)\s+(?:\w+\s+){0,3}?(\w+)\s+(\d{1,3})\b(?![/.,:-]?\d)")
 _EVENT_NUMBER_NOT = set("ngay thang nam luc gio tuan lan thu so khoa".split())
+
+
+# A year right after a mention of an article ("bài viết đầu năm 2020", "bài của Thứ trưởng Sơn đăng
+# đầu năm 2020", "article of January 2020") or before it ("his 2020 article"). Folded, lower case.
+_ARTICLE_YEAR = re.compile(r"\b(?:bai viet|bai bao|bai dang|bai cua|bai phat bieu|bai tham luan|article|op-ed)\b"
+                           r"(?:\W+\w+){0,8}?\W+((?:19|20)\d{2})\b|\b((?:19|20)\d{2})\s+(?:article|op-ed)\b")
 
 
 def _pinned_text(folded: str) -> str:
