@@ -56,7 +56,7 @@ _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
 _FOLDED_SURNAMES = {fold(name) for name in SURNAMES}
 # A province named in a question typed without accents: its folded words as one pattern.
 _FOLDED_PROVINCES = re.compile(r"\b(?:" + "|".join(
-    sorted({re.escape(" ".join(fold(p).lower().replace("-", " ").split())) for p in PROVINCES}, key=len, reverse=True))
+    sorted({re.escape(" ".join(fold(p).replace("-", " ").split())) for p in PROVINCES}, key=len, reverse=True))
     + r")\b")
 _YES_NO = re.compile(r"\b(?:co|duoc|phai|la)\b.*\b(?:khong|chua)\s*\W*$|\b(?:hay khong|dung khong|phai khong)\b")
 _TIME_UNITS = {"ngay", "thang", "nam", "gio", "phut", "tuan", "lan"}
@@ -186,7 +186,7 @@ def analyze(raw: str) -> Question:
     numbers = list(dict.fromkeys((date_forms(n) or [n])[0] if "/" in n else n for n in numbers))
     # The year of the article the question cites ("theo bài viết đầu năm 2020 của …", "Son's article of
     # January 2020") dates the document, not the figure asked: the document must state it somewhere.
-    dated = {m.group(1) or m.group(2) for m in _ARTICLE_YEAR.finditer(folded.lower())}
+    dated = {m.group(1) or m.group(2) for m in _ARTICLE_YEAR.finditer(folded)}
     numbers = [n for n in numbers if n not in dated]
     bigrams = [t for t in folded_tokens if "_" in t and not all(p in _FOLDED_STOPWORDS for p in t.split("_"))]
 
@@ -217,7 +217,7 @@ def analyze(raw: str) -> Question:
     if not accented and not english:
         # Without accents a question is mostly typed without capitals too: its provinces are found by name.
         known = {tuple(e) for e in entities}
-        for match in _FOLDED_PROVINCES.finditer(folded.lower()):
+        for match in _FOLDED_PROVINCES.finditer(folded):
             province = [t for t in search_tokens(match.group(0)) if "_" in t]
             if province and tuple(province) not in known:
                 entities.append(province)
@@ -263,7 +263,7 @@ _EVENT_NUMBER_NOT = set("ngay thang nam luc gio tuan lan thu so khoa".split())
 
 
 # A year right after a mention of an article ("bài viết đầu năm 2020", "bài của Thứ trưởng Sơn đăng
-# đầu năm 2020", "article of January 2020") or before it ("his 2020 article"). Folded, lower case.
+# đầu năm 2020", "article of January 2020") or before it ("his 2020 article"). Folded.
 _ARTICLE_YEAR = re.compile(r"\b(?:bai viet|bai bao|bai dang|bai cua|bai phat bieu|bai tham luan|article|op-ed)\b"
                            r"(?:\W+\w+){0,8}?\W+((?:19|20)\d{2})\b|\b((?:19|20)\d{2})\s+(?:article|op-ed)\b")
 
@@ -294,20 +294,22 @@ def _is_title(entity: list[str]) -> bool:
     return any(title.split()[:len(words)] == words for title in PERSON_TITLES)
 
 
+def _initials(word: str) -> bool:
+    """Written in capitals as an abbreviation is ("UBND", "KH&CN", "TP.")."""
+    letters = word.replace("&", "").replace(".", "")
+    return len(letters) >= 2 and letters.isalpha() and letters.isupper()
+
+
 def _abbreviation(word: str) -> bool:
     """An abbreviation we expand ("UBND", "HĐND")."""
-    letters = word.replace("&", "").replace(".", "")
-    return len(letters) >= 2 and letters.isalpha() and letters.isupper() and \
-        fold(word).strip(".") in _FOLDED_ABBREVIATION_KEYS
+    return _initials(word) and fold(word).strip(".") in _FOLDED_ABBREVIATION_KEYS
 
 
 def _unexpandable(word: str) -> bool:
     """An abbreviation we cannot expand ("KH&CN", "QLDA", "TTĐT"): the document may write it in full,
     so it is not checked in the text, and it ends the name around it ("Bộ KH&CN", "Cổng TTĐT Chính phủ":
     "Chính phủ" is still a name the document must hold)."""
-    letters = word.replace("&", "").replace(".", "")
-    return len(letters) >= 2 and letters.isalpha() and letters.isupper() and \
-        fold(word).strip(".") not in _FOLDED_ABBREVIATION_KEYS
+    return _initials(word) and fold(word).strip(".") not in _FOLDED_ABBREVIATION_KEYS
 
 
 def _entities(text: str) -> list[list[str]]:
