@@ -1,5 +1,6 @@
 """The asked-for fact inside a sentence: what may lead an answer."""
 from retrieval.answering.facts import find_fact
+from vietnamese.text import fold
 
 
 def test_a_clause_or_article_number_is_a_reference_not_a_figure():
@@ -199,3 +200,61 @@ def test_a_persons_title_is_not_what_a_figure_is_about():
 
     assert analyze("Phó Thủ tướng Phạm Bình Minh nói bao nhiêu tỉnh có chương trình hành động?").subjects == []
     assert analyze("Theo Thứ trưởng Bùi Thanh Sơn, Hải Phòng ký bao nhiêu thỏa thuận?").subjects == [["hai_phong"]]
+
+
+def test_an_ordinal_asked_is_answered_by_thu_and_its_number_in_words_or_figures():
+    from retrieval.answering.question import analyze
+
+    for text in ("Hội nghị Ngoại vụ lần thứ 18 là lần thứ mấy được tổ chức cùng Hội nghị Ngoại giao?",
+                 "hoi nghi ngoai vu lan thu 18 la lan thu may to chuc cung hoi nghi ngoai giao"):
+        q = analyze(text)
+        assert q.kind == "number" and q.label == "thu" and q.unit == []  # "thứ mấy tổ chức" counts no "tổ chức"
+        fact = find_fact(q.kind, "Đây là lần thứ ba Hội nghị Ngoại vụ được tổ chức cùng Hội nghị Ngoại giao.",
+                         fold(q.text), q.numbers, q.unit, q.content, label=q.label)
+        assert fact is not None and fact.text == "thứ ba"
+    q = analyze("Việt Nam đứng thứ mấy?")
+    assert find_fact(q.kind, "Năm nay Việt Nam đứng thứ 12 thế giới.", fold(q.text), q.numbers, q.unit, q.content,
+                     label=q.label).text == "thứ 12"
+    assert analyze("co bao nhieu to chuc phi chinh phu").unit[:2] == ["to", "chuc"]  # a count still counts
+
+
+def test_a_legal_documents_number_in_a_question_names_the_document():
+    from retrieval.answering.question import analyze
+
+    assert analyze("Nghị định 154/2026 có hiệu lực từ ngày nào?").documents == ["154/2026"]
+    assert analyze("nd 154 hieu luc tu ngay nao").documents == ["154"]
+    assert analyze("Under Circular 71/2026/TT-BCA, which form is used?").documents == ["71/2026"]
+    assert analyze("Quy chế 272 ban hành ngày nào?").documents == []  # a regulation named in news, stated where it is
+    assert analyze("Năm 2020 có bao nhiêu thỏa thuận?").documents == []
+
+
+def test_a_definition_asked_names_its_term_and_a_definitions_clause_defines_it():
+    from retrieval.answering.facts import defines
+    from retrieval.answering.question import analyze
+
+    q = analyze("Giấy thông hành theo Luật Xuất cảnh, nhập cảnh được hiểu là loại giấy tờ gì?")
+    assert q.defined == "giay thong hanh"
+    q = analyze("tiep cong dan truc tuyen duoc hieu nhu the nao")
+    assert q.defined == "tiep cong dan truc tuyen" and q.kind == "name"  # what it is, not how to do it
+    assert analyze("Thế nào là vị trí việc làm hỗ trợ?").defined == "vi tri viec lam ho tro"
+    assert analyze("Hồ sơ gồm những gì?").defined == ""
+    assert defines("5. Giấy thông hành là giấy tờ do cơ quan có thẩm quyền cấp", "giay thong hanh")
+    assert defines("a) Giấy thông hành (GTH) là giấy tờ …", "giay thong hanh")
+    assert defines("2. Bậc nghề nghiệp của vị trí việc làm là mức thể hiện", "bac nghe nghiep cua vi tri viec lam")
+    assert not defines("Giấy thông hành đã cấp cho người bị tạm hoãn xuất cảnh.", "giay thong hanh")
+    assert not defines("Hộ chiếu là giấy tờ thuộc quyền sở hữu của Nhà nước.", "giay thong hanh")
+
+
+def test_the_date_after_a_documents_number_is_when_it_was_issued_not_when_it_takes_effect():
+    head = "Số: 154/2026/NĐ-CP Hà Nội, ngày 15 tháng 5 năm 2026"
+    assert find_fact("date", head, "nghi dinh 154 ban hanh ngay nao", ["154"], [], ["ban", "hanh"]).text == \
+        "15 tháng 5 năm 2026"
+    assert find_fact("date", head, "nghi dinh 154 co hieu luc tu ngay nao", ["154"], [], ["hieu", "luc"]) is None
+
+
+def test_a_legal_text_speaking_of_itself_refers_back_to_nothing():
+    from vietnamese.names import SELF_REFERENCE
+
+    assert SELF_REFERENCE.match("nghị định này có hiệu lực thi hành từ ngày 01 tháng 7 năm 2026.")
+    assert SELF_REFERENCE.match("thông tư này hướng dẫn thủ tục cấp giấy thông hành.")
+    assert not SELF_REFERENCE.match("điều này cho thấy công tác đối ngoại đã đổi mới.")  # news: "this shows"

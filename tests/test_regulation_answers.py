@@ -92,3 +92,82 @@ def test_a_figure_repeated_in_words_leads_with_its_unit(regulation_engine):
     answer = regulation_engine.ask("Kết quả thu thập bằng thiết bị KTNV được lưu trữ trong bao lâu?")
     assert not answer.refused, answer.answer
     assert answer.fact == "05 (năm) năm" and answer.citations[0].location == "Điều 13, khoản 2"
+
+
+# A decree as published: its number only in its head ("Số: …"), its title without it, a definitions
+# article of terms alike in their words, and a clause on when something may be done.
+RECEPTION = """---
+title: "Quy định chi tiết một số điều của Luật Tiếp công dân"
+---
+
+CHÍNH PHỦ
+
+Số: 154/2026/NĐ-CP Hà Nội, ngày 15 tháng 5 năm 2026
+
+NGHỊ ĐỊNH
+
+### Điều 2. Giải thích từ ngữ
+
+Trong Nghị định này, các từ ngữ dưới đây được hiểu như sau:
+1. Người tiếp công dân là người có thẩm quyền, trách nhiệm đón tiếp, lắng nghe, tiếp nhận khiếu nại, tố cáo, kiến nghị, phản ánh của công dân.
+2. Địa điểm tiếp công dân là nơi người tiếp công dân đón tiếp công dân tại cơ quan, đơn vị.
+3. Tiếp công dân định kỳ là việc người đứng đầu cơ quan trực tiếp tiếp công dân theo lịch đã công bố.
+4. Tiếp công dân đột xuất là việc người đứng đầu cơ quan tiếp công dân ngoài lịch khi có vụ việc phức tạp.
+5. Hồ sơ tiếp công dân là tập hợp tài liệu, sổ sách, dữ liệu về các buổi tiếp công dân.
+6. Tiếp công dân trực tuyến là hình thức tiếp công dân được thực hiện thông qua môi trường điện tử giữa người tiếp công dân và công dân.
+
+### Điều 9. Tiếp nhận đơn
+
+Đơn nộp sau 15 giờ mà không thể xử lý trong ngày thì được xử lý vào ngày làm việc tiếp theo.
+
+### Điều 12. Trách nhiệm tiếp nhận
+
+1. Ban Tiếp công dân tỉnh (sau đây gọi tắt là Ban Tiếp dân):
+a) Tiếp nhận đơn của công dân tại trụ sở tiếp công dân cấp tỉnh;
+b) Phân loại đơn và chuyển đến cơ quan có thẩm quyền giải quyết trong thời hạn 03 ngày làm việc.
+2. Văn phòng Ủy ban nhân dân cấp xã:
+a) Tiếp nhận đơn của công dân tại địa điểm tiếp công dân cấp xã;
+b) Báo cáo Chủ tịch Ủy ban nhân dân cấp xã hằng tháng.
+
+### Điều 30. Hiệu lực thi hành
+
+Nghị định này có hiệu lực thi hành từ ngày 01 tháng 7 năm 2026.
+"""
+
+
+def _with_reception(engine):
+    if not any(d["source"] == "nd-154-tiep-cong-dan.md" for d in engine.documents()):
+        engine.ingest_bytes(RECEPTION.encode(), "nd-154-tiep-cong-dan.md", actor="test")
+    return engine
+
+
+@pytest.mark.parametrize("question", ["Nghị định 154/2026 có hiệu lực từ ngày nào?", "nd 154 hieu luc tu ngay nao"])
+def test_a_decree_named_by_its_number_is_answered_from_a_clause_that_says_nghi_dinh_nay(regulation_engine, question):
+    answer = _with_reception(regulation_engine).ask(question)
+    assert not answer.refused, answer.answer
+    assert answer.fact == "01 tháng 7 năm 2026"
+    assert answer.citations[0].source == "nd-154-tiep-cong-dan.md" and answer.citations[0].location == "Điều 30"
+
+
+@pytest.mark.parametrize("question", ["Tiếp công dân trực tuyến được hiểu là gì?",
+                                      "the nao la tiep cong dan truc tuyen"])
+def test_a_definition_asked_is_the_clause_that_defines_the_term(regulation_engine, question):
+    answer = _with_reception(regulation_engine).ask(question)
+    assert not answer.refused, answer.answer
+    assert "thông qua môi trường điện tử" in answer.answer
+    assert answer.citations[0].location == "Điều 2, khoản 6"
+    assert not answer.answer.startswith("Tiếp công dân trực tuyến —")  # no lead that repeats the term
+
+
+def test_when_in_a_regulation_may_ask_for_a_condition_not_a_date(regulation_engine):
+    answer = _with_reception(regulation_engine).ask("don nop sau 15 gio thi khi nao duoc xu ly")
+    assert not answer.refused, answer.answer
+    assert "ngày làm việc tiếp theo" in answer.answer and answer.citations[0].location == "Điều 9"
+
+
+def test_a_lettered_item_is_quoted_with_the_lead_in_that_names_whom_it_is_about(regulation_engine):
+    answer = _with_reception(regulation_engine).ask("Cơ quan nào phân loại đơn và chuyển đến cơ quan có thẩm quyền giải quyết?")
+    assert not answer.refused, answer.answer
+    assert answer.citations[0].location.startswith("Điều 12, khoản 1")
+    # the item alone ("b) Phân loại đơn …") does not say who; its lead-in does
+    assert "Ban Tiếp công dân tỉnh" in answer.citations[0].quote and "b) Phân loại đơn" in answer.citations[0].quote

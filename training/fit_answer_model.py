@@ -222,7 +222,7 @@ def rank_with(select, example: Example, pinned_only: bool = True) -> list[Candid
     for candidate, p in zip(example.candidates, select.probabilities(rows)):
         candidate.probability = float(p)
     ranked = sorted(example.candidates, key=lambda c: c.probability, reverse=True)
-    return admissible(ranked) if pinned_only else ranked
+    return admissible(ranked, example.q) if pinned_only else ranked  # type: ignore[arg-type]
 
 
 def outcome(answerer: Answerer, example: Example, ranked: list[Candidate]) -> tuple[dict, bool]:

@@ -24,13 +24,15 @@ PERSON_TITLES = ("pho thu tuong", "thu tuong", "bo truong", "thu truong", "pho c
 DOCUMENT_CODE = r"\b\d+(?:/\d{4})?[-/][A-ZĐ][A-ZĐa-z]*(?:[-/][A-ZĐ]+)*"
 
 
-def capitalized_runs(text: str, word: re.Pattern, gap: re.Pattern, skip_first: bool = False) -> list[list[re.Match]]:
+def capitalized_runs(text: str, word: re.Pattern, gap: re.Pattern, skip_first: bool = False,
+                     first_word_at: int = 0) -> list[list[re.Match]]:
     """Runs of capitalized words (proper names): the words `word` finds that begin with a capital,
     one run as long as what stands between two of them is all `gap`. With `skip_first`, a word at
-    the very start of the text does not count (a sentence begins with a capital anyway)."""
+    the start of the text (at `first_word_at`: after a list item's "a) ") does not count (a sentence
+    begins with a capital anyway)."""
     runs: list[list[re.Match]] = []
     for match in word.finditer(text):
-        if not match.group(0)[0].isupper() or (skip_first and match.start() == 0):
+        if not match.group(0)[0].isupper() or (skip_first and match.start() == first_word_at):
             continue
         if runs and gap.fullmatch(text, runs[-1][-1].end(), match.start()):
             runs[-1].append(match)
@@ -48,3 +50,16 @@ PROVINCES = ("Hà Nội, Hải Phòng, Đà Nẵng, Cần Thơ, Huế, Thừa Th
              "Nam Định, Nghệ An, Ninh Bình, Ninh Thuận, Phú Thọ, Phú Yên, Quảng Bình, Quảng Nam, Quảng Ngãi, "
              "Quảng Ninh, Quảng Trị, Sóc Trăng, Sơn La, Tây Ninh, Thái Nguyên, Thanh Hóa, Tiền Giang, Trà Vinh, "
              "Tuyên Quang, Vĩnh Long, Vĩnh Phúc, Yên Bái").split(", ")
+
+# A legal document a question names by its number ("Nghị định 154/2026", "NĐ 61", "Thông tư số 71",
+# "Decree 61"; folded text): the number names the document, which states it in its own head or
+# title, not in each clause ("Nghị định này có hiệu lực …" answers without it).
+DOCUMENT_REFERENCE = re.compile(r"\b(?:nghi dinh|nd|thong tu|tt|quyet dinh|qd|luat|nghi quyet|nq|chi thi|"
+                                r"decree|circular|decision|resolution|law)\s+(?:so\s+|no\.?\s*)?(\d+(?:/\d{4})?)(?!\d)")
+# A document's own number in its head: "Số: 154/2026/NĐ-CP", "Số hiệu: 47/2014/QH13".
+OWN_NUMBER = re.compile(r"\bSố(?: hiệu)?\s*:\s*(\d+(?:/\d{4})?)")
+
+# A legal text speaking of itself or its parts ("Nghị định này có hiệu lực …", "Luật này quy định
+# …", "Chương này áp dụng …"): not an anaphora back to the sentence before. Accented, lower case.
+SELF_REFERENCE = re.compile(r"^(?:nghị định|luật|bộ luật|thông tư|thông tư liên tịch|quyết định|quy chế|quy định|"
+                            r"chỉ thị|nghị quyết|pháp lệnh|văn bản|chương|mục|phụ lục|khoản|điểm)\s+này\b")

@@ -7,6 +7,8 @@ import re
 
 NUMBER_WORDS = ("không một mốt hai ba bốn tư năm lăm sáu bảy bẩy tám chín mười mươi trăm nghìn ngàn "
                 "triệu tỷ tỉ linh lẻ rưỡi").split()
+# An ordinal in words, after "thứ" ("lần thứ ba", "đứng thứ nhất"), folded; "thứ mười hai" counts on.
+ORDINAL_WORDS = r"(?:nhat|hai|ba|tu|bon|nam|sau|bay|tam|chin|muoi)(?:\s+(?:mot|hai|ba|bon|tu|lam|nam|sau|bay|tam|chin))?"
 # "(năm)", "(mười lăm)", "(hai mươi)": a figure's words in brackets, right after it.
 SPELLED_AFTER = re.compile(r"\s*\((?:" + "|".join(NUMBER_WORDS) + r")(?:\s+(?:" + "|".join(NUMBER_WORDS) + r"))*\)",
                            re.IGNORECASE)

@@ -44,15 +44,27 @@ REFUSAL_HINT = "Anh/chị có thể hỏi cách khác, hoặc đề nghị quả
 NEAREST = "Tài liệu gần nhất có thể liên quan:"
 
 
-def admissible(ranked: list[Candidate]) -> list[Candidate]:
+def admissible(ranked: list[Candidate], q: Question | None = None) -> list[Candidate]:
     """Candidates that may answer at all: every figure and name the question pins down ("năm
     2015", "lần thứ 21", "Osaka") is in the sentence, its passage or (for names) its document.
     An officer must be able to trust every figure, so a sentence about another year is never the
     answer, however well it scores otherwise."""
     figure_asked = lambda c: c.values.get("kind_number") or c.values.get("kind_date")  # noqa: E731
+    # In a regulation "khi nào" asks under what condition as often as on what date ("… khi nào mới
+    # được đưa vào sử dụng?": "sau khi đã hoàn thành việc kiểm định"), so a clause needs no date;
+    # "từ ngày nào", "năm nào" ask for a date wherever they are asked.
+    open_when = q is not None and q.when
+    needs_fact = lambda c: c.values.get("kind_number") or (  # noqa: E731
+        c.values.get("kind_date") and not (open_when and c.values["has_heading"]))
     # A figure about another place or body than the one asked about is another figure.
     return [c for c in ranked if c.values["pinned"] and not (figure_asked(c) and c.values["elsewhere"])
-            and not (figure_asked(c) and c.fact is None)]
+            and not (needs_fact(c) and c.fact is None)]
+
+
+# A lettered item or a bullet, which reads with the lead-in it completes; a numbered clause stands alone.
+_SUB_ITEM = re.compile(r"^(?:[a-zđ]\)|[-+*•–])\s")
+_LEAD_IN_REACH = 12  # sentences back a lead-in is looked for, within the passage
+LEAD_IN_CHARS = 160  # of a lead-in quoted before its item
 
 
 def _shorten(text: str, limit: int, centre: int = 0) -> str:
@@ -172,7 +184,7 @@ class Answerer:
         rows = np.asarray([c.vector(prerank.features) for c in candidates], dtype=np.float64)
         question = self.reading_text(q.raw)
         read_candidates(lambda texts: self.reader.scores(question, texts), snapshot, candidates, self.describer,
-                        prerank.probabilities(rows))
+                        prerank.probabilities(rows), q.defined)
 
     def evidence(self, q: Question, snapshot: Snapshot, ranked: list[Candidate]) -> dict[str, float]:
         """What the confidence model weighs about the best candidate and the question."""
@@ -196,19 +208,42 @@ class Answerer:
                         date=document["date"], quote=quote, doc_id=document["doc_id"],
                         location=location(passage.heading, before))
 
+    @staticmethod
+    def _lead_in(snapshot: Snapshot, index: int) -> int | None:
+        """The lead-in a lettered item or a bullet belongs to ("3. Sở Ngoại vụ TP. HCM …:" before
+        "a) Tiếp nhận …"), in its passage: who or what the item is about."""
+        sentence = snapshot.sentences[index]
+        if not _SUB_ITEM.match(sentence.text):
+            return None
+        for other in range(index - 1, max(index - _LEAD_IN_REACH, -1), -1):
+            if snapshot.sentences[other].passage != sentence.passage:
+                return None
+            if snapshot.sentences[other].text.rstrip().endswith(":"):
+                return other
+        return None
+
     def _quote(self, snapshot: Snapshot, candidate: Candidate, limit: int = MAX_QUOTE_CHARS,
                extend: bool = False) -> str:
         text = self.describer.evidence_text(snapshot, candidate.index)
+        centre = candidate.fact.start if candidate.fact else 0
         following = candidate.index + 1
         if extend and len(text) < SHORT_QUOTE and following < len(snapshot.sentences) and \
                 snapshot.sentences[following].passage == snapshot.sentences[candidate.index].passage:
             text += " " + snapshot.sentences[following].text
-        return _shorten(text, limit, candidate.fact.start if candidate.fact else 0)
+        lead_in = self._lead_in(snapshot, candidate.index) if extend else None
+        if lead_in is not None and not text.startswith(snapshot.sentences[lead_in].text):
+            # The lead-in's opening names whom the item is about; the item is cut around its fact.
+            prefix = _shorten(snapshot.sentences[lead_in].text.rstrip(), LEAD_IN_CHARS)
+            prefix += " … " if lead_in < candidate.index - 1 or prefix.endswith("…") else " "
+            return prefix + _shorten(text, max(limit - len(prefix), LEAD_IN_CHARS), centre)
+        return _shorten(text, limit, centre)
 
     def _covered(self, snapshot: Snapshot, candidate: Candidate, extended: bool = False) -> set[int]:
         """The sentences a quote of this candidate shows: itself, the one it refers back to, and
         (extended) the next, so that none of them comes back as a quote of its own."""
         covered = {candidate.index} | ({candidate.index + 1} if extended else set())
+        lead_in = self._lead_in(snapshot, candidate.index) if extended else None
+        covered |= {lead_in} if lead_in is not None else set()
         before = self.describer.previous(snapshot, candidate.index)
         return covered | ({candidate.index - 1} if before is not None else set())
 
@@ -247,6 +282,8 @@ class Answerer:
     def _lead(self, q: Question, snapshot: Snapshot, candidate: Candidate) -> str:
         if candidate.fact is None or q.wants_list:  # a list is its own answer
             return ""
+        if q.defined and fold(candidate.fact.text).strip(" .,)0123456789") in fold(q.text):
+            return ""  # "Giấy thông hành là giấy tờ …" answers "giấy thông hành là gì?" by its quote, not its name
         text = self.describer.evidence_text(snapshot, candidate.index)
         fact = with_unit(text, candidate.fact) if q.kind == "number" else candidate.fact.text
         if q.kind == "date":  # "26/06/2026" read out as the text of a decree writes it; the quote keeps the figures
@@ -358,7 +395,7 @@ class Answerer:
         snapshot, ranked = self.rank(q, query_vector, exclude)
         if not ranked:
             return Answer(question=question, answer=REFUSAL + "\n" + REFUSAL_HINT, refused=True)
-        pinned = admissible(ranked)
+        pinned = admissible(ranked, q)
         confidence = self.confidence(q, snapshot, pinned)
         if confidence < self.model.threshold_for(bool(pinned and pinned[0].values["has_heading"])):
             return self.refuse(q, snapshot, ranked, confidence)

@@ -6,9 +6,10 @@ import functools
 import re
 from dataclasses import dataclass
 
+from knowledge.markup import ITEM_START
 from vietnamese.names import CAPITALIZED as _CAPITALIZED, DOCUMENT_CODE, LOWER, SURNAMES, capitalized_runs
 from vietnamese.dates import DATE_MENTION
-from vietnamese.numbers import SPELLED_AFTER, counted_forms
+from vietnamese.numbers import ORDINAL_WORDS, SPELLED_AFTER, counted_forms
 from vietnamese.text import fold
 
 _UNITS = r"(?:%|tỷ USD|triệu USD|nghìn tỷ đồng|tỷ đồng|triệu đồng|USD|tỷ|triệu|nghìn|ngàn)"
@@ -30,13 +31,16 @@ _QUOTED = re.compile(r"[“\"«]([^”\"»]{8,240})[”\"»]")
 _ASKS_FOR_DOCUMENT = re.compile(r"\b(van ban|quyet dinh|nghi dinh|nghi quyet|ket luan|chi thi|thong tu|huong dan|so hieu)"
                                 r"(?:\s+[a-z]+){0,2}\s+nao\b")
 _DOCUMENT_CODE = re.compile(DOCUMENT_CODE + r"\b")
+# "có hiệu lực từ ngày nào?", "when does it take effect?" (folded): the date of effect is asked.
+_ASKS_EFFECT = re.compile(r"\bhieu luc\b|\beffective\b|\btakes? effect\b|\bin force\b")
 
 
 # "địa phương nào", "tỉnh nào", "nước nào": the answer is a proper name.
 _ASKS_FOR_NAMED = re.compile(r"\b(dia phuong|tinh|thanh pho|nuoc|quoc gia|to chuc|co quan|doi tac|thu do|vung|khu vuc|"
                              r"tap doan|cong ty)\s+nao\b")
 _GENERIC_CAPITALS = {"thu", "mot", "hai", "ba", "bon", "nam", "theo", "trong", "ngoai", "tai", "ong", "cuc", "bo",
-                     "so", "hoi", "uy", "chu", "pho", "tong", "dai", "lanh", "thanh", "tinh", "viet"}
+                     "so", "hoi", "uy", "chu", "pho", "tong", "dai", "lanh", "thanh", "tinh", "viet",
+                     "khoan", "dieu", "diem", "chuong", "muc", "phu", "luat"}  # "Khoản 1, Điều 8 Luật …": references
 
 
 _NAME_WORD = re.compile(r"[^\W\d_][\w-]*")
@@ -45,8 +49,10 @@ _SPACES = re.compile(r"\s+")
 
 def _capitalized_runs(sentence: str) -> list[tuple[int, int]]:
     """Offsets of runs of capitalized words (proper names), not counting the sentence's first word."""
+    item = ITEM_START.match(sentence)  # "a) Tiếp nhận …": "Tiếp" opens the sentence
     return [(run[0].start(), run[-1].end())
-            for run in capitalized_runs(sentence, _NAME_WORD, _SPACES, skip_first=True)]
+            for run in capitalized_runs(sentence, _NAME_WORD, _SPACES, skip_first=True,
+                                        first_word_at=item.end() if item else 0)]
 
 
 def _owning_document(sentence: str, position: int, numbers: list[str]) -> bool | None:
@@ -165,6 +171,18 @@ def _copula_fact(sentence: str, question_folded: str) -> Fact | None:
     return None
 
 
+def defines(sentence: str, term: str) -> bool:
+    """Whether a sentence defines `term` (folded words) or its leading words (two at least: "bậc
+    nghề nghiệp" of "bậc nghề nghiệp của vị trí việc làm"), as a definitions article does: "3. Tiếp
+    công dân trực tuyến là hình thức …", "a) Giấy thông hành (GTH) là giấy tờ …"."""
+    words, folded = term.split(), fold(sentence).strip(" “\"")
+    for size in range(len(words), min(2, len(words)) - 1, -1):
+        if re.match(r"(?:\d+[.),]\s*|[a-zđ]\)\s*)?" + re.escape(" ".join(words[:size])) +
+                    r"(?:\s*\([^)]{1,40}\))?\s+(?:la|duoc hieu la)\b", folded):
+            return True
+    return False
+
+
 def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str], unit: list[str],
               content_words: list[str], strict_unit: bool = True, money: bool = False, label: str = "",
               count: bool = False) -> Fact | None:
@@ -174,8 +192,10 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
     anchors, breaks = anchors_in(sentence, content_words + numbers), _clause_breaks(sentence)
     salience = functools.partial(_salience, anchors=anchors, breaks=breaks)  # of a position in this sentence
     candidates: list[Fact] = []
-    if kind == "number" and label:  # "bậc 4", "loại A0": the label and what follows it
-        for match in re.finditer(r"(?<!\w)" + re.escape(label) + r"\s+(\d+|[a-z]{1,2}\d+(?:\.\d+)?)(?!\w)", fold(sentence)):
+    if kind == "number" and label:  # "bậc 4", "loại A0", "thứ ba": the label and what follows it
+        words = "|" + ORDINAL_WORDS if label == "thu" else ""
+        for match in re.finditer(r"(?<!\w)" + re.escape(label) + r"\s+(\d+|[a-z]{1,2}\d+(?:\.\d+)?" + words + r")(?!\w)",
+                                 fold(sentence)):
             if match.group(1) not in numbers:
                 candidates.append(Fact(sentence[match.start():match.end()], match.start(), match.end(),
                                        salience(match.start()) + 2.5))
@@ -218,6 +238,8 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
                 continue
             score = salience(match.start()) + 0.3 * len(digits)
             owner = _owning_document(sentence, match.start(), numbers)
+            if owner and _ASKS_EFFECT.search(question_folded):
+                continue  # "Số: 154/2026/NĐ-CP, ngày 15 tháng 5" is when it was issued, not when it takes effect
             score += {True: 1.0, False: -1.0, None: 0.0}[owner]
             candidates.append(Fact(value, match.start(), match.end(), score, owner=owner))
     elif kind == "person":

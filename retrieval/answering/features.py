@@ -24,9 +24,10 @@ import numpy as np
 
 from knowledge.markup import ITEM_START, is_list
 from vietnamese.dates import date_forms
+from vietnamese.names import DOCUMENT_CODE, OWN_NUMBER, SELF_REFERENCE
 from vietnamese.numbers import COMPARISON, roman_values
 from vietnamese.text import fold, normalize
-from retrieval.answering.facts import Fact, find_fact, names_others
+from retrieval.answering.facts import Fact, defines, find_fact, names_others
 from retrieval.index.lexical import ACCENT_MARK, BM25Index, index_tokens
 from retrieval.answering.question import Question
 from retrieval.answering.scorer import logit
@@ -38,6 +39,8 @@ DENSE_PASSAGES = 10
 CONTEXT_WEIGHT = 0.7  # a word found in the sentence's passage (or heading) counts this much
 SPECIFIC_KINDS = ("number", "date", "person", "place", "theme")
 KINDS = ("number", "date", "person", "place", "theme", "name", "procedure", "other")
+_DOCUMENT_HEAD = 3000  # characters of a document's text its own number is looked for in ("Số: …")
+_DOCUMENT_NUMBER = re.compile(DOCUMENT_CODE + r"|\b\d+/\d{4}\b")  # in a title: "Nghị định 232/2026/NĐ-CP …"
 READ_TOP = 8  # candidates the reader reads a question: its cost grows with each (measured in `ngoaivu bench`)
 _FIGURE = re.compile(r"\d+(?:[.,/-]\d+)*")
 # A sentence that leans on the one before: a connective ("Theo đó", "Như vậy", "Ngoài ra") or a
@@ -244,7 +247,11 @@ def _pinned(s: _Sighting) -> float:
     of it paragraph after paragraph)."""
     q, text, passage = s.q, s.text, s.passage
     ordinal_numbers = {n for n, _ in q.ordinals}
-    return float(all(n in s.own_figures or n in s.context_figures for n in q.numbers if n not in ordinal_numbers) and
+    # A legal document's number ("Nghị định 154/2026 có hiệu lực từ ngày nào?") is stated by the
+    # document's own head or title: its clauses speak of "Nghị định này".
+    own_number = s.describer.document_number(s.snapshot, s.sentence.passage) if q.documents else set()
+    return float(all(n in s.own_figures or n in s.context_figures or (n in q.documents and n in own_number)
+                     for n in q.numbers if n not in ordinal_numbers) and
                  all(all(t in s.document for t in entity) for entity in q.entities) and
                  all(states_ordinal(text, n, anchor) or states_ordinal(passage.search_text, n, anchor)
                      or s.describer.document_ordinal(s.snapshot, s.sentence.passage, anchor) == n
@@ -405,12 +412,21 @@ def evidence(describer: "Describer", q: Question, snapshot: Snapshot, ranked: li
 
 
 def read_candidates(scores_of: Callable[[list[str]], np.ndarray], snapshot: Snapshot, candidates: list["Candidate"],
-                    describer: "Describer", first: np.ndarray) -> None:
+                    describer: "Describer", first: np.ndarray, defined: str = "") -> None:
     """Have the reader score the READ_TOP candidates the first ranking (`first`: its probabilities)
-    puts ahead, each read as its heading path and sentence, and record its scores as features."""
+    puts ahead, each read as its heading path and sentence, and record its scores as features.
+    When a term's definition is asked (`defined`), the best-ranked sentence that defines it is read
+    too, in place of the last: a definitions article lists a dozen terms alike in their words."""
     from retrieval.answering.reader import reader_text
 
-    order = np.argsort(-first, kind="stable")[:READ_TOP]
+    ranking = np.argsort(-first, kind="stable")
+    order = ranking[:READ_TOP]
+    if defined and len(ranking) > READ_TOP:
+        is_definition = lambda i: defines(describer.evidence_text(snapshot, candidates[i].index), defined)  # noqa: E731
+        if not any(is_definition(i) for i in order):
+            found = next((i for i in ranking[READ_TOP:] if is_definition(i)), None)
+            if found is not None:
+                order = np.append(order[:-1], found)
     texts = [reader_text(snapshot.passages[snapshot.sentences[candidates[i].index].passage].heading,
                          describer.evidence_text(snapshot, candidates[i].index)) for i in order]
     scores = scores_of(texts)
@@ -515,6 +531,17 @@ class Describer:
         return self._cached(None, f"ordinal:{snapshot.passages[passage_index].doc_id}:{anchor}",
                             lambda: first_ordinal(document["title"] + "\n" + document["text"], anchor) or "")
 
+    def document_number(self, snapshot: Snapshot, passage_index: int) -> set[str]:
+        """The figures of a document's own number, as its title or its head gives it ("Số:
+        154/2026/NĐ-CP", "Số hiệu: 47/2014/QH13"): {"154/2026", "154", "2026"}."""
+        passage = snapshot.passages[passage_index]
+        document = passage.document
+
+        def own() -> set[str]:
+            head = [m.group(1) for m in OWN_NUMBER.finditer(document["text"][:_DOCUMENT_HEAD])]
+            return figures_in(" ".join([*(m.group(0) for m in _DOCUMENT_NUMBER.finditer(document["title"])), *head]))
+        return self._cached(None, f"number:{passage.doc_id}", own)
+
     def document_tokens(self, snapshot: Snapshot, passage_index: int) -> set[str]:
         passage = snapshot.passages[passage_index]
         return self._tokens(None, f"document{passage.doc_id}",
@@ -525,10 +552,13 @@ class Describer:
     def previous(snapshot: Snapshot, index: int):
         """The sentence an anaphoric one ("Đó là chủ đề của …") refers back to, in its document."""
         sentence = snapshot.sentences[index]
-        if index == 0 or not _ANAPHORA.match(sentence.text):
+        if index == 0 or not _ANAPHORA.match(sentence.text) or SELF_REFERENCE.match(sentence.text.lower()):
             return None
         before = snapshot.sentences[index - 1]
-        same = snapshot.passages[before.passage].doc_id == snapshot.passages[sentence.passage].doc_id
+        passage, passage_before = snapshot.passages[sentence.passage], snapshot.passages[before.passage]
+        # Within its document, and never across an article's or section's heading: "Điều 30. …"
+        # does not refer back to the last clause of Điều 29.
+        same = passage_before.doc_id == passage.doc_id and passage_before.heading == passage.heading
         return before if same else None
 
     def evidence_text(self, snapshot: Snapshot, index: int) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from vietnamese.abbreviations import FOLDED_ABBREVIATIONS as _FOLDED_ABBREVIATIONS
 from vietnamese.dates import date_forms
 from vietnamese.english import how_many, looks_english
-from vietnamese.names import PERSON_TITLES, PROVINCES, SURNAMES
+from vietnamese.names import DOCUMENT_REFERENCE, PERSON_TITLES, PROVINCES, SURNAMES
 from vietnamese.numbers import ASKS_RATIO, COMPARISON, RATIO_COMPOUND
 from vietnamese.search import search_tokens
 from vietnamese.text import fold, has_diacritics, normalize
@@ -139,6 +139,9 @@ class Question:
     # thuận"), so a figure must count it as a Vietnamese question's must; an unknown word cannot be checked.
     unit_translated: bool = False
     count: bool = False  # "how many …?" counts things: never answered by a sum of money or a percentage
+    documents: list[str] = field(default_factory=list)  # numbers naming a legal document ("Nghị định 154/2026")
+    defined: str = ""  # the folded term whose definition is asked ("giấy thông hành là gì?": "giay thong hanh")
+    when: bool = False  # asked "khi nào / bao giờ / lúc nào / when": a date or, in a regulation, a condition
 
 
 def analyze(raw: str) -> Question:
@@ -191,7 +194,8 @@ def analyze(raw: str) -> Question:
     bigrams = [t for t in folded_tokens if "_" in t and not all(p in _FOLDED_STOPWORDS for p in t.split("_"))]
 
     unit: list[str] = []
-    match = re.search(r"\b(?:bao nhieu|may)\s+((?:\w+\s*){1,3})", folded) if kind == "number" else None
+    # Not after "thứ": "lần thứ mấy tổ chức" asks which time, it counts no "tổ chức".
+    match = re.search(r"\b(?<!thu )(?:bao nhieu|may)\s+((?:\w+\s*){1,3})", folded) if kind == "number" else None
     if kind == "number" and not match and not (accented and not text.lower().startswith("số")):
         # "Số cơ quan đại diện …?": what follows "số" is counted (with accents, "Sở Tư pháp …" is a body)
         match = re.search(r"^(?:so luong|so)\s+((?:\w+\s*){1,3})", folded)
@@ -229,6 +233,9 @@ def analyze(raw: str) -> Question:
     subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)
                 and not _is_title(e) and not (len(e) == 1 and e[0] in name_starts)]
     entities += [[year] for year in sorted(dated)]  # after the subjects: a year is no place
+    defined = "" if english else defined_term(folded)
+    if defined and kind == "procedure":
+        kind = "name"  # "X được hiểu như thế nào?" asks what X is, not how to do something
     yes_no = bool(_YES_NO.search(folded)) and kind in ("other", "name", "procedure")
     wants_list = kind == "procedure" or (kind in ("name", "other") and bool(_ASKS_FOR_LIST.search(folded)))
     # An ordinal ("Hội nghị Ngoại giao lần thứ 33", "Ngoại vụ lần 18") is stated only as an ordinal
@@ -244,11 +251,37 @@ def analyze(raw: str) -> Question:
         _MONEY.search(lowered) if accented else _MONEY_FOLDED.search(folded))
     # "chuyển vào bậc mấy?", "lương loại mấy?": no unit after "mấy"; the word before it names the figure.
     named = re.search(r"\b(\w+)\s+may\b", folded) if kind == "number" and not unit and not english else None
-    label = named.group(1) if named and named.group(1) not in _FOLDED_STOPWORDS else ""
+    # "lần thứ mấy?", "đứng thứ mấy?": an ordinal is asked, answered "thứ ba" as often as "thứ 3".
+    label = named.group(1) if named and (named.group(1) not in _FOLDED_STOPWORDS or named.group(1) == "thu") else ""
     return Question(raw, text, english, accented, kind, tokens, list(dict.fromkeys(content)),
                     list(dict.fromkeys(bigrams)), numbers, unit, entities, subjects, wants_list, yes_no, ordinals,
                     money, label, bool(counted and counted.translated),
-                    bool(counted and counted.counts_things and kind == "number"))
+                    bool(counted and counted.counts_things and kind == "number"),
+                    [m.group(1) for m in DOCUMENT_REFERENCE.finditer(folded) if m.group(1) in numbers],
+                    defined, kind == "date" and asked is not None and _OPEN_WHEN.fullmatch(fold(asked.group(0))) is not None)
+
+
+# The date words that also ask under what condition ("… khi nào mới được đưa vào sử dụng?").
+_OPEN_WHEN = re.compile(r"khi nao|bao gio|luc nao|when")
+
+
+# "Thế nào là X?", "X là gì?", "X được hiểu là gì / như thế nào?": the definition of X is asked.
+_DEFINITION_ASKED = re.compile(
+    r"^(?:cho hoi |xin hoi |hoi )?(?:the nao la|the nao duoc goi la|khai niem|dinh nghia(?: ve)?)\s+(?P<after>[^?]+)"
+    r"|^(?:cho hoi |xin hoi |hoi )?(?P<before>[^?]+?)\s+(?:duoc hieu la|duoc hieu nhu the nao|la gi|nghia la gi|"
+    r"co nghia la gi|la nhu the nao|duoc dinh nghia|la loai)\b")
+# What qualifies the term rather than naming it: "X theo Luật …", "X trong Nghị định này" ("của"
+# may still name it: "bậc nghề nghiệp của vị trí việc làm"; `facts.defines` reads its prefixes too).
+_TERM_ENDS = re.compile(r"\s+(?:theo|trong|tai|o|duoc quy dinh|quy dinh|nay|do)\b.*$")
+
+
+def defined_term(folded: str) -> str:
+    """The term a question asks to define (folded), or ""."""
+    match = _DEFINITION_ASKED.search(folded.strip())
+    if not match:
+        return ""
+    term = _TERM_ENDS.sub("", (match.group("after") or match.group("before")).strip(" ,.?"))
+    return term if 1 <= len(term.split()) <= 8 else ""
 
 
 # "ngày 18 tháng 12 (năm 2023)" written out; "tháng 12" alone (not "tháng 6/2017"). Folded.
