@@ -258,3 +258,10 @@ def test_a_legal_text_speaking_of_itself_refers_back_to_nothing():
     assert SELF_REFERENCE.match("nghị định này có hiệu lực thi hành từ ngày 01 tháng 7 năm 2026.")
     assert SELF_REFERENCE.match("thông tư này hướng dẫn thủ tục cấp giấy thông hành.")
     assert not SELF_REFERENCE.match("điều này cho thấy công tác đối ngoại đã đổi mới.")  # news: "this shows"
+
+
+def test_what_share_asks_for_a_figure():
+    from retrieval.answering.question import analyze
+
+    assert analyze("What share of the state budget does Hanoi account for?").kind == "number"
+    assert analyze("What proportion of the agreements were signed online?").kind == "number"

@@ -171,3 +171,9 @@ def test_a_lettered_item_is_quoted_with_the_lead_in_that_names_whom_it_is_about(
     assert answer.citations[0].location.startswith("Điều 12, khoản 1")
     # the item alone ("b) Phân loại đơn …") does not say who; its lead-in does
     assert "Ban Tiếp công dân tỉnh" in answer.citations[0].quote and "b) Phân loại đơn" in answer.citations[0].quote
+
+
+def test_a_clause_is_quoted_without_the_number_of_the_clause_after_it(regulation_engine):
+    answer = _with_reception(regulation_engine).ask("Địa điểm tiếp công dân được hiểu là gì?")
+    assert not answer.refused, answer.answer
+    assert answer.citations[0].quote.endswith("tại cơ quan, đơn vị."), answer.citations[0].quote  # not "… đơn vị. 3."

@@ -63,6 +63,7 @@ def admissible(ranked: list[Candidate], q: Question | None = None) -> list[Candi
 
 # A lettered item or a bullet, which reads with the lead-in it completes; a numbered clause stands alone.
 _SUB_ITEM = re.compile(r"^(?:[a-zđ]\)|[-+*•–])\s")
+_NEXT_CLAUSE_NUMBER = re.compile(r"(?<=[.;:])\s+(?:\d{1,3}\.|[a-zđ]\))$")
 _LEAD_IN_REACH = 12  # sentences back a lead-in is looked for, within the passage
 LEAD_IN_CHARS = 160  # of a lead-in quoted before its item
 
@@ -230,6 +231,8 @@ class Answerer:
         if extend and len(text) < SHORT_QUOTE and following < len(snapshot.sentences) and \
                 snapshot.sentences[following].passage == snapshot.sentences[candidate.index].passage:
             text += " " + snapshot.sentences[following].text
+        # "… đơn vị. 3.": the next clause's number, which the sentence splitter cuts from its clause
+        text = _NEXT_CLAUSE_NUMBER.sub("", text)
         lead_in = self._lead_in(snapshot, candidate.index) if extend else None
         if lead_in is not None and not text.startswith(snapshot.sentences[lead_in].text):
             # The lead-in's opening names whom the item is about; the item is cut around its fact.

@@ -42,6 +42,7 @@ _KIND_PATTERNS = [
              r"ngày bao nhiêu|ngày mấy|từ ngày nào|when|what date|what year|which year|what day)\b"
              r"|^(ngày|năm|thời gian|thời điểm) (ban hành|thành lập|tổ chức|ký|diễn ra|khai mạc)\b"),
     ("number", r"\b(bao nhiêu|mấy|bao lâu|how many|how much|how long|what percentage|what percent|what (?:\w+ )?rate|"
+               r"what share|what proportion|"
                r"phần trăm|tỷ lệ|tỉ lệ)\b"
                r"|^(số lượng|số)\b"),  # a keyword question: "Số cơ quan đại diện ở nước ngoài?"
     ("person", r"(^|\s)(ai|who|whom)\b"),
