@@ -41,7 +41,7 @@ from retrieval.answering.evaluation import judge  # noqa: E402
 from vietnamese.text import strip_diacritics  # noqa: E402
 from retrieval.answering.features import (CANDIDATE_FEATURES, CONFIDENCE_FEATURES, READER_CONFIDENCE_FEATURES,  # noqa: E402
                                           READER_FEATURES, Candidate)
-from retrieval.answering.question import analyze, clean_question  # noqa: E402
+from retrieval.answering.question import Question, analyze, clean_question  # noqa: E402
 from retrieval.answering.scorer import READER_WEIGHTS, WEIGHTS, AnswerModel, Linear, Trees  # noqa: E402
 from training.stores import DATASETS, open_store  # noqa: E402
 
@@ -138,7 +138,7 @@ class Example:
     left_out: bool  # asked with its source document(s) left out of the store
     candidates: list[Candidate]
     labels: np.ndarray
-    q: object
+    q: Question
     snapshot: object
 
 
@@ -222,7 +222,7 @@ def rank_with(select, example: Example, pinned_only: bool = True) -> list[Candid
     for candidate, p in zip(example.candidates, select.probabilities(rows)):
         candidate.probability = float(p)
     ranked = sorted(example.candidates, key=lambda c: c.probability, reverse=True)
-    return admissible(ranked, example.q) if pinned_only else ranked  # type: ignore[arg-type]
+    return admissible(ranked, example.q) if pinned_only else ranked
 
 
 def outcome(answerer: Answerer, example: Example, ranked: list[Candidate]) -> tuple[dict, bool]:
