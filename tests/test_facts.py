@@ -265,3 +265,21 @@ def test_what_share_asks_for_a_figure():
 
     assert analyze("What share of the state budget does Hanoi account for?").kind == "number"
     assert analyze("What proportion of the agreements were signed online?").kind == "number"
+
+
+def test_another_documents_issue_date_is_never_the_date_asked():
+    sentence = ("Đối với việc chứng thực tiếp nhận sau 15 giờ theo Nghị định số 23/2015/NĐ-CP ngày 16 tháng 02 "
+                "năm 2015 thì trả kết quả trong ngày làm việc tiếp theo.")
+    assert find_fact("date", sentence, "nop sau 15h thi khi nao lay duoc", ["15"], [], ["nop", "lay"]) is None
+    # the question's own document: its date is what is asked
+    owned = find_fact("date", sentence, "nghi dinh 23 ban hanh ngay nao", ["23"], [], ["ban", "hanh"])
+    assert owned is not None and owned.text == "16 tháng 02 năm 2015"
+
+
+def test_how_many_times_is_answered_by_a_rate():
+    sentence = "Thủ trưởng đơn vị trực tiếp tiếp công dân ít nhất 01 ngày trong 01 tháng tại trụ sở."
+    fact = find_fact("number", sentence, "tiep dan it nhat bao nhieu lan", [], ["lan"], ["tiep", "dan"])
+    assert fact is not None and fact.text == "01 ngày trong 01 tháng"
+    assert find_fact("number", "Thời hạn gia hạn là 30 ngày.", "gia han bao nhieu lan", [], ["lan"], ["gia", "han"]) is None
+    twice = find_fact("number", "Đoàn kiểm tra làm việc 2 buổi mỗi tuần.", "kiem tra may lan", [], ["lan"], ["kiem", "tra"])
+    assert twice is not None and twice.text == "2 buổi mỗi tuần"

@@ -211,3 +211,20 @@ def test_english_words_of_the_domain_meet_the_vietnamese_text_in_search():
     assert "president" in search_tokens("Who is the President of France?", english=True)
     # what "how many" counts is still read only from the glossary of counted things
     assert how_many("How many visits did leaders make?")[:2] == (["visits"], False)
+
+
+def test_an_english_count_of_the_parts_of_a_legal_text_counts_them():
+    assert how_many("How many chapters does Regulation 272 have?")[:2] == (["chuong"], True)
+    assert how_many("How many appendices does the decree have?")[:2] == (["phu", "luc"], True)
+    # "article" is a news article as often: not counted as "Điều"
+    assert how_many("How many articles did the newspaper publish?")[:2] == (["articles"], False)
+
+
+def test_the_home_country_is_no_other_place_a_sentence_must_name():
+    """Vietnamese texts say "của ta", "nước ta" for Vietnam: a figure "of ours" is Vietnam's."""
+    from retrieval.answering.question import analyze
+
+    for question in ("Số cơ quan đại diện của Việt Nam ở nước ngoài?", "bao nhieu co quan dai dien cua Viet Nam"):
+        q = analyze(question)
+        assert ["viet_nam"] in q.entities and q.subjects == [], question  # the documents name it, not each sentence
+    assert analyze("Đà Nẵng có quan hệ với bao nhiêu địa phương?").subjects == [["da_nang"]]

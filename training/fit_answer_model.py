@@ -44,6 +44,7 @@ from retrieval.answering.features import (CANDIDATE_FEATURES, CONFIDENCE_FEATURE
 from retrieval.answering.question import Question, analyze, clean_question  # noqa: E402
 from retrieval.answering.scorer import READER_WEIGHTS, WEIGHTS, AnswerModel, Linear, Trees  # noqa: E402
 from training.stores import DATASETS, open_store  # noqa: E402
+from training.translated import english_versions, held_english  # noqa: E402
 
 SEED = 13
 FOLDS = 3
@@ -122,12 +123,18 @@ def check_gold(items: list[Item]) -> None:
                 f"{item.gold['id']}: answer {answer!r} is not in its sources"
 
 
+ENGLISH = english_versions()
+
+
 def variants(item: Item, rng: random.Random) -> list[str]:
-    """The question as written, and for a share of them also without diacritics (phones)."""
+    """The question as written, for a share of them also without diacritics (phones), and its
+    English version where a translator wrote one (training/translated.py)."""
     question = item.gold["question"]
     out = [question]
     if item.split == "fit" and rng.random() < 0.3:
         out.append(strip_diacritics(question))
+    if item.split == "fit" and item.gold["id"] in ENGLISH:
+        out.append(ENGLISH[item.gold["id"]])
     return out
 
 
@@ -431,6 +438,8 @@ def main() -> None:
     parser.add_argument("--answers", type=Path, help="write every measured answer here (JSON lines)")
     parser.add_argument("--tradeoff", action="store_true",
                         help="also print the held-back news trade-off at several refusal thresholds")
+    parser.add_argument("--english-only", action="store_true",
+                        help="with --measure: only the held-back questions asked in English (training/translated.py)")
     parser.add_argument("--reader", action="store_true",
                         help="fit with the reader's scores (retrieval/weights/reader.onnx): writes answer_model_reader.json")
     parser.add_argument("--reader-file", type=Path,
@@ -489,7 +498,9 @@ def main() -> None:
     held = [i for i in items if i.split == "heldout"]
     if args.held_limit:
         held = [i for store in names for i in [h for h in held if h.store == store][:args.held_limit]]
-    results = {} if "news" not in names else {
+    if args.english_only:
+        held = []
+    results = {} if "news" not in names or not held else {
         "news held-out (all 398 articles in store)": measure(answerers, [i for i in held if i.store == "news"], "news held-out"),
         "news held-out, source left out (must refuse)": measure(answerers, [i for i in held if i.store == "news"],
                                                                "news held-out leave-source-out", left_out=True),
@@ -498,7 +509,7 @@ def main() -> None:
         "news held-out, no diacritics, source left out": measure(
             answerers, [i for i in held if i.store == "news"], "news held-out unaccented leave-source-out",
             left_out=True, without_diacritics=True)}
-    results |= {} if "regulations" not in names else {
+    results |= {} if "regulations" not in names or not held else {
         "regulations held-out": measure(answerers, [i for i in held if i.store == "regulations"], "regulations held-out"),
         "regulations held-out, no diacritics": measure(answerers, [i for i in held if i.store == "regulations"],
                                                        "regulations held-out unaccented", without_diacritics=True),
@@ -506,13 +517,22 @@ def main() -> None:
             answerers, [i for i in held if i.store == "regulations" and i.gold["sources"]],
             "regulations held-out leave-source-out", left_out=True),
     }
-    results |= {} if "regulations2" not in names else {
+    results |= {} if "regulations2" not in names or not held else {
         "regulations-dev2 held-out": measure(answerers, [i for i in held if i.store == "regulations2"],
                                              "regulations-dev2 held-out"),
         "regulations-dev2 held-out, source left out": measure(
             answerers, [i for i in held if i.store == "regulations2" and i.gold["sources"]],
             "regulations-dev2 held-out leave-source-out", left_out=True),
     }
+    # Asked in English (training/translated.py): the held-back questions' English versions.
+    english = [Item(gold, "news" if gold["id"].startswith("uit") else "regulations", "heldout",
+                    (gold["sources"] or ["none:" + gold["id"]])[0]) for gold in held_english()]
+    for store in ("news", "regulations"):
+        if store in names:
+            part = [i for i in english if i.store == store]
+            results[f"{store} held-out, in English"] = measure(answerers, part, f"{store} held-out English")
+            results[f"{store} held-out, in English, source left out"] = measure(
+                answerers, [i for i in part if i.gold["sources"]], f"{store} held-out English leave-source-out", left_out=True)
     if args.tradeoff and "news" in names:
         shipped = model.threshold
         # Just above 0: a question with no admissible candidate has confidence 0 and is refused, as always.

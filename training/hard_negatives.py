@@ -3,7 +3,7 @@
     .venv/bin/python -m training.hard_negatives   # writes training/.cache/reader/hard.jsonl
 
 For every question of the news, regulation and seed sets (both splits: held-out groups are only
-measured on), the engine's candidates are ranked by the shipped first ranking (the selection
+measured on), and the English version of each fit question (`training/translated.py`), the engine's candidates are ranked by the shipped first ranking (the selection
 model without the reader); the best-ranked candidate holding the gold answer is the positive and
 the best-ranked others are the negatives, each as the reader reads it (heading path + sentence).
 The reader then learns to tell apart exactly what it is shown when answering.
@@ -30,6 +30,7 @@ from retrieval.answering.reader import reader_text  # noqa: E402
 from retrieval.answering.scorer import READER_WEIGHTS, AnswerModel  # noqa: E402
 from training.fit_answer_model import _norm, load_items  # noqa: E402
 from training.stores import open_store  # noqa: E402
+from training.translated import english_versions  # noqa: E402
 
 OUTPUT = ROOT / "training" / ".cache" / "reader" / "hard.jsonl"
 KEEP = 12  # negatives kept per question (the reader reads 8 when answering)
@@ -37,16 +38,19 @@ KEEP = 12  # negatives kept per question (the reader reads 8 when answering)
 
 def main() -> None:
     prerank = AnswerModel.load(READER_WEIGHTS).prerank
-    items = [i for i in load_items() if i.store != "regulations2"]
+    english = english_versions()
+    asked = [(i, i.gold["question"], i.store) for i in load_items() if i.store != "regulations2"]
+    asked += [(i, english[i.gold["id"]], i.store + "-en") for i, _, _ in asked
+              if i.split == "fit" and i.gold["id"] in english]
     engines: dict[str, object] = {}
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     started, written = time.monotonic(), 0
     with OUTPUT.open("w", encoding="utf-8") as out:
-        for position, item in enumerate(items, 1):
+        for position, (item, question, kind) in enumerate(asked, 1):
             if item.store not in engines:
                 engines[item.store] = open_store(item.store).answerer
             answerer = engines[item.store]
-            text = normalize(clean_question(item.gold["question"], 1000))
+            text = normalize(clean_question(question, 1000))
             q = analyze(text)
             snapshot = answerer.kb.snapshot()
             vector = answerer.query_vector(text)
@@ -84,12 +88,12 @@ def main() -> None:
                     elsewhere.append(read)
             if (positive is None or not negatives) and not elsewhere:
                 continue
-            out.write(json.dumps({"question": item.gold["question"], "positive": positive, "negatives": negatives,
-                                  "elsewhere": elsewhere, "source": item.store, "split": item.split,
+            out.write(json.dumps({"question": question, "positive": positive, "negatives": negatives,
+                                  "elsewhere": elsewhere, "source": kind, "split": item.split,
                                   "document": item.group}, ensure_ascii=False) + "\n")
             written += 1
             if position % 200 == 0:
-                print(f"{position}/{len(items)} questions, {written} groups, {time.monotonic() - started:.0f} s",
+                print(f"{position}/{len(asked)} questions, {written} groups, {time.monotonic() - started:.0f} s",
                       file=sys.stderr, flush=True)
     print(f"wrote {written} groups to {OUTPUT}", file=sys.stderr)
 

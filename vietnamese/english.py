@@ -93,7 +93,9 @@ PHRASE_ENDS = {"did", "do", "does", "were", "was", "are", "is", "have", "has", "
 # What "how many …" counts, where the word counted is not the glossary's ("people" of "People's
 # Committee" is "nhân dân"; counted, they are "người"), and counted things of this domain.
 COUNTED = {"people": "nguoi", "person": "nguoi", "time": "lan", "times": "lan", "day": "ngay", "month": "thang",
-           "hour": "gio", "week": "tuan", "project": "du an", "delegation": "doan"}
+           "hour": "gio", "week": "tuan", "project": "du an", "delegation": "doan",
+           # the parts of a legal text ("article" is left out: a news article is "bài")
+           "chapter": "chuong", "clause": "khoan", "appendix": "phu luc", "appendice": "phu luc"}
 _COUNTED_WORDS = ENGLISH_GLOSSARY | COUNTED
 # "How many billion dollars …?" asks for an amount after all, not a count of things.
 AMOUNT_WORDS = {"dollars", "dollar", "usd", "vnd", "dong", "euros", "euro", "yen", "percent", "billion", "million",

@@ -51,6 +51,11 @@ PROVINCES = ("Hà Nội, Hải Phòng, Đà Nẵng, Cần Thơ, Huế, Thừa Th
              "Quảng Ninh, Quảng Trị, Sóc Trăng, Sơn La, Tây Ninh, Thái Nguyên, Thanh Hóa, Tiền Giang, Trà Vinh, "
              "Tuyên Quang, Vĩnh Long, Vĩnh Phúc, Yên Bái").split(", ")
 
+# The home country: Vietnamese texts speak of it as "ta", "nước ta", "trong nước" ("96 cơ quan đại
+# diện của ta trên thế giới") far more often than by name, so a sentence that does not name it is
+# still about it. Folded search tokens.
+HOME_COUNTRY = ("viet_nam", "vn", "vietnam")
+
 # A legal document a question names by its number ("Nghị định 154/2026", "NĐ 61", "Thông tư số 71",
 # "Decree 61"; folded text): the number names the document, which states it in its own head or
 # title, not in each clause ("Nghị định này có hiệu lực …" answers without it).

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from knowledge.markup import ITEM_START
 from vietnamese.names import CAPITALIZED as _CAPITALIZED, DOCUMENT_CODE, LOWER, SURNAMES, capitalized_runs
 from vietnamese.dates import DATE_MENTION
-from vietnamese.numbers import ORDINAL_WORDS, SPELLED_AFTER, counted_forms
+from vietnamese.numbers import FREQUENCY, ORDINAL_WORDS, SPELLED_AFTER, counted_forms
 from vietnamese.text import fold
 
 _UNITS = r"(?:%|tỷ USD|triệu USD|nghìn tỷ đồng|tỷ đồng|triệu đồng|USD|tỷ|triệu|nghìn|ngàn)"
@@ -208,6 +208,8 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             spelled = SPELLED_AFTER.match(sentence, match.end()) if not match.group(2) else None
             after = spelled.end() if spelled else match.end()  # "05 (năm) ngày": the unit follows the words
             unit_words = _unit_words(sentence, after, unit)
+            if unit == ["lan"] and not unit_words and (rate := FREQUENCY.match(sentence, after)):
+                unit_words = rate.group(0)  # "tiếp dân ít nhất bao nhiêu lần": "01 ngày trong 01 tháng"
             if strict_unit and unit and not unit_words and not match.group(2):
                 continue  # "bao nhiêu chương?" is not answered by a number of something else
             currency = _CURRENCY.match(sentence, match.end(1)) if money or count else None
@@ -240,7 +242,9 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             owner = _owning_document(sentence, match.start(), numbers)
             if owner and _ASKS_EFFECT.search(question_folded):
                 continue  # "Số: 154/2026/NĐ-CP, ngày 15 tháng 5" is when it was issued, not when it takes effect
-            score += {True: 1.0, False: -1.0, None: 0.0}[owner]
+            if owner is False:
+                continue  # "… theo Nghị định số 23/2015/NĐ-CP ngày 16 tháng 02 năm 2015": another document's issue date
+            score += {True: 1.0, None: 0.0}[owner]
             candidates.append(Fact(value, match.start(), match.end(), score, owner=owner))
     elif kind == "person":
         for match in _PERSON.finditer(sentence):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from vietnamese.abbreviations import FOLDED_ABBREVIATIONS as _FOLDED_ABBREVIATIONS
 from vietnamese.dates import date_forms
 from vietnamese.english import how_many, looks_english
-from vietnamese.names import DOCUMENT_REFERENCE, PERSON_TITLES, PROVINCES, SURNAMES
+from vietnamese.names import DOCUMENT_REFERENCE, HOME_COUNTRY, PERSON_TITLES, PROVINCES, SURNAMES
 from vietnamese.numbers import ASKS_RATIO, COMPARISON, RATIO_COMPOUND
 from vietnamese.search import search_tokens
 from vietnamese.text import fold, has_diacritics, normalize
@@ -232,7 +232,8 @@ def analyze(raw: str) -> Question:
     # syllables are more often a place ("Hà Nội", "Cao Bằng").
     name_starts = _capitalized_starts(text)
     subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)
-                and not _is_title(e) and not (len(e) == 1 and e[0] in name_starts)]
+                and not _is_title(e) and not (len(e) == 1 and e[0] in name_starts)
+                and not set(e) <= set(HOME_COUNTRY)]  # the home country is what the texts speak of anyway
     entities += [[year] for year in sorted(dated)]  # after the subjects: a year is no place
     defined = "" if english else defined_term(folded)
     if defined and kind == "procedure":

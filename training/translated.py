@@ -1,0 +1,31 @@
+"""Our questions asked in English, as officers and visitors also ask them of Vietnamese documents.
+
+Translators who never saw the engine nor an answer wrote an English version of 983 questions of the
+fit split (700 UIT-ViNewsQA questions of fitted articles, and our regulation and calibration
+questions; `training/english_questions.jsonl`: id → English question, the gold answer stays the
+Vietnamese span) and of 243 held-back ones (`training/blind/english_held.jsonl`: 200 news, 43
+regulation questions, with their gold; only measured on). The reader and the answer model are
+fitted on the first so that an English question is read, ranked and refused as well as a
+Vietnamese one; Vietnamese names are typed without diacritics, as an English writer does.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIT = ROOT / "training" / "english_questions.jsonl"
+HELD = ROOT / "training" / "blind" / "english_held.jsonl"
+
+
+def english_versions(path: Path = FIT) -> dict[str, str]:
+    """Question id → its English version (fit split only)."""
+    if not path.exists():
+        return {}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {row["id"]: row["question"] for row in rows}
+
+
+def held_english() -> list[dict]:
+    """The held-back English questions, each a gold row (`original`: the Vietnamese question)."""
+    return [json.loads(line) for line in HELD.read_text(encoding="utf-8").splitlines() if line.strip()]
