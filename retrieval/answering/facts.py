@@ -141,7 +141,8 @@ def anchors_in(sentence: str, words: list[str]) -> dict[str, list[int]]:
 def _unit_words(sentence: str, end: int, unit: list[str]) -> str:
     """The words right after a number that repeat the question's unit ("119 thỏa thuận"); a
     punctuation mark ends them ("41/63 tỉnh, thành" counts "tỉnh"): the fact is cut from the
-    sentence by their length, so they must be contiguous."""
+    sentence by their length, so they must be contiguous. A count of "lần" may be written as a
+    rate (`FREQUENCY`)."""
     rest = sentence[end:end + 80]
     best = ""
     for form in counted_forms(unit):  # "21 nước" counts what "bao nhiêu quốc gia" asks
@@ -152,6 +153,8 @@ def _unit_words(sentence: str, end: int, unit: list[str]) -> str:
                 break
             taken += word.group(0)
         best = max(best, taken, key=len)
+    if not best and unit == ["lan"] and (rate := FREQUENCY.match(sentence, end)):
+        return rate.group(0)  # "tiếp dân ít nhất bao nhiêu lần": "01 ngày trong 01 tháng"
     return best
 
 
@@ -208,8 +211,6 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             spelled = SPELLED_AFTER.match(sentence, match.end()) if not match.group(2) else None
             after = spelled.end() if spelled else match.end()  # "05 (năm) ngày": the unit follows the words
             unit_words = _unit_words(sentence, after, unit)
-            if unit == ["lan"] and not unit_words and (rate := FREQUENCY.match(sentence, after)):
-                unit_words = rate.group(0)  # "tiếp dân ít nhất bao nhiêu lần": "01 ngày trong 01 tháng"
             if strict_unit and unit and not unit_words and not match.group(2):
                 continue  # "bao nhiêu chương?" is not answered by a number of something else
             currency = _CURRENCY.match(sentence, match.end(1)) if money or count else None
