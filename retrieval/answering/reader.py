@@ -162,15 +162,31 @@ class Tokenizer:
         self._cache: OrderedDict[str, list[int]] = OrderedDict()
 
     def encode(self, text: str) -> list[int]:
-        cached = self._cache.get(text)
-        if cached is not None:
-            return cached
-        mapped = "".join(self.normalization.get(ord(ch), ch) for ch in text)
+        mapped = text.translate(self.normalization)
         while "  " in mapped:
             mapped = mapped.replace("  ", " ")
         if not mapped.startswith(" "):
             mapped = " " + mapped
-        chars = mapped.replace(" ", META)
+        # No piece holds the word marker past its first character, so every marker starts a piece:
+        # the best segmentation of the text is the best one of each word joined, and a word (a
+        # syllable, mostly, in Vietnamese) is segmented once per process however many sentences hold it.
+        out: list[int] = []
+        for word in mapped.replace(" ", META).split(META)[1:]:
+            out.extend(self._word(META + word))
+        return out
+
+    def _word(self, chars: str) -> list[int]:
+        """The most probable segmentation of one marker-led word (cached)."""
+        cached = self._cache.get(chars)
+        if cached is None:
+            cached = self.viterbi(chars)
+            if len(self._cache) > 200_000:
+                self._cache.popitem(last=False)
+            self._cache[chars] = cached
+        return cached
+
+    def viterbi(self, chars: str) -> list[int]:
+        """The most probable segmentation of `chars` (spaces already word markers)."""
         n = len(chars)
         best = [-1e30] * (n + 1)
         back: list[tuple[int, int]] = [(0, 0)] * (n + 1)
@@ -196,9 +212,6 @@ class Tokenizer:
             out.append(self.unk if piece < 0 else piece)
             position = start
         out.reverse()
-        if len(self._cache) > 20_000:
-            self._cache.popitem(last=False)
-        self._cache[text] = out
         return out
 
 
