@@ -180,7 +180,7 @@ class Tokenizer:
         cached = self._cache.get(chars)
         if cached is None:
             cached = self.viterbi(chars)
-            if len(self._cache) > 200_000:
+            if len(self._cache) > 100_000:  # words (syllables, numbers, codes): about 23 MB when full
                 self._cache.popitem(last=False)
             self._cache[chars] = cached
         return cached
