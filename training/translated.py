@@ -18,11 +18,11 @@ FIT = ROOT / "training" / "english_questions.jsonl"
 HELD = ROOT / "training" / "blind" / "english_held.jsonl"
 
 
-def english_versions(path: Path = FIT) -> dict[str, str]:
+def english_versions() -> dict[str, str]:
     """Question id → its English version (fit split only)."""
-    if not path.exists():
+    if not FIT.exists():
         return {}
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for line in FIT.read_text(encoding="utf-8").splitlines() if line.strip()]
     return {row["id"]: row["question"] for row in rows}
 
 

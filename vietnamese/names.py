@@ -54,7 +54,7 @@ PROVINCES = ("Hà Nội, Hải Phòng, Đà Nẵng, Cần Thơ, Huế, Thừa Th
 # The home country: Vietnamese texts speak of it as "ta", "nước ta", "trong nước" ("96 cơ quan đại
 # diện của ta trên thế giới") far more often than by name, so a sentence that does not name it is
 # still about it. Folded search tokens ("VN" is an abbreviation, never a name a document must hold).
-HOME_COUNTRY = ("viet_nam", "vietnam")
+HOME_COUNTRY = frozenset({"viet_nam", "vietnam"})
 
 # A legal document a question names by its number ("Nghị định 154/2026", "NĐ 61", "Thông tư số 71",
 # "Decree 61"; folded text): the number names the document, which states it in its own head or

@@ -31,7 +31,7 @@ _COUNTED_AS: dict[tuple[str, ...], list[tuple[str, ...]]] = {
     ("tieng",): [("gio",)], ("quoc", "gia"): [("nuoc",)], ("nuoc",): [("quoc", "gia")]}
 
 
-# How often: "bao nhiêu lần" is answered by a rate, "01 ngày trong 01 tháng", "2 buổi mỗi tuần",
+# How often: "bao nhiêu lần" is answered by a rate, "1 ngày trong 1 tháng", "2 buổi mỗi tuần",
 # "một lần/năm", as often as by "N lần". What follows the figure, accented or folded text.
 FREQUENCY = re.compile(r"\s+(?:ngày|ngay|buổi|buoi|lần|lan)\s*(?:trong|mỗi|moi|một|mot|/)\s*(?:\d+\s+)?"
                        r"(?:ngày|ngay|tuần|tuan|tháng|thang|quý|quy|năm|nam)\b", re.IGNORECASE)

@@ -154,7 +154,7 @@ def _unit_words(sentence: str, end: int, unit: list[str]) -> str:
             taken += word.group(0)
         best = max(best, taken, key=len)
     if not best and unit == ["lan"] and (rate := FREQUENCY.match(sentence, end)):
-        return rate.group(0)  # "tiếp dân ít nhất bao nhiêu lần": "01 ngày trong 01 tháng"
+        return rate.group(0)  # "bao nhiêu lần": "1 ngày mỗi tháng"
     return best
 
 
@@ -244,8 +244,9 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
             if owner and _ASKS_EFFECT.search(question_folded):
                 continue  # "Số: 154/2026/NĐ-CP, ngày 15 tháng 5" is when it was issued, not when it takes effect
             if owner is False:
-                continue  # "… theo Nghị định số 23/2015/NĐ-CP ngày 16 tháng 02 năm 2015": another document's issue date
-            score += {True: 1.0, None: 0.0}[owner]
+                continue  # "… theo Nghị định số …/…/NĐ-CP ngày …": the cited document's issue date
+            if owner:
+                score += 1.0
             candidates.append(Fact(value, match.start(), match.end(), score, owner=owner))
     elif kind == "person":
         for match in _PERSON.finditer(sentence):

@@ -233,7 +233,7 @@ def analyze(raw: str) -> Question:
     name_starts = _capitalized_starts(text)
     subjects = [e for e in entities if not (len(e) >= 2 and e[0].split("_")[0] in _FOLDED_SURNAMES)
                 and not _is_title(e) and not (len(e) == 1 and e[0] in name_starts)
-                and not set(e) <= set(HOME_COUNTRY)]  # the home country is what the texts speak of anyway
+                and not set(e) <= HOME_COUNTRY]  # the home country is what the texts speak of anyway
     entities += [[year] for year in sorted(dated)]  # after the subjects: a year is no place
     defined = "" if english else defined_term(folded)
     if defined and kind == "procedure":

@@ -161,17 +161,22 @@ class Tokenizer:
         self.normalization = model.normalization
         self._cache: OrderedDict[str, list[int]] = OrderedDict()
 
-    def encode(self, text: str) -> list[int]:
+    def marked(self, text: str) -> str:
+        """`text` as the model segments it: the character map, runs of spaces collapsed, every space
+        a word marker, one leading."""
         mapped = text.translate(self.normalization)
         while "  " in mapped:
             mapped = mapped.replace("  ", " ")
         if not mapped.startswith(" "):
             mapped = " " + mapped
+        return mapped.replace(" ", META)
+
+    def encode(self, text: str) -> list[int]:
         # No piece holds the word marker past its first character, so every marker starts a piece:
         # the best segmentation of the text is the best one of each word joined, and a word (a
         # syllable, mostly, in Vietnamese) is segmented once per process however many sentences hold it.
         out: list[int] = []
-        for word in mapped.replace(" ", META).split(META)[1:]:
+        for word in self.marked(text).split(META)[1:]:
             out.extend(self._word(META + word))
         return out
 
@@ -186,7 +191,7 @@ class Tokenizer:
         return cached
 
     def viterbi(self, chars: str) -> list[int]:
-        """The most probable segmentation of `chars` (spaces already word markers)."""
+        """The most probable segmentation of `chars` (a `marked` text or word)."""
         n = len(chars)
         best = [-1e30] * (n + 1)
         back: list[tuple[int, int]] = [(0, 0)] * (n + 1)
