@@ -44,7 +44,7 @@ from retrieval.answering.features import (CANDIDATE_FEATURES, CONFIDENCE_FEATURE
 from retrieval.answering.question import Question, analyze, clean_question  # noqa: E402
 from retrieval.answering.scorer import READER_WEIGHTS, WEIGHTS, AnswerModel, Linear, Trees  # noqa: E402
 from training.stores import DATASETS, open_store  # noqa: E402
-from training.translated import english_versions, held_english  # noqa: E402
+from training.translated import english_versions, held_english, held_english2  # noqa: E402
 
 SEED = 13
 FOLDS = 3
@@ -276,11 +276,13 @@ def wilson_lower(successes: int, trials: int, z: float = 1.645) -> float:
     return (centre - spread) / (1 + z * z / trials)
 
 
-def trade_off(probabilities: np.ndarray, right: np.ndarray, out_of_scope: np.ndarray, label: str) -> tuple[float, int, int]:
+def trade_off(probabilities: np.ndarray, right: np.ndarray, out_of_scope: np.ndarray, label: str,
+              stores: np.ndarray) -> tuple[float, int, int]:
     """Print answered/refused at each threshold; return the shipped threshold (the lowest, i.e. the
     most answers, that still refuses REFUSE_TARGET of the questions whose document is not in the
     store, by the share's 95% lower bound), the in-store questions answered right there, and how
-    many in-store questions there are."""
+    many in-store questions there are. The left-out questions refused there are also printed by
+    store: pooled, the news questions outnumber the others."""
     print(f"confidence {label}: threshold  answered-right  answered-wrong  refused  in-store-right  "
           f"out-of-scope-refused  its-95%-lower-bound  (cross-validated, fit split)")
     chosen = None
@@ -297,6 +299,11 @@ def trade_off(probabilities: np.ndarray, right: np.ndarray, out_of_scope: np.nda
         if first or round(threshold * 100) % 5 == 0:  # chosen on a fine grid, printed on a coarse one
             print(f"  {threshold:.2f}  {good:6d}  {wrong:6d}  {int((~answered).sum()):6d}  {good / in_store:.3f}  "
                   f"{refused_share:.3f}  {refused_bound:.3f}" + ("  <- lowest reaching the refusal target" if first else ""))
+    if chosen is not None:
+        answered = probabilities >= chosen[0]
+        print("  left out, refused there: " + ", ".join(
+            f"{s} {int((~answered & out_of_scope & (stores == s)).sum())}/{int((out_of_scope & (stores == s)).sum())}"
+            for s in sorted(set(stores.tolist()))))
     return chosen or (0.9, 0, in_store)
 
 
@@ -305,7 +312,7 @@ def cross_fit(answerers: dict[str, Answerer], examples: list[Example], learner: 
     groups = sorted({e.item.group for e in examples})
     random.Random(SEED).shuffle(groups)
     fold_of = {g: i % FOLDS for i, g in enumerate(groups)}
-    rows_out, labels_out, weights_out, left_out, groups_out, top1 = [], [], [], [], [], 0
+    rows_out, labels_out, weights_out, left_out, groups_out, stores_out, top1 = [], [], [], [], [], [], 0
     for fold in range(FOLDS):
         rows, labels, weights = candidate_matrix([e for e in examples if fold_of[e.item.group] != fold])
         select = fit_select(rows, labels, weights, learner)
@@ -321,7 +328,8 @@ def cross_fit(answerers: dict[str, Answerer], examples: list[Example], learner: 
             weights_out.append(STORE_WEIGHT[example.item.store])
             left_out.append(example.left_out or not example.item.gold["answers"])
             groups_out.append(fold_of[example.item.group])
-    return rows_out, labels_out, (weights_out, left_out, groups_out), top1
+            stores_out.append(example.item.store)
+    return rows_out, labels_out, (weights_out, left_out, groups_out, stores_out), top1
 
 
 def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[str]) -> AnswerModel:
@@ -337,11 +345,12 @@ def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[
               f"answered right if never refusing {right} ({right / max(len(answerable), 1):.3f}) (cross-fitted)")
         if best is None or right > best[0]:
             best = (right, learner, confidence_rows, confidence_labels, extra)
-    _, learner, confidence_rows, confidence_labels, (confidence_weights, out_of_scope, folds) = best
+    _, learner, confidence_rows, confidence_labels, (confidence_weights, out_of_scope, folds, stores) = best
     rows, labels, weights = candidate_matrix(examples)
     select = fit_select(rows, labels, weights, learner)
     x, y = np.asarray(confidence_rows), np.asarray(confidence_labels)
-    w, out_of_scope, folds = np.asarray(confidence_weights), np.asarray(out_of_scope), np.asarray(folds)
+    w, out_of_scope, folds, stores = (np.asarray(confidence_weights), np.asarray(out_of_scope), np.asarray(folds),
+                                      np.asarray(stores))
     structured = x[:, Features.confidence.index("top_has_heading")] > 0
     print(f"select ({learner}): {len(labels)} candidates, {int(labels.sum())} positive; "
           f"confidence: {len(y)} questions, {int(y.sum())} answerable right")
@@ -356,9 +365,11 @@ def fit(answerers: dict[str, Answerer], examples: list[Example], learners: list[
         # One threshold for plain text, one for passages under headings: each refuses the target
         # share of its own left-out questions.
         plain_threshold, plain_right, plain_total = trade_off(
-            probabilities[~structured], y[~structured], out_of_scope[~structured], f"{confidence_learner}, plain text")
+            probabilities[~structured], y[~structured], out_of_scope[~structured], f"{confidence_learner}, plain text",
+            stores[~structured])
         structured_threshold, structured_right, structured_total = trade_off(
-            probabilities[structured], y[structured], out_of_scope[structured], f"{confidence_learner}, under headings")
+            probabilities[structured], y[structured], out_of_scope[structured], f"{confidence_learner}, under headings",
+            stores[structured])
         right_share = (plain_right + structured_right) / max(plain_total + structured_total, 1)
         print(f"  {confidence_learner}: in store answered right {right_share:.3f}")
         if chosen is None or right_share > chosen[3]:
@@ -436,6 +447,8 @@ def main() -> None:
     parser.add_argument("--learners", default="lr", help="selection learners to compare (cross-fitted), e.g. lr,lgbm")
     parser.add_argument("--held-limit", type=int, default=0, help="measure on at most this many held-out questions a set")
     parser.add_argument("--answers", type=Path, help="write every measured answer here (JSON lines)")
+    parser.add_argument("--fit-only", action="store_true",
+                        help="write the weights and stop: measure them later (--measure), after development checks")
     parser.add_argument("--tradeoff", action="store_true",
                         help="also print the held-back news trade-off at several refusal thresholds")
     parser.add_argument("--english-only", action="store_true",
@@ -492,6 +505,8 @@ def main() -> None:
         else:
             model.save(args.output)
             print(f"wrote {args.output}")
+        if args.fit_only:
+            return
     model = AnswerModel.load(args.output) if args.measure or not args.dry_run else model
     answerers = {name: Answerer(engine.kb, model, reader=reader if model.prerank is not None else None)
                  for name, engine in stores.items()}
@@ -533,6 +548,13 @@ def main() -> None:
             results[f"{store} held-out, in English"] = measure(answerers, part, f"{store} held-out English")
             results[f"{store} held-out, in English, source left out"] = measure(
                 answerers, [i for i in part if i.gold["sources"]], f"{store} held-out English leave-source-out", left_out=True)
+    if "regulations2" in names:  # the regulations-dev2 questions in English (written in the thirteenth session)
+        part = [Item(gold, "regulations2", "heldout", (gold["sources"] or ["none:" + gold["id"]])[0])
+                for gold in held_english2()]
+        results["regulations-dev2 held-out, in English"] = measure(answerers, part, "regulations-dev2 held-out English")
+        results["regulations-dev2 held-out, in English, source left out"] = measure(
+            answerers, [i for i in part if i.gold["sources"]], "regulations-dev2 held-out English leave-source-out",
+            left_out=True)
     if args.tradeoff and "news" in names:
         shipped = model.threshold
         # Just above 0: a question with no admissible candidate has confidence 0 and is refused, as always.

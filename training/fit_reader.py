@@ -462,6 +462,9 @@ def main() -> None:
                         help="also fit on training/hard_negatives.py's groups (our first ranking's candidates)")
     parser.add_argument("--no-answer", action="store_true",
                         help='a "no answer" option scored 0 in every group, and groups where it is right')
+    parser.add_argument("--no-english", action="store_true",
+                        help="fit on no English question (the English held-out groups are still measured): a reader "
+                             "like one fitted before the translations, e.g. to read English fit questions as new")
     args = parser.parse_args()
 
     import torch
@@ -473,6 +476,8 @@ def main() -> None:
     rng = random.Random(SEED)
     started = time.monotonic()
     groups = keep_ours(build(rng, args.procedures, args.retrieved, args.no_answer), args.ours)
+    if args.no_english:
+        groups = [g for g in groups if g.split != "fit" or "en" not in g.source.split("-")[1:]]
     fit = [g for g in groups if g.split == "fit"]
     held = [g for g in groups if g.split == "heldout"]
     counts = {s: sum(g.source == s for g in fit) for s in sorted({g.source for g in groups})}
@@ -509,6 +514,7 @@ def main() -> None:
         "data_sha256": data_hash(groups), "fit_groups": counts,
         "command": "training/fit_reader.py " + " ".join(sys.argv[1:]), "frozen_layers": args.freeze,
         "ours": args.ours,  # a/b: fitted on one fold of our documents (see document_fold)
+        "english": not args.no_english,  # fitted on the English versions of our fit questions
         "no_answer": args.no_answer,  # trained with a "no answer" option at 0: a score above 0 reads as answering
         "runs": state.get("runs", []),  # the earlier runs this one resumed from, oldest first
     }

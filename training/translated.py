@@ -16,6 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIT = ROOT / "training" / "english_questions.jsonl"
 HELD = ROOT / "training" / "blind" / "english_held.jsonl"
+# Written later (2026-12-06, thirteenth session), by translators who never saw the engine: the
+# questions on regulations-dev2 (training/regulation_questions_dev2.jsonl and training/blind/regs3.jsonl)
+# in English, a held-back set for the model of questions in English.
+HELD2 = ROOT / "training" / "blind" / "english_held2.jsonl"
 
 
 def english_versions() -> dict[str, str]:
@@ -29,3 +33,8 @@ def english_versions() -> dict[str, str]:
 def held_english() -> list[dict]:
     """The held-back English questions, each a gold row (`original`: the Vietnamese question)."""
     return [json.loads(line) for line in HELD.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def held_english2() -> list[dict]:
+    """The held-back English questions on regulations-dev2 (its documents in store "regulations2")."""
+    return [json.loads(line) for line in HELD2.read_text(encoding="utf-8").splitlines() if line.strip()]
