@@ -283,3 +283,20 @@ def test_how_many_times_is_answered_by_a_rate():
     assert find_fact("number", "Thời hạn gia hạn là 30 ngày.", "gia han bao nhieu lan", [], ["lan"], ["gia", "han"]) is None
     twice = find_fact("number", "Đoàn kiểm tra làm việc 2 buổi mỗi tuần.", "kiem tra may lan", [], ["lan"], ["kiem", "tra"])
     assert twice is not None and twice.text == "2 buổi mỗi tuần"
+
+
+def test_a_body_answering_who_is_said_with_its_head_and_the_bodies_named_with_it():
+    question = "ai quyet dinh viec nay"
+    # The minister named before the body decides.
+    one = find_fact("person", "Bộ trưởng Bộ Tài chính quyết định việc này.", question, [], [], ["quyet", "dinh"])
+    assert one is not None and one.text == "Bộ trưởng Bộ Tài chính"
+    both = find_fact("person", "Bộ trưởng Bộ Công an, Bộ trưởng Bộ Quốc phòng quyết định việc này.", question, [], [],
+                     ["quyet", "dinh"])
+    assert both is not None and both.text == "Bộ trưởng Bộ Công an, Bộ trưởng Bộ Quốc phòng"
+    joined = find_fact("person", "Hồ sơ do Sở Ngoại vụ và Sở Tư pháp thẩm định.", "co quan nao tham dinh ho so", [], [],
+                       ["tham", "dinh"])
+    assert joined is not None and joined.text == "Sở Ngoại vụ và Sở Tư pháp"
+    # Bodies apart are two answers, the one nearer the question's words chosen.
+    apart = find_fact("person", "Bộ Tài chính lập dự toán; Bộ Ngoại giao quyết định việc này.", question, [], [],
+                      ["quyet", "dinh"])
+    assert apart is not None and apart.text == "Bộ Ngoại giao"
