@@ -539,22 +539,17 @@ def main() -> None:
             answerers, [i for i in held if i.store == "regulations2" and i.gold["sources"]],
             "regulations-dev2 held-out leave-source-out", left_out=True),
     }
-    # Asked in English (training/translated.py): the held-back questions' English versions.
-    english = [Item(gold, "news" if gold["id"].startswith("uit") else "regulations", "heldout",
-                    (gold["sources"] or ["none:" + gold["id"]])[0]) for gold in held_english()]
-    for store in ("news", "regulations"):
+    # Asked in English (training/translated.py): the held-back questions' English versions, and those
+    # of the regulations-dev2 questions (written in the thirteenth session).
+    in_english = [(gold, "news" if gold["id"].startswith("uit") else "regulations") for gold in held_english()]
+    in_english += [(gold, "regulations2") for gold in held_english2()]
+    english = [Item(gold, store, "heldout", (gold["sources"] or ["none:" + gold["id"]])[0]) for gold, store in in_english]
+    for store, label in (("news", "news"), ("regulations", "regulations"), ("regulations2", "regulations-dev2")):
         if store in names:
             part = [i for i in english if i.store == store]
-            results[f"{store} held-out, in English"] = measure(answerers, part, f"{store} held-out English")
-            results[f"{store} held-out, in English, source left out"] = measure(
-                answerers, [i for i in part if i.gold["sources"]], f"{store} held-out English leave-source-out", left_out=True)
-    if "regulations2" in names:  # the regulations-dev2 questions in English (written in the thirteenth session)
-        part = [Item(gold, "regulations2", "heldout", (gold["sources"] or ["none:" + gold["id"]])[0])
-                for gold in held_english2()]
-        results["regulations-dev2 held-out, in English"] = measure(answerers, part, "regulations-dev2 held-out English")
-        results["regulations-dev2 held-out, in English, source left out"] = measure(
-            answerers, [i for i in part if i.gold["sources"]], "regulations-dev2 held-out English leave-source-out",
-            left_out=True)
+            results[f"{label} held-out, in English"] = measure(answerers, part, f"{label} held-out English")
+            results[f"{label} held-out, in English, source left out"] = measure(
+                answerers, [i for i in part if i.gold["sources"]], f"{label} held-out English leave-source-out", left_out=True)
     if args.tradeoff and "news" in names:
         shipped = model.threshold
         # Just above 0: a question with no admissible candidate has confidence 0 and is refused, as always.

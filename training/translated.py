@@ -22,19 +22,20 @@ HELD = ROOT / "training" / "blind" / "english_held.jsonl"
 HELD2 = ROOT / "training" / "blind" / "english_held2.jsonl"
 
 
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def english_versions() -> dict[str, str]:
     """Question id → its English version (fit split only)."""
-    if not FIT.exists():
-        return {}
-    rows = [json.loads(line) for line in FIT.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {row["id"]: row["question"] for row in rows}
+    return {row["id"]: row["question"] for row in _rows(FIT)} if FIT.exists() else {}
 
 
 def held_english() -> list[dict]:
     """The held-back English questions, each a gold row (`original`: the Vietnamese question)."""
-    return [json.loads(line) for line in HELD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return _rows(HELD)
 
 
 def held_english2() -> list[dict]:
     """The held-back English questions on regulations-dev2 (its documents in store "regulations2")."""
-    return [json.loads(line) for line in HELD2.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return _rows(HELD2)

@@ -23,10 +23,11 @@ _PLACE = re.compile(r"\b(?:tại|ở)\s+((?:(?:TP\.|Tp\.|tỉnh|thành phố|th�
                     r"(?:\s+" + _CAPITALIZED + r"){0,3})")
 _ORGANIZATION = re.compile(r"\b(?:Bộ|Sở|Cục|Ban|Ủy ban|UBND|Văn phòng|Hội đồng|Tổng cục|Thành ủy|Tỉnh ủy)"
                            r"(?:\s+" + _CAPITALIZED + r"(?:\s+[" + LOWER + r"]+)?){1,3}")
-# Who heads the body, named before it: "Bộ trưởng Bộ Y tế quyết định …" is decided by the minister.
+# Who heads the body, named before it: "Bộ trưởng Bộ Tài chính quy định …" is the minister's decision.
 _HEAD_BEFORE = re.compile(r"(?:Bộ trưởng|Thứ trưởng|Thủ trưởng|Chủ tịch|Phó Chủ tịch|Giám đốc|Phó Giám đốc|"
                           r"Cục trưởng|Trưởng ban|Chánh Văn phòng|Người đứng đầu)\s+$")
-# Bodies named together ("Bộ trưởng Bộ Công an, Bộ trưởng Bộ Quốc phòng quyết định …") answer together.
+# Bodies named together ("Sở Tư pháp và Sở Ngoại vụ thẩm định …", "Bộ trưởng Bộ Tài chính, Bộ trưởng Bộ
+# Ngoại giao quyết định …") answer together.
 _JOINED = re.compile(r"\s*(?:,|và|hoặc)\s*")
 _PLACE_BEFORE = re.compile(r"(?:tại|ở|thành phố|tỉnh|TP\.|Tp\.|thủ đô|Thủ đô|đến|tới|với)\s*$")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{8,240})[”\"»]")
@@ -191,18 +192,18 @@ def defines(sentence: str, term: str) -> bool:
     return False
 
 
-def _bodies(sentence: str) -> list[tuple[int, int]]:
-    """Offsets of the bodies a sentence names, each with the head named before it, and bodies named
-    together as one ("Bộ trưởng Bộ Công an, Bộ trưởng Bộ Quốc phòng")."""
-    spans: list[tuple[int, int]] = []
+def _bodies(sentence: str) -> list[tuple[re.Match, str]]:
+    """Each body a sentence names, with what an answer naming it says: the body with the head named
+    before it, and with the bodies named together with it ("Giám đốc Sở Tư pháp và Giám đốc Sở Ngoại vụ")."""
+    groups: list[tuple[int, int, list[re.Match]]] = []  # (start, end, the bodies) of each run named together
     for match in _ORGANIZATION.finditer(sentence):
         head = _HEAD_BEFORE.search(sentence, 0, match.start())
         start = head.start() if head else match.start()
-        if spans and _JOINED.fullmatch(sentence, spans[-1][1], start):
-            spans[-1] = (spans[-1][0], match.end())
+        if groups and _JOINED.fullmatch(sentence, groups[-1][1], start):
+            groups[-1] = (groups[-1][0], match.end(), groups[-1][2] + [match])
         else:
-            spans.append((start, match.end()))
-    return spans
+            groups.append((start, match.end(), [match]))
+    return [(match, sentence[start:end]) for start, end, matches in groups for match in matches]
 
 
 def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str], unit: list[str],
@@ -273,13 +274,10 @@ def find_fact(kind: str, sentence: str, question_folded: str, numbers: list[str]
                 continue  # "tại Hà Nội" is a place, though Hà is also a family name
             candidates.append(Fact(match.group(0), match.start(), match.end(), salience(match.start())))
         if not candidates:  # "do ai tổ chức?": the answer may be a body, not a person
-            bodies = _bodies(sentence)
-            for match in _ORGANIZATION.finditer(sentence):
+            for match, said in _bodies(sentence):
                 if fold(match.group(0)) not in question_folded:
                     # Found and weighed as the body itself; said with its head and the bodies named with it.
-                    start, end = next((a, b) for a, b in bodies if a <= match.start() < b)
-                    candidates.append(Fact(sentence[start:end], match.start(), match.end(),
-                                           salience(match.start()) - 0.5))
+                    candidates.append(Fact(said, match.start(), match.end(), salience(match.start()) - 0.5))
     elif kind == "place":
         for match in _PLACE.finditer(sentence):
             place = match.group(1)
